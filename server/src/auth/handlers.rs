@@ -1,0 +1,191 @@
+//! HTTP endpoints of sign-in: login, refresh, logout and `me`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::sessions::{self, Rotation};
+use super::{AuthUser, password};
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+use crate::users::{self, Role, User, UserRow};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// The user as sign-in answers describe it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SignedInUser {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TokenPair {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    pub refresh_token: String,
+    pub user: SignedInUser,
+}
+
+fn client_address(req: &HttpRequest, trust_proxy: bool) -> String {
+    if trust_proxy {
+        if let Some(addr) = req.connection_info().realip_remote_addr() {
+            return addr.to_owned();
+        }
+    }
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn pair(
+    state: &AppState,
+    user: SignedInUser,
+    refresh: sessions::Issued,
+) -> Result<TokenPair, ApiError> {
+    Ok(TokenPair {
+        access_token: state
+            .tokens
+            .issue(&user.id, user.role, &refresh.family_id)?,
+        token_type: "Bearer",
+        expires_in: state.tokens.ttl_secs(),
+        refresh_token: refresh.token,
+        user,
+    })
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::unauthenticated("invalid_credentials", "the username or password is wrong")
+}
+
+/// Signs in with a username and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = TokenPair), (status = 401, body = Problem),
+              (status = 429, body = Problem, description = "too many attempts; see Retry-After")))]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest { username, password } = body.into_inner();
+    let address = client_address(&req, state.settings.auth.trust_proxy_headers);
+    state.login_limiter.check(&username, &address)?;
+    if username.len() > 256 || password.len() > 4096 {
+        return Err(invalid_credentials());
+    }
+
+    let lookup = username.clone();
+    let row: Option<UserRow> = state
+        .db
+        .read(move |c| users::find_by_username(c, &lookup))
+        .await?;
+    let stored = row.as_ref().map(|r| r.password_hash.clone());
+    if !password::verify_blocking(password, stored).await? {
+        state.metrics.login_failures.inc();
+        return Err(invalid_credentials());
+    }
+    let user = User::try_from(row.ok_or_else(invalid_credentials)?)?;
+    let ttl = state.settings.auth.refresh_token_ttl_secs;
+    let uid = user.id.clone();
+    let refresh = state
+        .db
+        .write(move |c| sessions::start(c, &uid, ttl))
+        .await?;
+    tracing::info!(user_id = %user.id, "signed in");
+    let signed = SignedInUser {
+        id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        role: user.role,
+    };
+    Ok(HttpResponse::Ok().json(pair(&state, signed, refresh)?))
+}
+
+/// Exchanges a refresh token for a new pair; the presented one stops working.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = TokenPair), (status = 401, body = Problem)))]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let presented = body.into_inner().refresh_token;
+    let ttl = state.settings.auth.refresh_token_ttl_secs;
+    let outcome = state
+        .db
+        .write(move |c| {
+            let rotation = sessions::rotate(c, &presented, ttl)?;
+            let user = match &rotation {
+                Rotation::Rotated { user_id, .. } => Some(users::find(c, user_id)?),
+                _ => None,
+            };
+            Ok((rotation, user))
+        })
+        .await?;
+    match outcome {
+        (Rotation::Rotated { issued, .. }, Some(user)) => {
+            let signed = SignedInUser {
+                id: user.id,
+                username: user.username,
+                display_name: user.display_name,
+                role: user.role,
+            };
+            Ok(HttpResponse::Ok().json(pair(&state, signed, issued)?))
+        }
+        (Rotation::Reused, _) => {
+            tracing::warn!("refresh token reused; its session was revoked");
+            Err(ApiError::unauthenticated(
+                "refresh_token_reused",
+                "this refresh token was already used; the session has been ended",
+            ))
+        }
+        _ => Err(ApiError::unauthenticated(
+            "invalid_refresh_token",
+            "the refresh token is not valid",
+        )),
+    }
+}
+
+/// Ends the caller's session: its refresh token stops working.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = Problem)))]
+pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let sid = user.session_id.clone();
+    state
+        .db
+        .write(move |c| sessions::revoke_family(c, &sid))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = User), (status = 401, body = Problem)))]
+pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let id = user.id.clone();
+    let me = state
+        .db
+        .read(move |c| users::find(c, &id))
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound { .. } => {
+                ApiError::unauthenticated("invalid_token", "the token's user no longer exists")
+            }
+            other => other,
+        })?;
+    Ok(HttpResponse::Ok().json(me))
+}

@@ -1,0 +1,71 @@
+//! The HMAC key that signs access tokens: taken from the settings, or generated once into the
+//! data directory (mode 0600) and read back on later starts. Never logged.
+
+use std::io::Write;
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+const FILE_NAME: &str = "jwt-secret";
+const MIN_BYTES: usize = 32;
+
+pub fn load_or_generate(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = configured {
+        anyhow::ensure!(
+            secret.len() >= MIN_BYTES,
+            "auth.jwt_secret must be at least {MIN_BYTES} bytes long"
+        );
+        return Ok(secret.as_bytes().to_vec());
+    }
+    let path = data_dir.join(FILE_NAME);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let key = STANDARD.decode(text.trim())?;
+            anyhow::ensure!(key.len() >= MIN_BYTES, "{} is too short", path.display());
+            Ok(key)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(data_dir)?;
+            let key: [u8; 64] = rand::random();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            match options.open(&path) {
+                Ok(mut file) => {
+                    file.write_all(STANDARD.encode(key).as_bytes())?;
+                    file.sync_all()?;
+                    tracing::info!(path = %path.display(), "generated a new token signing secret");
+                    Ok(key.to_vec())
+                }
+                // Another instance sharing the directory won the race: use its key.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    load_or_generate(None, data_dir)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_once_then_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = load_or_generate(None, dir.path()).unwrap();
+        let b = load_or_generate(None, dir.path()).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 64);
+    }
+
+    #[test]
+    fn short_configured_secret_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(load_or_generate(Some("short"), dir.path()).is_err());
+    }
+}

@@ -1,0 +1,92 @@
+//! The command line of the contract: `serve`, `user add`. Parsing only; `main` dispatches.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::FlagOverrides;
+use crate::users::Role;
+
+#[derive(Debug, Parser)]
+#[command(name = "ecabinet", version, about = "Paperless meeting server")]
+pub struct Cli {
+    /// TOML settings file (keys in docs/configuration.md). Also `ECABINET_CONFIG`.
+    #[arg(long, global = true, env = "ECABINET_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DatabaseArgs {
+    /// Data directory (SQLite database, blobs, secrets). Default `./data`.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// `postgres://…` for PostgreSQL; default SQLite at `<data>/ecabinet.db`.
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Default 127.0.0.1:8080.
+    #[arg(long)]
+    pub bind: Option<SocketAddr>,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Create demo users and a demo meeting (idempotent) and print their logins.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse().map_err(|e: crate::error::ApiError| e.to_string())
+}
+
+impl ServeArgs {
+    pub fn overrides(&self) -> FlagOverrides {
+        FlagOverrides {
+            bind: self.bind,
+            data: self.database.data.clone(),
+            database_url: self.database.database_url.clone(),
+            demo: self.demo.then_some(true),
+        }
+    }
+}
+
+impl DatabaseArgs {
+    pub fn overrides(&self) -> FlagOverrides {
+        FlagOverrides {
+            data: self.data.clone(),
+            database_url: self.database_url.clone(),
+            ..Default::default()
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Settings: every tunable of the server, with its default, loaded from (lowest first) the
+//! built-in defaults, an optional TOML file, `ECABINET_*` environment variables and the
+//! command-line flags. `docs/configuration.md` lists every key; keep the two in step.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address the HTTP server listens on.
+    pub bind: SocketAddr,
+    /// Directory for the SQLite database, blobs and the generated signing secret.
+    pub data: PathBuf,
+    /// `postgres://…` for PostgreSQL; anything else is a SQLite path. Default:
+    /// `<data>/ecabinet.db`.
+    pub database_url: Option<String>,
+    /// Create the demo users and meeting at start.
+    pub demo: bool,
+    /// Origins allowed to open the live channel, besides the server's own.
+    pub allowed_origins: Vec<String>,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub limits: LimitSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// Connections in the pool.
+    pub pool_size: u32,
+    /// How long a request waits for a connection before it gets a 503.
+    pub acquire_timeout_ms: u64,
+    /// How long SQLite waits for a lock before giving up.
+    pub sqlite_busy_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// HMAC secret for access tokens (at least 32 bytes). When unset, one is generated into
+    /// `<data>/jwt-secret` on first start and read from there afterwards.
+    pub jwt_secret: Option<String>,
+    pub issuer: String,
+    pub audience: String,
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_secs: u64,
+    /// Clock skew tolerated when checking `exp` and `nbf`.
+    pub leeway_secs: u64,
+    /// Login attempts allowed at once for one username, and the seconds it takes to earn one
+    /// attempt back.
+    pub login_burst_per_username: u32,
+    pub login_refill_secs_per_username: u64,
+    /// The same for one client address (generous: a meeting room signs in from one NAT).
+    pub login_burst_per_address: u32,
+    pub login_refill_secs_per_address: u64,
+    /// Take the client address from `X-Forwarded-For` / `Forwarded` (only behind a proxy).
+    pub trust_proxy_headers: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Largest JSON request body in bytes.
+    pub json_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `tracing` filter, e.g. `info` or `ecabinet=debug,actix_web=info`.
+    pub filter: String,
+    /// `text` or `json`.
+    pub format: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data: PathBuf::from("./data"),
+            database_url: None,
+            demo: false,
+            allowed_origins: Vec::new(),
+            database: DatabaseSettings::default(),
+            auth: AuthSettings::default(),
+            limits: LimitSettings::default(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            pool_size: 16,
+            acquire_timeout_ms: 3_000,
+            sqlite_busy_timeout_ms: 5_000,
+        }
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            jwt_secret: None,
+            issuer: "ecabinet".into(),
+            audience: "ecabinet".into(),
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            leeway_secs: 30,
+            login_burst_per_username: 10,
+            login_refill_secs_per_username: 6,
+            login_burst_per_address: 100,
+            login_refill_secs_per_address: 1,
+            trust_proxy_headers: false,
+        }
+    }
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            json_body_bytes: 256 * 1024,
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            filter: "info".into(),
+            format: "text".into(),
+        }
+    }
+}
+
+/// Values given on the command line; `None` leaves the lower layers' value.
+#[derive(Debug, Default, Serialize)]
+pub struct FlagOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demo: Option<bool>,
+}
+
+impl Settings {
+    /// Loads defaults < TOML file < `ECABINET_*` environment < flags. Nested keys use a double
+    /// underscore in the environment: `ECABINET_AUTH__ACCESS_TOKEN_TTL_SECS=300`.
+    pub fn load(file: Option<&Path>, flags: FlagOverrides) -> Result<Self, figment::Error> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment
+            .merge(Env::prefixed("ECABINET_").split("__").ignore(&["config"]))
+            .merge(Serialized::defaults(flags))
+            .extract()
+    }
+
+    /// The database URL in force: the configured one, or SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.is_empty() => url.clone(),
+            _ => self.data.join("ecabinet.db").to_string_lossy().into_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ecabinet.toml");
+        std::fs::write(
+            &file,
+            "bind = \"127.0.0.1:9000\"\n[auth]\naccess_token_ttl_secs = 60\n",
+        )
+        .unwrap();
+        let s = Settings::load(
+            Some(&file),
+            FlagOverrides {
+                data: Some("/tmp/x".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(s.bind.port(), 9000);
+        assert_eq!(s.auth.access_token_ttl_secs, 60);
+        assert_eq!(s.data, PathBuf::from("/tmp/x"));
+        assert_eq!(s.database_url(), "/tmp/x/ecabinet.db");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ecabinet.toml");
+        std::fs::write(&file, "bnid = \"127.0.0.1:9000\"\n").unwrap();
+        assert!(Settings::load(Some(&file), FlagOverrides::default()).is_err());
+    }
+}

@@ -1,0 +1,241 @@
+//! Persistence: one diesel connection type over SQLite and PostgreSQL, the pool, the embedded
+//! migrations, and the two ways domain code touches the database (`Db::read`, `Db::write`),
+//! both run on the blocking pool so the async executor never waits on I/O.
+//!
+//! Domain modules never open transactions themselves: `Db::write` opens one (`BEGIN IMMEDIATE`
+//! on SQLite so writers queue on the busy timeout instead of failing on a lock upgrade) and
+//! commits only when the closure succeeds.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{self, CustomizeConnection, ManageConnection, R2D2Connection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::DatabaseSettings;
+use crate::error::ApiError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// A connection to whichever database the URL names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::Postgres
+        } else {
+            Self::Sqlite
+        }
+    }
+}
+
+/// Opens connections of the backend the URL selects, never guessing by trial.
+#[derive(Debug)]
+pub struct Manager {
+    url: String,
+    backend: Backend,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        let conn = match self.backend {
+            Backend::Postgres => DbConnection::Postgresql(PgConnection::establish(&self.url)?),
+            Backend::Sqlite => DbConnection::Sqlite(SqliteConnection::establish(&self.url)?),
+        };
+        Ok(conn)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Per-connection SQLite settings: WAL, foreign keys, busy timeout.
+#[derive(Debug)]
+struct SqlitePragmas {
+    busy_timeout_ms: u64,
+}
+
+impl CustomizeConnection<DbConnection, r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA foreign_keys = ON;",
+            self.busy_timeout_ms
+        ))
+        .map_err(r2d2::Error::QueryError)
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// Handle to the database shared by all handlers.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+    acquire_timeout: Duration,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Db {
+    /// Connects, runs pending migrations and builds the pool. Fails when the database cannot
+    /// be reached at start: a server that cannot migrate must not serve.
+    pub fn connect(url: &str, settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        let backend = Backend::from_url(url);
+        let manager = Manager {
+            url: url.to_owned(),
+            backend,
+        };
+        let mut first = manager.connect()?;
+        if backend == Backend::Sqlite {
+            SqlitePragmas {
+                busy_timeout_ms: settings.sqlite_busy_timeout_ms,
+            }
+            .on_acquire(&mut first)?;
+        }
+        run_migrations(&mut first)?;
+        drop(first);
+
+        let acquire_timeout = Duration::from_millis(settings.acquire_timeout_ms);
+        let mut builder = r2d2::Pool::builder()
+            .max_size(settings.pool_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(acquire_timeout)
+            .test_on_check_out(backend == Backend::Postgres);
+        if backend == Backend::Sqlite {
+            builder = builder.connection_customizer(Box::new(SqlitePragmas {
+                busy_timeout_ms: settings.sqlite_busy_timeout_ms,
+            }));
+        }
+        let pool = builder.build_unchecked(manager);
+        Ok(Self {
+            pool,
+            backend,
+            acquire_timeout,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs `f` with a pooled connection on the blocking pool, outside any transaction.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let timeout = self.acquire_timeout;
+        actix_web::web::block(move || {
+            let mut conn = pool.get_timeout(timeout)?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Runs `f` inside one write transaction; commits when it returns `Ok`.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.read(move |conn| write_transaction(conn, f)).await
+    }
+
+    /// True when a connection can be had and answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        let pool = self.pool.clone();
+        let timeout = self.acquire_timeout.min(Duration::from_secs(2));
+        actix_web::web::block(move || {
+            pool.get_timeout(timeout)
+                .map(|mut c| c.ping().is_ok())
+                .unwrap_or(false)
+        })
+        .await
+        .unwrap_or(false)
+    }
+}
+
+/// One write transaction on either backend.
+pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+{
+    match conn {
+        DbConnection::Postgresql(_) => conn.transaction(f),
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            let outcome = f(conn);
+            let DbConnection::Sqlite(inner) = conn else {
+                return Err(ApiError::internal(anyhow::anyhow!(
+                    "connection changed backend"
+                )));
+            };
+            match outcome {
+                Ok(value) => {
+                    <AnsiTransactionManager as TransactionManager<SqliteConnection>>::commit_transaction(inner)?;
+                    Ok(value)
+                }
+                Err(err) => {
+                    <AnsiTransactionManager as TransactionManager<SqliteConnection>>::rollback_transaction(inner)?;
+                    Err(err)
+                }
+            }
+        }
+    }
+}
+
+/// Applies the embedded migrations of the connection's backend.
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
+    let result = match conn {
+        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(drop),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(drop),
+    };
+    result.map_err(|e| anyhow::anyhow!("running migrations: {e}"))
+}
+
+/// Current time as stored in the database: UTC, microsecond precision (PostgreSQL's).
+pub fn now() -> chrono::NaiveDateTime {
+    let now = chrono::Utc::now();
+    let micros = now.timestamp_micros();
+    chrono::DateTime::from_timestamp_micros(micros)
+        .unwrap_or(now)
+        .naive_utc()
+}
+
+/// A new random-but-ordered id (UUID v7) as stored in the database.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

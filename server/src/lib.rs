@@ -1,0 +1,20 @@
+//! ecabinet: a paperless meeting server. Secretaries prepare agendas and documents, members
+//! read, annotate and vote on tablets, and every change reaches the room live.
+//!
+//! The crate is laid out by domain concept; `startup` assembles them and `routes` is the one
+//! table of HTTP paths. `docs/architecture.md` describes the whole.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod health;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod users;

@@ -1,0 +1,107 @@
+//! The `ecabinet` binary: parse the command line, load settings, run.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use clap::Parser;
+use ecabinet::cli::{Cli, Command, UserCommand};
+use ecabinet::config::Settings;
+use ecabinet::startup::{Application, open_database};
+use ecabinet::users::handlers::{CreateUser, create_user};
+use ecabinet::{demo, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match actix_web::rt::System::new().block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("ecabinet: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            let settings = Settings::load(cli.config.as_deref(), args.overrides())?;
+            telemetry::init(&settings.log);
+            serve(settings).await
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    display_name,
+                    database,
+                },
+        } => {
+            let settings = Settings::load(cli.config.as_deref(), database.overrides())?;
+            telemetry::init(&settings.log);
+            let password = read_password()?;
+            let db = open_database(&settings).await?;
+            let user = create_user(
+                &db,
+                CreateUser {
+                    username,
+                    password,
+                    role,
+                    display_name,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{} ({})", e, e.code()))?;
+            println!(
+                "created user {} ({}) with id {}",
+                user.username, user.role, user.id
+            );
+            Ok(())
+        }
+    }
+}
+
+/// The first line of standard input, without its line ending.
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    anyhow::ensure!(!password.is_empty(), "no password on standard input");
+    Ok(password)
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let demo_requested = settings.demo;
+    let app = Application::build(settings).await?;
+    let state = app.state();
+    if demo_requested {
+        demo::seed(&state.db)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
+        print_demo_logins();
+    }
+    let addr = state.settings.bind;
+    let shown = if addr.ip().is_unspecified() {
+        format!("localhost:{}", app.port())
+    } else {
+        format!("{}:{}", addr.ip(), app.port())
+    };
+    println!(
+        "ecabinet is running: open http://{shown}/ (database: {:?})",
+        state.db.backend()
+    );
+    tracing::info!(port = app.port(), "serving");
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_demo_logins() {
+    println!(
+        "Demo accounts — mật khẩu / password: {}",
+        demo::DEMO_PASSWORD
+    );
+    for (username, display_name, _, what) in demo::ACCOUNTS {
+        println!("  {username:<12} {display_name:<20} {what}");
+    }
+}

@@ -1,0 +1,64 @@
+//! The OpenAPI document served at `/api/v1/openapi.json`, generated from the handlers'
+//! annotations. Every route of `routes::configure` must be listed here; an integration test
+//! checks both agree.
+
+use std::sync::LazyLock;
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{auth, health, users};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "ecabinet", description = "Paperless meeting server API (contract v1)"),
+    paths(
+        health::healthz,
+        health::readyz,
+        health::metrics,
+        auth::handlers::login,
+        auth::handlers::refresh,
+        auth::handlers::logout,
+        auth::handlers::me,
+        users::handlers::create,
+        users::handlers::list,
+    ),
+    components(schemas(crate::error::Problem)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-in and sessions"),
+        (name = "users", description = "The user directory"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
+    ApiDoc::openapi()
+        .to_json()
+        .unwrap_or_else(|_| "{}".to_owned())
+});
+
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(DOCUMENT.as_str())
+}

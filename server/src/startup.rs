@@ -1,0 +1,108 @@
+//! Building the application from settings: database, secrets, shared state, the HTTP server
+//! bound to its listener. Tests build it with port 0 and read `port()`.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{self, from_fn};
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+
+use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::tokens::TokenService;
+use crate::auth::{password, secret};
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error;
+use crate::metrics::{self, Metrics};
+use crate::state::AppState;
+
+pub struct Application {
+    server: Server,
+    port: u16,
+    state: web::Data<AppState>,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens the database named by the settings (creating the data directory), migrated.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
+    std::fs::create_dir_all(&settings.data)?;
+    let url = settings.database_url();
+    let db_settings = settings.database.clone();
+    web::block(move || Db::connect(&url, &db_settings)).await?
+}
+
+impl Application {
+    /// Everything but serving: database migrated, secrets loaded, listener bound.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = open_database(&settings).await?;
+        let key = secret::load_or_generate(settings.auth.jwt_secret.as_deref(), &settings.data)?;
+        web::block(password::warm_up).await?;
+        let state = web::Data::new(AppState {
+            db,
+            tokens: TokenService::new(&key, &settings.auth),
+            login_limiter: LoginLimiter::new(&settings.auth),
+            metrics: Metrics::default(),
+            settings: Arc::new(settings),
+        });
+
+        let listener = TcpListener::bind(state.settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let json_limit = state.settings.limits.json_body_bytes;
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(json_limit)
+                        .error_handler(move |e, _| error::json_error(e, json_limit).into()),
+                )
+                .app_data(
+                    web::PathConfig::default().error_handler(|e, _| error::path_error(e).into()),
+                )
+                .app_data(
+                    web::QueryConfig::default().error_handler(|e, _| error::query_error(e).into()),
+                )
+                .wrap(from_fn(metrics::track))
+                .wrap(from_fn(crate::telemetry::request_id_header))
+                .wrap(middleware::NormalizePath::trim())
+                .wrap(TracingLogger::default())
+                .configure(crate::routes::configure)
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Self {
+            server,
+            port,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM, ctrl-c or `handle().stop()`.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,67 @@
+//! HTTP endpoints of the user directory.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::{NewUser, Role, User, Username, validate_display_name, validate_password};
+use crate::auth::{AuthUser, password};
+use crate::db::Db;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+    /// Defaults to the username.
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserList {
+    pub users: Vec<User>,
+}
+
+/// Creates a user (admins only).
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
+    security(("bearer" = [])),
+    responses((status = 201, body = User), (status = 403, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    body: web::Json<CreateUser>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin])?;
+    let body = body.into_inner();
+    let user = create_user(&state.db, body).await?;
+    tracing::info!(user_id = %user.id, by = %caller.id, "user created");
+    Ok(HttpResponse::Created().json(user))
+}
+
+/// Validates, hashes and stores a new user; shared by the API, the CLI and the demo data.
+pub async fn create_user(db: &Db, body: CreateUser) -> Result<User, ApiError> {
+    let username = Username::parse(&body.username)?;
+    validate_password(&body.password)?;
+    let display_name =
+        validate_display_name(body.display_name.as_deref().unwrap_or(username.as_str()))?;
+    let password_hash = password::hash_blocking(body.password).await?;
+    let new = NewUser {
+        username,
+        display_name,
+        role: body.role,
+        password_hash,
+    };
+    db.write(move |c| super::insert(c, new)).await
+}
+
+/// Lists all users (admins and secretaries, to invite participants).
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = UserList), (status = 403, body = Problem)))]
+pub async fn list(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin, Role::Secretary])?;
+    let users = state.db.read(super::list).await?;
+    Ok(HttpResponse::Ok().json(UserList { users }))
+}
