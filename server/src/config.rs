@@ -156,7 +156,7 @@ pub struct FlagOverrides {
 impl Settings {
     /// Loads defaults < TOML file < `ECABINET_*` environment < flags. Nested keys use a double
     /// underscore in the environment: `ECABINET_AUTH__ACCESS_TOKEN_TTL_SECS=300`.
-    pub fn load(file: Option<&Path>, flags: FlagOverrides) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>, flags: FlagOverrides) -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
@@ -165,6 +165,7 @@ impl Settings {
             .merge(Env::prefixed("ECABINET_").split("__").ignore(&["config"]))
             .merge(Serialized::defaults(flags))
             .extract()
+            .map_err(Box::new)
     }
 
     /// The database URL in force: the configured one, or SQLite in the data directory.

@@ -32,13 +32,13 @@ pub async fn request_id_header(
         .get::<tracing_actix_web::RequestId>()
         .copied();
     let mut res = next.call(req).await?;
-    if let Some(id) = id {
-        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id.to_string()) {
-            res.headers_mut().insert(
-                actix_web::http::header::HeaderName::from_static("x-request-id"),
-                value,
-            );
-        }
+    if let Some(id) = id
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id.to_string())
+    {
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-request-id"),
+            value,
+        );
     }
     Ok(res)
 }

@@ -1,1 +1,8 @@
-//! placeholder
+//! End-to-end tests of the HTTP API: each test starts a real server on its own database and
+//! runs once against SQLite and once against PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod general;
+mod users;

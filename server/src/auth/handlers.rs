@@ -43,10 +43,8 @@ pub struct TokenPair {
 }
 
 fn client_address(req: &HttpRequest, trust_proxy: bool) -> String {
-    if trust_proxy {
-        if let Some(addr) = req.connection_info().realip_remote_addr() {
-            return addr.to_owned();
-        }
+    if trust_proxy && let Some(addr) = req.connection_info().realip_remote_addr() {
+        return addr.to_owned();
     }
     req.peer_addr()
         .map(|a| a.ip().to_string())

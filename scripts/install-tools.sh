@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what scripts/test.sh needs and a fresh machine may lack. Idempotent.
+set -euo pipefail
+need_apt=()
+command -v psql >/dev/null || need_apt+=(postgresql-client)
+command -v curl >/dev/null || need_apt+=(curl)
+dpkg -s libpq-dev >/dev/null 2>&1 || need_apt+=(libpq-dev)
+dpkg -s libsqlite3-dev >/dev/null 2>&1 || need_apt+=(libsqlite3-dev)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+fi
+command -v cargo-deny >/dev/null || cargo install --locked cargo-deny
+command -v diesel >/dev/null || cargo install --locked diesel_cli --no-default-features --features sqlite,postgres

@@ -1,0 +1,179 @@
+//! The binary as a newcomer runs it: `serve --demo` prints where to open it and a printed demo
+//! account signs in; `user add` reads the password from stdin; SIGTERM stops it cleanly.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_ecabinet");
+
+fn ecabinet(data: &std::path::Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env("ECABINET_DATA", data).env("RUST_LOG", "warn");
+    cmd
+}
+
+/// Starts `serve` and returns the child and the address it printed.
+fn serve(data: &std::path::Path, extra: &[&str]) -> (Child, String) {
+    let mut child = ecabinet(data)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut printed = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no address printed: {printed:?}"));
+        if let Some(at) = line.find("http://") {
+            let url = line[at..]
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .trim_end_matches('/')
+                .to_owned();
+            return (child, url);
+        }
+        printed.push(line);
+    }
+}
+
+fn login(base: &str, username: &str, password: &str) -> u16 {
+    let body = format!(r#"{{"username":"{username}","password":"{password}"}}"#);
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-H",
+            "content-type: application/json",
+            "-d",
+            &body,
+        ])
+        .arg(format!("{base}/api/v1/auth/login"))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).parse().unwrap_or(0)
+}
+
+fn terminate(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit after SIGTERM: {status}");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("the server did not stop on SIGTERM");
+}
+
+#[test]
+fn demo_serve_prints_address_and_demo_login_works_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        // The second start finds the demo data there already and must not fail.
+        let (child, base) = serve(dir.path(), &["--demo"]);
+        assert_eq!(login(&base, "admin", ecabinet::demo::DEMO_PASSWORD), 200);
+        assert_eq!(login(&base, "chutich", "wrong password"), 401);
+        terminate(child);
+    }
+    assert!(dir.path().join("ecabinet.db").exists());
+    assert!(dir.path().join("jwt-secret").exists());
+}
+
+#[test]
+fn user_add_reads_password_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = ecabinet(dir.path())
+        .args([
+            "user",
+            "add",
+            "--username",
+            "ThuKy2",
+            "--role",
+            "secretary",
+            "--display-name",
+            "Bùi Thị Hạnh",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"mat-khau-bi-mat\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("thuky2"));
+
+    let (server, base) = serve(dir.path(), &[]);
+    assert_eq!(login(&base, "thuky2", "mat-khau-bi-mat"), 200);
+    assert_eq!(login(&base, "thuky2", "mat-khau-bi-mat\\n"), 401);
+    terminate(server);
+
+    // The same username again fails with a message, and a bad role is refused by the parser.
+    let again = ecabinet(dir.path())
+        .args(["user", "add", "--username", "thuky2", "--role", "member"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all(b"another-password\n")?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("username_taken"));
+    let bad_role = ecabinet(dir.path())
+        .args(["user", "add", "--username", "x1x", "--role", "chair"])
+        .output()
+        .unwrap();
+    assert!(!bad_role.status.success());
+}
+
+#[test]
+fn environment_mirrors_flags_and_bad_config_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("ecabinet.toml");
+    std::fs::write(&config, "[auth]\naccess_token_ttl = 5\n").unwrap();
+    let out = ecabinet(dir.path())
+        .args(["serve", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("access_token_ttl"));
+
+    let out = ecabinet(dir.path())
+        .env("ECABINET_BIND", "not-an-address")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}

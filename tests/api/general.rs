@@ -1,0 +1,197 @@
+//! The contract's General section: problem documents, health, readiness, metrics, OpenAPI,
+//! and bad input of every kind.
+
+use std::time::Duration;
+
+use ecabinet::users::Role;
+use ecabinet_tests::proxy::Proxy;
+use ecabinet_tests::{Backend, TestApp, TestEnv, assert_problem, backend_tests, spawn_app};
+use serde_json::{Value, json};
+
+async fn health_and_readiness(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    let res = app.get("/healthz", None).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().contains_key("x-request-id"));
+    assert_eq!(app.get("/readyz", None).await.status(), 200);
+}
+
+async fn metrics_are_exposed(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    app.get("/healthz", None).await;
+    let _ = app.login_raw("nobody", "wrong password").await;
+    let text = app
+        .get("/metrics", None)
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(text.contains("ecabinet_http_requests_total{"), "{text}");
+    assert!(text.contains("route=\"/healthz\""), "{text}");
+    assert!(text.contains("ecabinet_login_failures_total 1"), "{text}");
+}
+
+/// Every route the server answers is in the OpenAPI document, and the other way round.
+async fn openapi_covers_every_endpoint(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    let doc: Value = app
+        .get("/api/v1/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
+    let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+    let expected = [
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/metrics", "get"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/refresh", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users", "post"),
+    ];
+    for (path, method) in expected {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing"
+        );
+        // And the server really answers it (anything but the unknown-route 404).
+        let res = app
+            .client
+            .request(
+                method.to_uppercase().parse().unwrap_or_default(),
+                app.url(path),
+            )
+            .send()
+            .await;
+        let res = res.unwrap_or_else(|e| panic!("{path}: {e}"));
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert_ne!(
+            body["detail"], "route not found",
+            "{method} {path} is not routed"
+        );
+    }
+    let documented: usize = paths
+        .values()
+        .map(|p| p.as_object().map_or(0, |o| o.len()))
+        .sum();
+    assert_eq!(
+        documented,
+        expected.len(),
+        "documented operations: {:?}",
+        paths.keys()
+    );
+}
+
+async fn unknown_route_is_problem_404(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    assert_problem(
+        app.get("/api/v1/nothing-here", None).await,
+        404,
+        "not_found",
+    )
+    .await;
+}
+
+async fn bad_bodies_get_their_4xx(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    let (_, admin) = app.signed_in("quantri", Role::Admin).await;
+    let url = app.url("/api/v1/users");
+    let send = |body: String, ct: &'static str| {
+        app.client
+            .post(&url)
+            .bearer_auth(&admin)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+    };
+    let malformed = send("{\"username\": ".into(), "application/json")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_problem(malformed, 400, "malformed_json").await;
+    let wrong_type = send(
+        json!({"username": 5, "password": "12345678", "role": "member"}).to_string(),
+        "application/json",
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_problem(wrong_type, 422, "invalid_body").await;
+    let unknown_field = send(
+        json!({"username": "abc", "password": "12345678", "role": "member", "is_root": true})
+            .to_string(),
+        "application/json",
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_problem(unknown_field, 422, "invalid_body").await;
+    let not_json = send("username=abc".into(), "application/x-www-form-urlencoded")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_problem(not_json, 415, "unsupported_media_type").await;
+    let huge = format!("{{\"username\": \"{}\"}}", "a".repeat(2 * 1024 * 1024));
+    let too_big = send(huge, "application/json")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_problem(too_big, 413, "payload_too_large").await;
+    // Nothing was created by any of them.
+    let list: Value = app
+        .get("/api/v1/users", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
+    assert_eq!(list["users"].as_array().map(Vec::len), Some(1));
+}
+
+backend_tests!(
+    health_and_readiness,
+    metrics_are_exposed,
+    openapi_covers_every_endpoint,
+    unknown_route_is_problem_404,
+    bad_bodies_get_their_4xx,
+);
+
+/// PostgreSQL goes away: readiness and requests answer 503; it returns: the server recovers
+/// without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_outage_gives_503_then_recovers() {
+    let env = TestEnv::new(Backend::Postgres);
+    let pg = env.pg.as_ref().unwrap_or_else(|| panic!("no pg"));
+    let proxy = Proxy::start(pg.host_port())
+        .await
+        .unwrap_or_else(|e| panic!("proxy: {e}"));
+    let mut settings = env.settings();
+    settings.database_url = Some(pg.url_via(&format!("127.0.0.1:{}", proxy.port)));
+    settings.database.acquire_timeout_ms = 500;
+    let app = TestApp::start(settings).unwrap_or_else(|e| panic!("start: {e:#}"));
+    app.user("thanhvien", Role::Member).await;
+    assert_eq!(app.get("/readyz", None).await.status(), 200);
+
+    proxy.cut();
+    assert_problem(app.get("/readyz", None).await, 503, "service_unavailable").await;
+    let res = app.login_raw("thanhvien", ecabinet_tests::PASSWORD).await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, 503, "service_unavailable").await;
+
+    proxy.restore();
+    let mut ready = false;
+    for _ in 0..50 {
+        if app.get("/readyz", None).await.status() == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        ready,
+        "the server did not recover after the database returned"
+    );
+    assert_eq!(
+        app.login_raw("thanhvien", ecabinet_tests::PASSWORD)
+            .await
+            .status(),
+        200
+    );
+}
