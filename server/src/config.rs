@@ -26,6 +26,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub limits: LimitSettings,
+    pub meetings: MeetingSettings,
     pub log: LogSettings,
 }
 
@@ -72,6 +73,21 @@ pub struct LimitSettings {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct MeetingSettings {
+    /// Speaking time per speech when the meeting sets none.
+    pub default_speech_limit_secs: i32,
+}
+
+impl Default for MeetingSettings {
+    fn default() -> Self {
+        Self {
+            default_speech_limit_secs: 300,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
     /// `tracing` filter, e.g. `info` or `ecabinet=debug,actix_web=info`.
     pub filter: String,
@@ -90,6 +106,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             auth: AuthSettings::default(),
             limits: LimitSettings::default(),
+            meetings: MeetingSettings::default(),
             log: LogSettings::default(),
         }
     }

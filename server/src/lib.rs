@@ -4,16 +4,22 @@
 //! The crate is laid out by domain concept; `startup` assembles them and `routes` is the one
 //! table of HTTP paths. `docs/architecture.md` describes the whole.
 
+pub mod agenda;
+pub mod attendance;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod health;
+pub mod meetings;
 pub mod metrics;
 pub mod openapi;
+pub mod patch;
 pub mod routes;
+pub mod speakers;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -8,7 +8,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{auth, health, users};
+use crate::{agenda, attendance, auth, events, health, meetings, speakers, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +23,26 @@ use crate::{auth, health, users};
         auth::handlers::me,
         users::handlers::create,
         users::handlers::list,
+        meetings::handlers::create,
+        meetings::handlers::list,
+        meetings::handlers::get,
+        meetings::handlers::update,
+        meetings::handlers::set_state,
+        meetings::handlers::add_participant,
+        meetings::handlers::update_participant,
+        meetings::handlers::remove_participant,
+        agenda::handlers::add,
+        agenda::handlers::update,
+        agenda::handlers::delete,
+        agenda::handlers::reorder,
+        attendance::handlers::check_in,
+        attendance::handlers::mark,
+        attendance::handlers::list,
+        speakers::handlers::request,
+        speakers::handlers::list,
+        speakers::handlers::reorder,
+        speakers::handlers::set_state,
+        events::handlers::list,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth),
@@ -30,6 +50,12 @@ use crate::{auth, health, users};
         (name = "auth", description = "Sign-in and sessions"),
         (name = "users", description = "The user directory"),
         (name = "operations", description = "Health and metrics"),
+        (name = "meetings", description = "Meetings and their life cycle"),
+        (name = "participants", description = "Who takes part, in which role, with which substitute"),
+        (name = "agenda", description = "The agenda tree"),
+        (name = "attendance", description = "Check-in and attendance"),
+        (name = "speakers", description = "The speaker queue"),
+        (name = "events", description = "The durable per-meeting event log"),
     )
 )]
 pub struct ApiDoc;

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 
 use crate::error::ApiError;
-use crate::{auth, health, openapi, users};
+use crate::{agenda, attendance, auth, events, health, meetings, openapi, speakers, users};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
@@ -21,6 +21,68 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::resource("/users")
                         .route(web::get().to(users::handlers::list))
                         .route(web::post().to(users::handlers::create)),
+                )
+                .service(
+                    web::resource("/meetings")
+                        .route(web::get().to(meetings::handlers::list))
+                        .route(web::post().to(meetings::handlers::create)),
+                )
+                .service(
+                    web::resource("/meetings/{id}")
+                        .route(web::get().to(meetings::handlers::get))
+                        .route(web::patch().to(meetings::handlers::update)),
+                )
+                .route(
+                    "/meetings/{id}/state",
+                    web::post().to(meetings::handlers::set_state),
+                )
+                .route(
+                    "/meetings/{id}/participants",
+                    web::post().to(meetings::handlers::add_participant),
+                )
+                .service(
+                    web::resource("/meetings/{id}/participants/{user_id}")
+                        .route(web::patch().to(meetings::handlers::update_participant))
+                        .route(web::delete().to(meetings::handlers::remove_participant)),
+                )
+                .route(
+                    "/meetings/{id}/agenda",
+                    web::post().to(agenda::handlers::add),
+                )
+                .route(
+                    "/meetings/{id}/agenda/order",
+                    web::put().to(agenda::handlers::reorder),
+                )
+                .service(
+                    web::resource("/agenda/{item_id}")
+                        .route(web::patch().to(agenda::handlers::update))
+                        .route(web::delete().to(agenda::handlers::delete)),
+                )
+                .route(
+                    "/meetings/{id}/check-in",
+                    web::post().to(attendance::handlers::check_in),
+                )
+                .service(
+                    web::resource("/meetings/{id}/attendance")
+                        .route(web::get().to(attendance::handlers::list))
+                        .route(web::post().to(attendance::handlers::mark)),
+                )
+                .service(
+                    web::resource("/meetings/{id}/speakers")
+                        .route(web::get().to(speakers::handlers::list))
+                        .route(web::post().to(speakers::handlers::request)),
+                )
+                .route(
+                    "/meetings/{id}/speakers/order",
+                    web::put().to(speakers::handlers::reorder),
+                )
+                .route(
+                    "/speakers/{id}/state",
+                    web::post().to(speakers::handlers::set_state),
+                )
+                .route(
+                    "/meetings/{id}/events",
+                    web::get().to(events::handlers::list),
                 ),
         )
         .default_service(web::to(not_found));

@@ -51,6 +51,7 @@ impl Application {
             tokens: TokenService::new(&key, &settings.auth),
             login_limiter: LoginLimiter::new(&settings.auth),
             metrics: Metrics::default(),
+            bus: crate::events::EventBus::default(),
             settings: Arc::new(settings),
         });
 

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::tokens::TokenService;
 use crate::config::Settings;
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
+use crate::error::ApiError;
+use crate::events::{Event, EventBus};
 use crate::metrics::Metrics;
 
 #[derive(Debug)]
@@ -16,4 +18,18 @@ pub struct AppState {
     pub tokens: TokenService,
     pub login_limiter: LoginLimiter,
     pub metrics: Metrics,
+    pub bus: EventBus,
+}
+
+impl AppState {
+    /// Runs a change in one write transaction and, once it committed, publishes its events.
+    pub async fn commit<T, F>(&self, change: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<(T, Vec<Event>), ApiError> + Send + 'static,
+    {
+        let (value, events) = self.db.write(change).await?;
+        self.bus.publish(events);
+        Ok(value)
+    }
 }

@@ -1,6 +1,63 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    agenda_items (id) {
+        id -> Text,
+        meeting_id -> Text,
+        parent_id -> Nullable<Text>,
+        position -> Integer,
+        title -> Text,
+        duration_minutes -> Nullable<Integer>,
+        presenter_id -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (meeting_id, seq) {
+        meeting_id -> Text,
+        seq -> BigInt,
+        event_type -> Text,
+        data -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        location -> Nullable<Text>,
+        starts_at -> Timestamp,
+        state -> Text,
+        watermark -> Nullable<Text>,
+        speech_limit_secs -> Nullable<Integer>,
+        current_item_id -> Nullable<Text>,
+        last_seq -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    participants (meeting_id, user_id) {
+        meeting_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        substitute_id -> Nullable<Text>,
+        attendance -> Text,
+        absence_reason -> Nullable<Text>,
+        checked_in_at -> Nullable<Timestamp>,
+        checked_in_by -> Nullable<Text>,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Text,
         family_id -> Text,
@@ -10,6 +67,21 @@ diesel::table! {
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    speakers (id) {
+        id -> Text,
+        meeting_id -> Text,
+        user_id -> Text,
+        agenda_item_id -> Nullable<Text>,
+        state -> Text,
+        position -> Integer,
+        requested_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+        limit_secs -> Nullable<Integer>,
     }
 }
 
@@ -24,6 +96,22 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(agenda_items -> meetings (meeting_id));
+diesel::joinable!(agenda_items -> users (presenter_id));
+diesel::joinable!(events -> meetings (meeting_id));
+diesel::joinable!(meetings -> users (created_by));
+diesel::joinable!(participants -> meetings (meeting_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(speakers -> agenda_items (agenda_item_id));
+diesel::joinable!(speakers -> meetings (meeting_id));
+diesel::joinable!(speakers -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(refresh_tokens, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    agenda_items,
+    events,
+    meetings,
+    participants,
+    refresh_tokens,
+    speakers,
+    users,
+);

@@ -1,0 +1,239 @@
+//! HTTP endpoints of meetings and their participants.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::access::{self, Access};
+use super::participants::{self, NewParticipant, Participant, ParticipantPatch};
+use super::{Meeting, MeetingPatch, MeetingState, Mover, NewMeeting};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+use crate::users::Role;
+use crate::{agenda, speakers};
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MeetingList {
+    pub meetings: Vec<Meeting>,
+}
+
+/// A meeting with everything a tablet shows of it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MeetingDetail {
+    #[serde(flatten)]
+    pub meeting: Meeting,
+    pub agenda: Vec<agenda::AgendaItem>,
+    pub participants: Vec<Participant>,
+    /// Documents of the meeting (empty until documents are supported).
+    #[schema(value_type = Vec<Object>)]
+    pub documents: Vec<serde_json::Value>,
+    /// Polls of the meeting (empty until polls are supported).
+    #[schema(value_type = Vec<Object>)]
+    pub polls: Vec<serde_json::Value>,
+    /// The open speaker queue.
+    pub speakers: Vec<speakers::Speaker>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StateRequest {
+    pub state: MeetingState,
+}
+
+/// Creates a draft meeting (admins and secretaries).
+#[utoipa::path(post, path = "/api/v1/meetings", tag = "meetings", request_body = NewMeeting,
+    security(("bearer" = [])),
+    responses((status = 201, body = Meeting), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<NewMeeting>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Admin, Role::Secretary])?;
+    let new = body.into_inner();
+    let meeting = state
+        .commit(move |c| super::create(c, &user.id, new))
+        .await?;
+    Ok(HttpResponse::Created().json(meeting))
+}
+
+/// Meetings the caller may see.
+#[utoipa::path(get, path = "/api/v1/meetings", tag = "meetings", security(("bearer" = [])),
+    responses((status = 200, body = MeetingList)))]
+pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let meetings = state
+        .db
+        .read(move |c| super::list_visible(c, &user.id, user.role.is_staff()))
+        .await?;
+    Ok(HttpResponse::Ok().json(MeetingList { meetings }))
+}
+
+/// A meeting with its agenda, participants, documents, polls and speaker queue.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}", tag = "meetings", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = MeetingDetail), (status = 404, body = Problem)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let detail = state
+        .db
+        .read(move |c| {
+            let access = access::load(c, &id, &user)?;
+            Ok(MeetingDetail {
+                meeting: Meeting::try_from(access.meeting)?,
+                agenda: agenda::tree(c, &id)?,
+                participants: participants::list(c, &id)?,
+                documents: Vec::new(),
+                polls: Vec::new(),
+                speakers: speakers::open_queue(c, &id)?,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+/// Changes the meeting's fields. `current_item_id` alone may also be set by the chair.
+#[utoipa::path(patch, path = "/api/v1/meetings/{id}", tag = "meetings", params(("id" = String, Path)),
+    request_body = MeetingPatch, security(("bearer" = [])),
+    responses((status = 200, body = Meeting), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    body: web::Json<MeetingPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let patch = body.into_inner();
+    let meeting = state
+        .commit(move |c| {
+            let access = access::load_for_change(c, &id, &user)?;
+            access.require(if patch.presider_only() {
+                Mover::Presiders
+            } else {
+                Mover::Managers
+            })?;
+            access.require_open()?;
+            super::update(c, &id, patch)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(meeting))
+}
+
+/// Moves the meeting through `draft → scheduled → live → closed`.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/state", tag = "meetings", params(("id" = String, Path)),
+    request_body = StateRequest, security(("bearer" = [])),
+    responses((status = 200, body = Meeting), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem)))]
+pub async fn set_state(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    body: web::Json<StateRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let to = body.into_inner().state;
+    let meeting = state
+        .commit(move |c| {
+            let access = access::load_for_change(c, &id, &user)?;
+            let mover = super::transition(access.state, to);
+            // Someone who may not move the meeting at all learns nothing about its state rules.
+            if !access.is_presider() {
+                return Err(ApiError::forbidden(
+                    "forbidden",
+                    "your role in this meeting does not allow this",
+                ));
+            }
+            access.require(mover?)?;
+            super::set_state(c, &id, access.state, to)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(meeting))
+}
+
+/// Invites a user with a meeting role.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/participants", tag = "participants",
+    params(("id" = String, Path)), request_body = NewParticipant, security(("bearer" = [])),
+    responses((status = 201, body = Participant), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_participant(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    body: web::Json<NewParticipant>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let new = body.into_inner();
+    let participant = state
+        .commit(move |c| {
+            manage(c, &id, &user)?;
+            participants::add(c, &id, new)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(participant))
+}
+
+/// Changes a participant's role or substitute; a member may set their own substitute.
+#[utoipa::path(patch, path = "/api/v1/meetings/{id}/participants/{user_id}", tag = "participants",
+    params(("id" = String, Path), ("user_id" = String, Path)), request_body = ParticipantPatch,
+    security(("bearer" = [])),
+    responses((status = 200, body = Participant), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn update_participant(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+    body: web::Json<ParticipantPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, target) = path.into_inner();
+    let patch = body.into_inner();
+    let participant = state
+        .commit(move |c| {
+            let access = access::load_for_change(c, &id, &user)?;
+            access.require_open()?;
+            let self_service = !access.is_manager();
+            if self_service && target != user.id {
+                return Err(ApiError::forbidden(
+                    "forbidden",
+                    "only the meeting's managers change others",
+                ));
+            }
+            participants::update(c, &id, &target, patch, self_service)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(participant))
+}
+
+/// Removes a participant.
+#[utoipa::path(delete, path = "/api/v1/meetings/{id}/participants/{user_id}", tag = "participants",
+    params(("id" = String, Path), ("user_id" = String, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn remove_participant(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, target) = path.into_inner();
+    state
+        .commit(move |c| {
+            manage(c, &id, &user)?;
+            Ok(((), participants::remove(c, &id, &target)?))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Locks the meeting and checks the caller may prepare it and it is not closed.
+pub fn manage(
+    c: &mut crate::db::DbConnection,
+    meeting_id: &str,
+    user: &AuthUser,
+) -> Result<Access, ApiError> {
+    let access = access::load_for_change(c, meeting_id, user)?;
+    access.require(Mover::Managers)?;
+    access.require_open()?;
+    Ok(access)
+}

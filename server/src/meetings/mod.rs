@@ -1,0 +1,452 @@
+//! Meetings: their life cycle (`draft → scheduled → live → closed`), settings, participants
+//! with meeting roles and substitutes, and who may see and change what (`access`).
+//!
+//! Must never: reveal that a meeting exists to someone who may not see it (404, not 403), or
+//! let anything change a closed meeting.
+
+pub mod access;
+pub mod handlers;
+pub mod participants;
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::db::schema::meetings;
+use crate::db::{self, DbConnection};
+use crate::error::ApiError;
+use crate::events::{self, Event};
+use crate::patch;
+
+/// Where a meeting is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MeetingState {
+    Draft,
+    Scheduled,
+    Live,
+    Closed,
+}
+
+impl MeetingState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Scheduled => "scheduled",
+            Self::Live => "live",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+impl fmt::Display for MeetingState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for MeetingState {
+    type Err = ApiError;
+    fn from_str(s: &str) -> Result<Self, ApiError> {
+        match s {
+            "draft" => Ok(Self::Draft),
+            "scheduled" => Ok(Self::Scheduled),
+            "live" => Ok(Self::Live),
+            "closed" => Ok(Self::Closed),
+            other => Err(ApiError::internal(anyhow::anyhow!(
+                "unknown meeting state {other}"
+            ))),
+        }
+    }
+}
+
+/// Who may make a move: the meeting's managers, or also its chair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mover {
+    Managers,
+    Presiders,
+}
+
+/// The meeting state machine: whether `from → to` is a move at all, and who may make it.
+pub fn transition(from: MeetingState, to: MeetingState) -> Result<Mover, ApiError> {
+    use MeetingState::*;
+    match (from, to) {
+        (Draft, Scheduled) | (Scheduled, Draft) => Ok(Mover::Managers),
+        (Scheduled, Live) | (Live, Closed) => Ok(Mover::Presiders),
+        _ => Err(ApiError::conflict(
+            "invalid_transition",
+            format!("a meeting cannot go from {from} to {to}"),
+        )),
+    }
+}
+
+/// A participant's role in one meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MeetingRole {
+    Chair,
+    Secretary,
+    Member,
+    Observer,
+}
+
+impl MeetingRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Chair => "chair",
+            Self::Secretary => "secretary",
+            Self::Member => "member",
+            Self::Observer => "observer",
+        }
+    }
+}
+
+impl FromStr for MeetingRole {
+    type Err = ApiError;
+    fn from_str(s: &str) -> Result<Self, ApiError> {
+        match s {
+            "chair" => Ok(Self::Chair),
+            "secretary" => Ok(Self::Secretary),
+            "member" => Ok(Self::Member),
+            "observer" => Ok(Self::Observer),
+            other => Err(ApiError::internal(anyhow::anyhow!(
+                "unknown meeting role {other}"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = meetings)]
+pub struct MeetingRow {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub starts_at: NaiveDateTime,
+    pub state: String,
+    pub watermark: Option<String>,
+    pub speech_limit_secs: Option<i32>,
+    pub current_item_id: Option<String>,
+    pub last_seq: i64,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl MeetingRow {
+    pub fn state(&self) -> Result<MeetingState, ApiError> {
+        self.state.parse()
+    }
+}
+
+/// A meeting as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Meeting {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub state: MeetingState,
+    /// Recipient watermark template, e.g. `{display_name} · {date} · MẬT`; null for none.
+    pub watermark: Option<String>,
+    /// Speaking time per speech; null uses the server default.
+    pub speech_limit_secs: Option<i32>,
+    pub current_item_id: Option<String>,
+    pub last_seq: i64,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<MeetingRow> for Meeting {
+    type Error = ApiError;
+    fn try_from(r: MeetingRow) -> Result<Self, ApiError> {
+        Ok(Meeting {
+            state: r.state()?,
+            id: r.id,
+            title: r.title,
+            description: r.description,
+            location: r.location,
+            starts_at: r.starts_at.and_utc(),
+            watermark: r.watermark,
+            speech_limit_secs: r.speech_limit_secs,
+            current_item_id: r.current_item_id,
+            last_seq: r.last_seq,
+            created_by: r.created_by,
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+        })
+    }
+}
+
+pub const TITLE_MAX: usize = 300;
+const LOCATION_MAX: usize = 300;
+const DESCRIPTION_MAX: usize = 10_000;
+const WATERMARK_MAX: usize = 200;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMeeting {
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub location: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A partial update; absent fields are left, `null` clears the nullable ones.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingPatch {
+    pub title: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub location: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub watermark: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<i32>)]
+    pub speech_limit_secs: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub current_item_id: Option<Option<String>>,
+}
+
+impl MeetingPatch {
+    /// True when only fields a presider (not only a manager) may set are present.
+    pub fn presider_only(&self) -> bool {
+        self.title.is_none()
+            && self.starts_at.is_none()
+            && self.location.is_none()
+            && self.description.is_none()
+            && self.watermark.is_none()
+            && self.speech_limit_secs.is_none()
+    }
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> Result<MeetingRow, ApiError> {
+    meetings::table
+        .find(id)
+        .select(MeetingRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(ApiError::NotFound { what: "meeting" })
+}
+
+/// Creates a draft meeting; its first event is `meeting.created`.
+pub fn create(
+    conn: &mut DbConnection,
+    created_by: &str,
+    new: NewMeeting,
+) -> Result<(Meeting, Vec<Event>), ApiError> {
+    let title = patch::text(&new.title, TITLE_MAX, "invalid_title", "a title")?;
+    let location = patch::optional_text(
+        new.location.as_deref(),
+        LOCATION_MAX,
+        "invalid_location",
+        "a location",
+    )?;
+    let description = patch::optional_text(
+        new.description.as_deref(),
+        DESCRIPTION_MAX,
+        "invalid_description",
+        "a description",
+    )?;
+    let id = db::new_id();
+    let now = db::now();
+    diesel::insert_into(meetings::table)
+        .values((
+            meetings::id.eq(&id),
+            meetings::title.eq(&title),
+            meetings::description.eq(&description),
+            meetings::location.eq(&location),
+            meetings::starts_at.eq(new.starts_at.naive_utc()),
+            meetings::state.eq(MeetingState::Draft.as_str()),
+            meetings::last_seq.eq(0_i64),
+            meetings::created_by.eq(created_by),
+            meetings::created_at.eq(now),
+            meetings::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    let meeting = Meeting::try_from(get(conn, &id)?)?;
+    let event = events::append(conn, &id, "meeting.created", &meeting)?;
+    Ok((
+        Meeting {
+            last_seq: event.seq,
+            ..meeting
+        },
+        vec![event],
+    ))
+}
+
+/// Applies a patch (the caller has checked who may), emitting `meeting.updated`.
+pub fn update(
+    conn: &mut DbConnection,
+    id: &str,
+    patch: MeetingPatch,
+) -> Result<(Meeting, Vec<Event>), ApiError> {
+    if let Some(title) = &patch.title {
+        let title = patch::text(title, TITLE_MAX, "invalid_title", "a title")?;
+        diesel::update(meetings::table.find(id))
+            .set(meetings::title.eq(title))
+            .execute(conn)?;
+    }
+    if let Some(starts_at) = patch.starts_at {
+        diesel::update(meetings::table.find(id))
+            .set(meetings::starts_at.eq(starts_at.naive_utc()))
+            .execute(conn)?;
+    }
+    if let Some(location) = &patch.location {
+        let v = patch::optional_text(
+            location.as_deref(),
+            LOCATION_MAX,
+            "invalid_location",
+            "a location",
+        )?;
+        diesel::update(meetings::table.find(id))
+            .set(meetings::location.eq(v))
+            .execute(conn)?;
+    }
+    if let Some(description) = &patch.description {
+        let v = patch::optional_text(
+            description.as_deref(),
+            DESCRIPTION_MAX,
+            "invalid_description",
+            "a description",
+        )?;
+        diesel::update(meetings::table.find(id))
+            .set(meetings::description.eq(v))
+            .execute(conn)?;
+    }
+    if let Some(watermark) = &patch.watermark {
+        let v = patch::optional_text(
+            watermark.as_deref(),
+            WATERMARK_MAX,
+            "invalid_watermark",
+            "a watermark",
+        )?;
+        diesel::update(meetings::table.find(id))
+            .set(meetings::watermark.eq(v))
+            .execute(conn)?;
+    }
+    if let Some(limit) = patch.speech_limit_secs {
+        if limit.is_some_and(|l| !(10..=3600).contains(&l)) {
+            return Err(ApiError::invalid(
+                "invalid_speech_limit",
+                "the speaking time limit is 10 to 3600 seconds",
+            ));
+        }
+        diesel::update(meetings::table.find(id))
+            .set(meetings::speech_limit_secs.eq(limit))
+            .execute(conn)?;
+    }
+    if let Some(item) = &patch.current_item_id {
+        if let Some(item_id) = item {
+            crate::agenda::get_in_meeting(conn, id, item_id).map_err(|_| {
+                ApiError::invalid("invalid_agenda_item", "no such agenda item in this meeting")
+            })?;
+        }
+        diesel::update(meetings::table.find(id))
+            .set(meetings::current_item_id.eq(item.clone()))
+            .execute(conn)?;
+    }
+    diesel::update(meetings::table.find(id))
+        .set(meetings::updated_at.eq(db::now()))
+        .execute(conn)?;
+    let meeting = Meeting::try_from(get(conn, id)?)?;
+    let event = events::append(conn, id, "meeting.updated", &meeting)?;
+    Ok((
+        Meeting {
+            last_seq: event.seq,
+            ..meeting
+        },
+        vec![event],
+    ))
+}
+
+/// Moves the meeting to `to` (the caller has checked who may), emitting `meeting.state`.
+pub fn set_state(
+    conn: &mut DbConnection,
+    id: &str,
+    from: MeetingState,
+    to: MeetingState,
+) -> Result<(Meeting, Vec<Event>), ApiError> {
+    diesel::update(meetings::table.find(id))
+        .set((
+            meetings::state.eq(to.as_str()),
+            meetings::updated_at.eq(db::now()),
+        ))
+        .execute(conn)?;
+    let event = events::append(
+        conn,
+        id,
+        "meeting.state",
+        &serde_json::json!({"state": to, "previous": from}),
+    )?;
+    let meeting = Meeting::try_from(get(conn, id)?)?;
+    Ok((meeting, vec![event]))
+}
+
+/// Meetings the caller may see, by start time.
+pub fn list_visible(
+    conn: &mut DbConnection,
+    user_id: &str,
+    staff: bool,
+) -> Result<Vec<Meeting>, ApiError> {
+    use crate::db::schema::participants as p;
+    let mut query = meetings::table.select(MeetingRow::as_select()).into_boxed();
+    if !staff {
+        let mine = p::table
+            .filter(
+                p::user_id
+                    .eq(user_id.to_owned())
+                    .or(p::substitute_id.eq(user_id.to_owned())),
+            )
+            .select(p::meeting_id);
+        query = query
+            .filter(meetings::id.eq_any(mine))
+            .filter(meetings::state.ne(MeetingState::Draft.as_str()));
+    }
+    query
+        .order((meetings::starts_at.asc(), meetings::id.asc()))
+        .load(conn)?
+        .into_iter()
+        .map(Meeting::try_from)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MeetingState::*;
+    use super::*;
+
+    #[test]
+    fn state_machine() {
+        let table = [
+            (Draft, Scheduled, Some(Mover::Managers)),
+            (Scheduled, Draft, Some(Mover::Managers)),
+            (Scheduled, Live, Some(Mover::Presiders)),
+            (Live, Closed, Some(Mover::Presiders)),
+            (Draft, Live, None),
+            (Draft, Closed, None),
+            (Live, Scheduled, None),
+            (Live, Draft, None),
+            (Closed, Live, None),
+            (Closed, Draft, None),
+            (Closed, Scheduled, None),
+            (Scheduled, Scheduled, None),
+        ];
+        for (from, to, expected) in table {
+            assert_eq!(transition(from, to).ok(), expected, "{from} -> {to}");
+        }
+    }
+}
