@@ -27,6 +27,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub limits: LimitSettings,
     pub meetings: MeetingSettings,
+    pub web: WebSettings,
     pub log: LogSettings,
 }
 
@@ -88,6 +89,21 @@ impl Default for MeetingSettings {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct WebSettings {
+    /// Directory of the built tablet client (`npm run build` in `web/`).
+    pub dir: PathBuf,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("web/dist"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
     /// `tracing` filter, e.g. `info` or `ecabinet=debug,actix_web=info`.
     pub filter: String,
@@ -107,6 +123,7 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             limits: LimitSettings::default(),
             meetings: MeetingSettings::default(),
+            web: WebSettings::default(),
             log: LogSettings::default(),
         }
     }

@@ -8,6 +8,7 @@ pub mod agenda;
 pub mod attendance;
 pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -1,13 +1,14 @@
 //! The one route table: every path the server answers, grouped by resource.
 
+use std::path::Path;
+
 use actix_web::{HttpResponse, web};
 
 use crate::error::ApiError;
-use crate::{agenda, attendance, auth, events, health, meetings, openapi, speakers, users};
+use crate::{agenda, attendance, auth, client, events, health, meetings, openapi, speakers, users};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index))
-        .route("/healthz", web::get().to(health::healthz))
+pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
+    cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
         .service(
@@ -83,22 +84,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/meetings/{id}/events",
                     web::get().to(events::handlers::list),
-                ),
-        )
-        .default_service(web::to(not_found));
+                )
+                .default_service(web::to(not_found)),
+        );
+    client::configure(cfg, web_dir);
+    cfg.default_service(web::to(not_found));
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound { what: "route" })
-}
-
-/// Until the tablet client is built into the binary, `/` says where the API is.
-async fn index() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(
-            "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>ecabinet</title>\
-         <h1>ecabinet</h1><p>Máy chủ họp không giấy đang chạy. The meeting server is running.</p>\
-         <p><a href=\"/api/v1/openapi.json\">API (OpenAPI)</a></p></html>",
-        )
 }

@@ -59,6 +59,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let json_limit = state.settings.limits.json_body_bytes;
         let app_state = state.clone();
+        let web_dir = state.settings.web.dir.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
@@ -77,7 +78,7 @@ impl Application {
                 .wrap(from_fn(crate::telemetry::request_id_header))
                 .wrap(middleware::NormalizePath::trim())
                 .wrap(TracingLogger::default())
-                .configure(crate::routes::configure)
+                .configure(|cfg| crate::routes::configure(cfg, &web_dir))
         })
         .listen(listener)?
         .shutdown_timeout(10)

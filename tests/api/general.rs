@@ -219,3 +219,38 @@ async fn database_outage_gives_503_then_recovers() {
         200
     );
 }
+
+/// The built tablet client is served at `/`, its own routes fall back to `index.html`, and the
+/// API keeps its problem 404s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_the_built_client_with_spa_fallback() {
+    let env = TestEnv::new(Backend::Sqlite);
+    let web = tempfile::tempdir().unwrap();
+    std::fs::write(
+        web.path().join("index.html"),
+        "<!doctype html><title>ecabinet-client</title>",
+    )
+    .unwrap();
+    std::fs::write(web.path().join("app.js"), "console.log('ecabinet')").unwrap();
+    let mut settings = env.settings();
+    settings.web.dir = web.path().to_path_buf();
+    let app = TestApp::start(settings).unwrap();
+
+    for path in ["/", "/meetings/some-id/reader"] {
+        let res = app.get(path, None).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(
+            res.text().await.unwrap().contains("ecabinet-client"),
+            "{path}"
+        );
+    }
+    let js = app.get("/app.js", None).await;
+    assert_eq!(js.status(), 200);
+    assert!(js.text().await.unwrap().contains("console.log"));
+    assert_problem(
+        app.get("/api/v1/nothing-here", None).await,
+        404,
+        "not_found",
+    )
+    .await;
+}
