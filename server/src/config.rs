@@ -28,6 +28,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub meetings: MeetingSettings,
     pub web: WebSettings,
+    pub live: LiveSettings,
     pub log: LogSettings,
 }
 
@@ -89,6 +90,47 @@ impl Default for MeetingSettings {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct LiveSettings {
+    /// Seconds a new connection has to send its hello.
+    pub hello_timeout_secs: u64,
+    /// Seconds between the server's pings.
+    pub heartbeat_secs: u64,
+    /// A client silent for this long (no message, no pong) is disconnected.
+    pub client_timeout_secs: u64,
+    /// Messages waiting for one client; a client that lets it fill is cut off (4408).
+    pub queue_capacity: usize,
+    /// Largest message a client may send, in bytes.
+    pub max_message_bytes: usize,
+    /// Requests per second one session may send, and the burst allowed above it.
+    pub messages_per_sec: u32,
+    pub message_burst: u32,
+    /// Live sessions one user may have open at once on this instance.
+    pub max_sessions_per_user: usize,
+    /// Presence changes are sent at most this often.
+    pub presence_interval_ms: u64,
+    /// Points in one relayed ink batch.
+    pub max_stroke_points: usize,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        Self {
+            hello_timeout_secs: 5,
+            heartbeat_secs: 15,
+            client_timeout_secs: 45,
+            queue_capacity: 256,
+            max_message_bytes: 64 * 1024,
+            messages_per_sec: 30,
+            message_burst: 60,
+            max_sessions_per_user: 8,
+            presence_interval_ms: 250,
+            max_stroke_points: 1_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct WebSettings {
     /// Directory of the built tablet client (`npm run build` in `web/`).
     pub dir: PathBuf,
@@ -124,6 +166,7 @@ impl Default for Settings {
             limits: LimitSettings::default(),
             meetings: MeetingSettings::default(),
             web: WebSettings::default(),
+            live: LiveSettings::default(),
             log: LogSettings::default(),
         }
     }

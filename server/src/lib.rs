@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod live;
 pub mod meetings;
 pub mod metrics;
 pub mod openapi;

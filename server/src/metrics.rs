@@ -10,6 +10,7 @@ use actix_web::web;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -37,6 +38,9 @@ pub struct Metrics {
     pub http_requests: Family<RequestLabels, Counter>,
     pub http_duration: HistogramFamily<RouteLabels>,
     pub login_failures: Counter,
+    pub live_sessions: Gauge,
+    pub live_events: Counter,
+    pub live_slow_closed: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -65,11 +69,32 @@ impl Default for Metrics {
             "Sign-in attempts with wrong credentials",
             login_failures.clone(),
         );
+        let live_sessions = Gauge::default();
+        let live_events = Counter::default();
+        let live_slow_closed = Counter::default();
+        registry.register(
+            "live_sessions",
+            "Open live-channel sessions",
+            live_sessions.clone(),
+        );
+        registry.register(
+            "live_events",
+            "Durable events fanned out to rooms",
+            live_events.clone(),
+        );
+        registry.register(
+            "live_slow_closed",
+            "Sessions cut off because their queue filled",
+            live_slow_closed.clone(),
+        );
         Self {
             registry,
             http_requests,
             http_duration,
             login_failures,
+            live_sessions,
+            live_events,
+            live_slow_closed,
         }
     }
 }

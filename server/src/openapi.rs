@@ -8,7 +8,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{agenda, attendance, auth, events, health, meetings, speakers, users};
+use crate::{agenda, attendance, auth, events, health, live, meetings, speakers, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -43,6 +43,7 @@ use crate::{agenda, attendance, auth, events, health, meetings, speakers, users}
         speakers::handlers::reorder,
         speakers::handlers::set_state,
         events::handlers::list,
+        live::handlers::live,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth),
@@ -56,6 +57,7 @@ use crate::{agenda, attendance, auth, events, health, meetings, speakers, users}
         (name = "attendance", description = "Check-in and attendance"),
         (name = "speakers", description = "The speaker queue"),
         (name = "events", description = "The durable per-meeting event log"),
+        (name = "live", description = "The live channel (websocket); protocol in docs/live.md"),
     )
 )]
 pub struct ApiDoc;

@@ -5,7 +5,9 @@ use std::path::Path;
 use actix_web::{HttpResponse, web};
 
 use crate::error::ApiError;
-use crate::{agenda, attendance, auth, client, events, health, meetings, openapi, speakers, users};
+use crate::{
+    agenda, attendance, auth, client, events, health, live, meetings, openapi, speakers, users,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
     cfg.route("/healthz", web::get().to(health::healthz))
@@ -85,6 +87,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                     "/meetings/{id}/events",
                     web::get().to(events::handlers::list),
                 )
+                .route("/meetings/{id}/live", web::get().to(live::handlers::live))
                 .default_service(web::to(not_found)),
         );
     client::configure(cfg, web_dir);

@@ -13,10 +13,12 @@ use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::tokens::TokenService;
 use crate::auth::{password, secret};
 use crate::config::Settings;
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::error;
+use crate::live::{Hub, hub};
 use crate::metrics::{self, Metrics};
 use crate::state::AppState;
+use tokio::sync::mpsc;
 
 pub struct Application {
     server: Server,
@@ -46,12 +48,34 @@ impl Application {
         let db = open_database(&settings).await?;
         let key = secret::load_or_generate(settings.auth.jwt_secret.as_deref(), &settings.data)?;
         web::block(password::warm_up).await?;
+        let metrics = Arc::new(Metrics::default());
+        let hub = Arc::new(Hub::new(settings.live.clone(), metrics.clone()));
+        let bus = crate::events::EventBus::default();
+        let (wake_tx, wake_rx) = mpsc::unbounded_channel();
+        actix_web::rt::spawn(hub::dispatch(
+            hub.clone(),
+            db.clone(),
+            bus.subscribe(),
+            wake_rx,
+        ));
+        if db.backend() == Backend::Postgres {
+            let (out_tx, out_rx) = mpsc::unbounded_channel();
+            hub.set_outgoing(out_tx);
+            let instance = uuid::Uuid::new_v4().to_string();
+            actix_web::rt::spawn(crate::live::pg::bridge(
+                settings.database_url(),
+                instance,
+                wake_tx,
+                out_rx,
+            ));
+        }
         let state = web::Data::new(AppState {
             db,
             tokens: TokenService::new(&key, &settings.auth),
             login_limiter: LoginLimiter::new(&settings.auth),
-            metrics: Metrics::default(),
-            bus: crate::events::EventBus::default(),
+            metrics,
+            bus,
+            hub,
             settings: Arc::new(settings),
         });
 
@@ -81,6 +105,7 @@ impl Application {
                 .configure(|cfg| crate::routes::configure(cfg, &web_dir))
         })
         .listen(listener)?
+        .disable_signals()
         .shutdown_timeout(10)
         .run();
         Ok(Self {
@@ -103,8 +128,45 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM, ctrl-c or `handle().stop()`.
+    /// Serves until SIGTERM, ctrl-c or `handle().stop()`. On a signal, live sessions are
+    /// closed first with a reconnect hint, then in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let hub = self.state.hub.clone();
+        actix_web::rt::spawn(async move {
+            shutdown_signal().await;
+            shutdown(&hub, &handle).await;
+        });
         self.server.await
+    }
+}
+
+/// Stops gracefully: live sessions are told to reconnect (1012), then requests finish.
+pub async fn shutdown(hub: &Hub, handle: &ServerHandle) {
+    tracing::info!("shutting down");
+    hub.close_all();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    handle.stop(true).await;
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -17,8 +17,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub tokens: TokenService,
     pub login_limiter: LoginLimiter,
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
     pub bus: EventBus,
+    pub hub: Arc<crate::live::Hub>,
 }
 
 impl AppState {

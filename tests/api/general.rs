@@ -71,6 +71,7 @@ async fn openapi_covers_every_endpoint(backend: Backend) {
         ("/api/v1/meetings/{id}/speakers/order", "put"),
         ("/api/v1/speakers/{id}/state", "post"),
         ("/api/v1/meetings/{id}/events", "get"),
+        ("/api/v1/meetings/{id}/live", "get"),
     ];
     for (path, method) in expected {
         assert!(

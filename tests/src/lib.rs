@@ -5,6 +5,7 @@
 //!
 //! PostgreSQL is found at `PG_TEST_URL` (default `postgres://postgres@127.0.0.1:5432/test`).
 
+pub mod live;
 pub mod proxy;
 
 use std::sync::mpsc;
@@ -210,7 +211,7 @@ impl TestApp {
 
     /// Stops the server gracefully and waits for its thread.
     pub async fn stop(mut self) {
-        self.handle.stop(true).await;
+        ecabinet::startup::shutdown(&self.state.hub, &self.handle).await;
         if let Some(t) = self.thread.take() {
             let _ = tokio::task::spawn_blocking(move || t.join()).await;
         }

@@ -94,6 +94,13 @@ pub fn append(
             events::at.eq(at),
         ))
         .execute(conn)?;
+    if let DbConnection::Postgresql(pg) = conn {
+        // Delivered by PostgreSQL when (and only if) the transaction commits.
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<diesel::sql_types::Text, _>(crate::live::pg::EVENTS_CHANNEL)
+            .bind::<diesel::sql_types::Text, _>(crate::live::pg::event_payload(meeting_id, seq))
+            .execute(pg)?;
+    }
     Ok(Event {
         meeting_id: meeting_id.to_owned(),
         seq,

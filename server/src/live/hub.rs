@@ -1,0 +1,516 @@
+//! The hub: rooms of sessions per meeting, fan-out with one serialization per event, bounded
+//! per-session queues, presence, and the dispatcher that turns committed events (local bus,
+//! or PostgreSQL notifications from other instances) into ordered deliveries.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use bytestring::ByteString;
+use serde::Serialize;
+use tokio::sync::{Notify, broadcast, mpsc};
+
+use super::close;
+use super::protocol;
+use crate::config::LiveSettings;
+use crate::db::Db;
+use crate::events::{self, Event};
+use crate::metrics::Metrics;
+
+/// What a session's task sends next.
+#[derive(Debug, Clone)]
+pub enum Outbound {
+    /// A durable event, already serialized.
+    Event { seq: i64, text: ByteString },
+    /// Anything else (ephemeral events, presence).
+    Text(ByteString),
+}
+
+/// Asks a session's task to close with a code.
+#[derive(Debug, Default)]
+pub struct Control {
+    reason: Mutex<Option<(u16, &'static str)>>,
+    pub notify: Notify,
+}
+
+impl Control {
+    /// Asks for a close; true when this was the first request.
+    pub fn close(&self, code: u16, why: &'static str) -> bool {
+        let first = match self.reason.lock() {
+            Ok(mut r) if r.is_none() => {
+                *r = Some((code, why));
+                true
+            }
+            _ => false,
+        };
+        self.notify.notify_one();
+        first
+    }
+
+    pub fn reason(&self) -> Option<(u16, &'static str)> {
+        self.reason.lock().ok().and_then(|r| *r)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionHandle {
+    pub id: u64,
+    pub user_id: String,
+    pub role: crate::users::Role,
+    tx: mpsc::Sender<Outbound>,
+    pub control: Arc<Control>,
+}
+
+impl SessionHandle {
+    /// Queues without waiting; a full queue cuts the session off instead of slowing anyone.
+    fn offer(&self, item: Outbound, metrics: &Metrics) {
+        match self.tx.try_send(item) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                if self
+                    .control
+                    .close(close::TOO_SLOW, "too slow; reconnect with your last_seq")
+                {
+                    metrics.live_slow_closed.inc();
+                }
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Room {
+    pub meeting_id: String,
+    sessions: RwLock<HashMap<u64, SessionHandle>>,
+    /// Users whose device count changed since the last presence update.
+    presence_dirty: Mutex<HashSet<String>>,
+}
+
+#[derive(Debug, Serialize)]
+struct PresenceEntry<'a> {
+    user_id: &'a str,
+    devices: usize,
+}
+
+impl Room {
+    pub fn sessions(&self) -> Vec<SessionHandle> {
+        self.sessions
+            .read()
+            .map(|s| s.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.sessions.read().map(|s| s.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Hands the same bytes to every session (but `except`).
+    pub fn broadcast(&self, item: &Outbound, except: Option<u64>, metrics: &Metrics) {
+        if let Ok(sessions) = self.sessions.read() {
+            for s in sessions.values() {
+                if Some(s.id) != except {
+                    s.offer(item.clone(), metrics);
+                }
+            }
+        }
+    }
+
+    fn device_counts(&self, only: Option<&HashSet<String>>) -> Vec<(String, usize)> {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        let sessions = match self.sessions.read() {
+            Ok(s) => s,
+            Err(_) => return Vec::new(),
+        };
+        for s in sessions.values() {
+            *counts.entry(s.user_id.as_str()).or_default() += 1;
+        }
+        let mut out: Vec<(String, usize)> = match only {
+            Some(users) => users
+                .iter()
+                .map(|u| (u.clone(), counts.get(u.as_str()).copied().unwrap_or(0)))
+                .collect(),
+            None => counts.into_iter().map(|(u, n)| (u.to_owned(), n)).collect(),
+        };
+        out.sort();
+        out
+    }
+
+    /// `presence` with every connected user (sent to a session that just joined).
+    pub fn presence_snapshot(&self) -> String {
+        presence_message(&self.device_counts(None), true)
+    }
+}
+
+fn presence_message(counts: &[(String, usize)], full: bool) -> String {
+    let users: Vec<PresenceEntry<'_>> = counts
+        .iter()
+        .map(|(u, n)| PresenceEntry {
+            user_id: u,
+            devices: *n,
+        })
+        .collect();
+    protocol::ephemeral(
+        "presence",
+        &serde_json::json!({"users": users, "full": full}),
+    )
+}
+
+#[derive(Debug)]
+pub enum JoinError {
+    TooManySessions,
+    ShuttingDown,
+}
+
+/// Work for the dispatcher besides the local bus.
+#[derive(Debug)]
+pub enum Wake {
+    /// Another instance committed `seq` in this meeting.
+    Committed { meeting_id: String, seq: i64 },
+    /// An ephemeral event from another instance.
+    Ephemeral { meeting_id: String, text: String },
+    /// Notifications may have been missed: re-read every room.
+    Resync,
+}
+
+#[derive(Debug)]
+pub struct Hub {
+    rooms: Mutex<HashMap<String, Arc<Room>>>,
+    per_user: Mutex<HashMap<String, usize>>,
+    next_id: AtomicU64,
+    pub settings: LiveSettings,
+    metrics: Arc<Metrics>,
+    shutting_down: AtomicBool,
+    /// Ephemeral events to pass to other instances (PostgreSQL only).
+    outgoing: Mutex<Option<mpsc::UnboundedSender<(String, String)>>>,
+}
+
+impl Hub {
+    pub fn new(settings: LiveSettings, metrics: Arc<Metrics>) -> Self {
+        Self {
+            rooms: Mutex::default(),
+            per_user: Mutex::default(),
+            next_id: AtomicU64::new(1),
+            settings,
+            metrics,
+            shutting_down: AtomicBool::new(false),
+            outgoing: Mutex::new(None),
+        }
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    pub fn set_outgoing(&self, tx: mpsc::UnboundedSender<(String, String)>) {
+        if let Ok(mut o) = self.outgoing.lock() {
+            *o = Some(tx);
+        }
+    }
+
+    pub fn room(&self, meeting_id: &str) -> Option<Arc<Room>> {
+        self.rooms
+            .lock()
+            .ok()
+            .and_then(|r| r.get(meeting_id).cloned())
+    }
+
+    fn rooms(&self) -> Vec<Arc<Room>> {
+        self.rooms
+            .lock()
+            .map(|r| r.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Adds a session to the meeting's room.
+    pub fn join(
+        &self,
+        meeting_id: &str,
+        user_id: &str,
+        role: crate::users::Role,
+    ) -> Result<(Arc<Room>, SessionHandle, mpsc::Receiver<Outbound>), JoinError> {
+        if self.shutting_down.load(Ordering::SeqCst) {
+            return Err(JoinError::ShuttingDown);
+        }
+        {
+            let mut per_user = self.per_user.lock().map_err(|_| JoinError::ShuttingDown)?;
+            let n = per_user.entry(user_id.to_owned()).or_default();
+            if *n >= self.settings.max_sessions_per_user {
+                return Err(JoinError::TooManySessions);
+            }
+            *n += 1;
+        }
+        let (tx, rx) = mpsc::channel(self.settings.queue_capacity.max(1));
+        let handle = SessionHandle {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            user_id: user_id.to_owned(),
+            role,
+            tx,
+            control: Arc::new(Control::default()),
+        };
+        let room = {
+            let mut rooms = self.rooms.lock().map_err(|_| JoinError::ShuttingDown)?;
+            rooms
+                .entry(meeting_id.to_owned())
+                .or_insert_with(|| {
+                    Arc::new(Room {
+                        meeting_id: meeting_id.to_owned(),
+                        ..Default::default()
+                    })
+                })
+                .clone()
+        };
+        if let Ok(mut s) = room.sessions.write() {
+            s.insert(handle.id, handle.clone());
+        }
+        if let Ok(mut d) = room.presence_dirty.lock() {
+            d.insert(user_id.to_owned());
+        }
+        self.metrics.live_sessions.inc();
+        Ok((room, handle, rx))
+    }
+
+    pub fn leave(&self, room: &Arc<Room>, handle: &SessionHandle) {
+        let removed = room
+            .sessions
+            .write()
+            .map(|mut s| s.remove(&handle.id).is_some())
+            .unwrap_or(false);
+        if !removed {
+            return;
+        }
+        self.metrics.live_sessions.dec();
+        if let Ok(mut per_user) = self.per_user.lock()
+            && let Some(n) = per_user.get_mut(&handle.user_id)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                per_user.remove(&handle.user_id);
+            }
+        }
+        if let Ok(mut d) = room.presence_dirty.lock() {
+            d.insert(handle.user_id.clone());
+        }
+        if let Ok(mut rooms) = self.rooms.lock()
+            && room.is_empty()
+            && rooms
+                .get(&room.meeting_id)
+                .is_some_and(|r| Arc::ptr_eq(r, room))
+        {
+            rooms.remove(&room.meeting_id);
+        }
+    }
+
+    /// Sends an ephemeral event to the room here and, with PostgreSQL, to other instances.
+    pub fn relay(&self, meeting_id: &str, text: String, except: Option<u64>) {
+        if let Some(room) = self.room(meeting_id) {
+            room.broadcast(
+                &Outbound::Text(ByteString::from(text.clone())),
+                except,
+                &self.metrics,
+            );
+        }
+        if let Ok(o) = self.outgoing.lock()
+            && let Some(tx) = o.as_ref()
+        {
+            let _ = tx.send((meeting_id.to_owned(), text));
+        }
+    }
+
+    /// Closes every session of `user_id` in the meeting's room.
+    pub fn kick(&self, meeting_id: &str, user_id: &str, code: u16, why: &'static str) {
+        if let Some(room) = self.room(meeting_id) {
+            for s in room.sessions().into_iter().filter(|s| s.user_id == user_id) {
+                s.control.close(code, why);
+            }
+        }
+    }
+
+    /// Closes every session, telling clients to come back (graceful shutdown).
+    pub fn close_all(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        for room in self.rooms() {
+            for s in room.sessions() {
+                s.control.close(
+                    close::RESTARTING,
+                    "the server is restarting; reconnect with your last_seq",
+                );
+            }
+        }
+    }
+
+    /// Sends the coalesced presence changes of every room.
+    pub fn flush_presence(&self) {
+        for room in self.rooms() {
+            let dirty: HashSet<String> = match room.presence_dirty.lock() {
+                Ok(mut d) if !d.is_empty() => std::mem::take(&mut *d),
+                _ => continue,
+            };
+            let text = presence_message(&room.device_counts(Some(&dirty)), false);
+            room.broadcast(&Outbound::Text(ByteString::from(text)), None, &self.metrics);
+        }
+    }
+
+    fn deliver(&self, room: &Room, event: &Event) {
+        match serde_json::to_string(event) {
+            Ok(text) => {
+                let item = Outbound::Event {
+                    seq: event.seq,
+                    text: ByteString::from(text),
+                };
+                room.broadcast(&item, None, &self.metrics);
+                self.metrics.live_events.inc();
+            }
+            Err(e) => tracing::error!(error = %e, "event not serializable"),
+        }
+    }
+}
+
+/// Turns committed events into ordered deliveries: keeps, per room, the last seq fanned out,
+/// fills gaps from the database (two commits of one meeting can reach the bus out of order,
+/// and other instances' commits arrive only as notifications), and re-checks access after
+/// events that can take it away.
+pub async fn dispatch(
+    hub: Arc<Hub>,
+    db: Db,
+    mut bus: broadcast::Receiver<Arc<Event>>,
+    mut wake: mpsc::UnboundedReceiver<Wake>,
+) {
+    let mut delivered: HashMap<String, i64> = HashMap::new();
+    let mut presence = tokio::time::interval(Duration::from_millis(
+        hub.settings.presence_interval_ms.max(10),
+    ));
+    presence.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            received = bus.recv() => match received {
+                Ok(event) => {
+                    let target = event.seq;
+                    catch_up(&hub, &db, &mut delivered, &event.meeting_id, target, Some(&event)).await;
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => resync(&hub, &db, &mut delivered).await,
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+            w = wake.recv() => match w {
+                Some(Wake::Committed { meeting_id, seq }) => {
+                    catch_up(&hub, &db, &mut delivered, &meeting_id, seq, None).await;
+                }
+                Some(Wake::Ephemeral { meeting_id, text }) => {
+                    if let Some(room) = hub.room(&meeting_id) {
+                        room.broadcast(&Outbound::Text(ByteString::from(text)), None, hub.metrics());
+                    }
+                }
+                Some(Wake::Resync) => resync(&hub, &db, &mut delivered).await,
+                None => {}
+            },
+            _ = presence.tick() => {
+                hub.flush_presence();
+                delivered.retain(|m, _| hub.room(m).is_some());
+            }
+        }
+    }
+}
+
+async fn resync(hub: &Arc<Hub>, db: &Db, delivered: &mut HashMap<String, i64>) {
+    for room in hub.rooms() {
+        let id = room.meeting_id.clone();
+        let latest = {
+            let id = id.clone();
+            db.read(move |c| events::last_seq(c, &id)).await
+        };
+        if let Ok(seq) = latest {
+            catch_up(hub, db, delivered, &id, seq, None).await;
+        }
+    }
+}
+
+/// Delivers the meeting's events up to `target` that this instance has not fanned out yet.
+async fn catch_up(
+    hub: &Arc<Hub>,
+    db: &Db,
+    delivered: &mut HashMap<String, i64>,
+    meeting_id: &str,
+    target: i64,
+    known: Option<&Event>,
+) {
+    let Some(room) = hub.room(meeting_id) else {
+        return;
+    };
+    let done = *delivered.entry(meeting_id.to_owned()).or_insert(target - 1);
+    if target <= done {
+        return;
+    }
+    let mut pending: Vec<Event> = Vec::new();
+    if target > done + 1 || known.is_none() {
+        let id = meeting_id.to_owned();
+        match db
+            .read(move |c| events::after(c, &id, done, target - done))
+            .await
+        {
+            Ok(rows) => pending = rows,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read events to fill a gap; sessions will");
+            }
+        }
+    }
+    if let Some(event) = known
+        && pending.last().is_none_or(|last| last.seq < event.seq)
+    {
+        pending.push(event.clone());
+    }
+    for event in &pending {
+        hub.deliver(&room, event);
+        delivered.insert(meeting_id.to_owned(), event.seq);
+        if matches!(
+            event.event_type.as_str(),
+            "participant.removed" | "participant.updated" | "meeting.state"
+        ) {
+            actix_web::rt::spawn(revalidate(hub.clone(), db.clone(), room.clone()));
+        }
+    }
+}
+
+/// Closes the sessions of users who may no longer see the meeting.
+async fn revalidate(hub: Arc<Hub>, db: Db, room: Arc<Room>) {
+    let mut users: HashMap<String, crate::users::Role> = HashMap::new();
+    for s in room.sessions() {
+        users.insert(s.user_id.clone(), s.role);
+    }
+    let meeting_id = room.meeting_id.clone();
+    let check = db
+        .read(move |c| {
+            let mut lost = Vec::new();
+            for (user_id, role) in users {
+                let who = crate::auth::AuthUser {
+                    id: user_id.clone(),
+                    role,
+                    session_id: String::new(),
+                };
+                match crate::meetings::access::load(c, &meeting_id, &who) {
+                    Ok(_) => {}
+                    Err(crate::error::ApiError::NotFound { .. }) => lost.push(user_id),
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(lost)
+        })
+        .await;
+    match check {
+        Ok(lost) => {
+            for user in lost {
+                hub.kick(
+                    &room.meeting_id,
+                    &user,
+                    close::FORBIDDEN,
+                    "you no longer have access to this meeting",
+                );
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not re-check live access"),
+    }
+}

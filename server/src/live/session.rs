@@ -1,0 +1,460 @@
+//! One websocket session: the hello, the replay of missed events, the welcome, then live
+//! events and client requests until the connection ends.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use bytestring::ByteString;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::close;
+use super::hub::{Hub, JoinError, Outbound, Room, SessionHandle};
+use super::protocol::{self, Auth, Hello, PresenterPage, Request, Stroke};
+use crate::auth::AuthUser;
+use crate::auth::tokens::Claims;
+use crate::error::ApiError;
+use crate::events;
+use crate::meetings::MeetingRole;
+use crate::meetings::access::{self, Access};
+use crate::state::AppState;
+
+/// Events read from the database per replay page.
+const REPLAY_PAGE: i64 = 500;
+
+/// Why the session ended, and what to tell the client.
+struct End(u16, String);
+
+impl End {
+    fn new(code: u16, why: &str) -> Self {
+        Self(code, why.to_owned())
+    }
+}
+
+async fn close_with(session: Session, end: End) {
+    let reason = CloseReason {
+        code: CloseCode::Other(end.0),
+        description: Some(end.1),
+    };
+    let reason = match end.0 {
+        1000 => CloseReason {
+            code: CloseCode::Normal,
+            ..reason
+        },
+        1001 => CloseReason {
+            code: CloseCode::Away,
+            ..reason
+        },
+        1009 => CloseReason {
+            code: CloseCode::Size,
+            ..reason
+        },
+        1011 => CloseReason {
+            code: CloseCode::Error,
+            ..reason
+        },
+        1012 => CloseReason {
+            code: CloseCode::Restart,
+            ..reason
+        },
+        _ => reason,
+    };
+    // A client that stopped reading may never take the close frame: do not wait forever.
+    let _ = tokio::time::timeout(Duration::from_secs(60), session.close(Some(reason))).await;
+}
+
+/// Runs a connection from its upgrade to its end.
+pub async fn run(
+    state: Arc<AppState>,
+    hub: Arc<Hub>,
+    meeting_id: String,
+    mut session: Session,
+    mut stream: AggregatedMessageStream,
+) {
+    let end = match serve(&state, &hub, &meeting_id, &mut session, &mut stream).await {
+        Ok(()) => End::new(1000, "bye"),
+        Err(end) => end,
+    };
+    close_with(session, end).await;
+}
+
+async fn serve(
+    state: &Arc<AppState>,
+    hub: &Arc<Hub>,
+    meeting_id: &str,
+    session: &mut Session,
+    stream: &mut AggregatedMessageStream,
+) -> Result<(), End> {
+    let settings = &hub.settings;
+    let hello = match tokio::time::timeout(
+        Duration::from_secs(settings.hello_timeout_secs),
+        stream.recv(),
+    )
+    .await
+    {
+        Ok(Some(Ok(AggregatedMessage::Text(text)))) => Request::parse(&text)
+            .ok()
+            .filter(|r| r.kind == "hello")
+            .and_then(|r| r.typed::<Hello>().ok())
+            .ok_or_else(|| End::new(close::UNAUTHENTICATED, "the first message must be a hello"))?,
+        Ok(_) => {
+            return Err(End::new(
+                close::UNAUTHENTICATED,
+                "the first message must be a hello",
+            ));
+        }
+        Err(_) => {
+            return Err(End::new(
+                close::UNAUTHENTICATED,
+                "no hello within the time limit",
+            ));
+        }
+    };
+    let claims = state
+        .tokens
+        .verify(&hello.token)
+        .map_err(|e| End::new(close::UNAUTHENTICATED, e.code()))?;
+    let user = AuthUser {
+        id: claims.sub.clone(),
+        role: claims.role,
+        session_id: claims.sid.clone(),
+    };
+    let access = load_access(state, meeting_id, &user).await?;
+    let (room, handle, rx) = hub
+        .join(meeting_id, &user.id, user.role)
+        .map_err(|e| match e {
+            JoinError::TooManySessions => {
+                End::new(close::RATE_LIMITED, "too many sessions for this user")
+            }
+            JoinError::ShuttingDown => End::new(close::RESTARTING, "the server is restarting"),
+        })?;
+    let mut live = Live {
+        state,
+        hub,
+        room: &room,
+        handle: &handle,
+        user,
+        access,
+        claims,
+        last_sent: hello.last_seq.unwrap_or(0).max(0),
+        limiter: RateLimiter::direct(
+            Quota::per_second(
+                std::num::NonZeroU32::new(settings.messages_per_sec.max(1))
+                    .unwrap_or(std::num::NonZeroU32::MIN),
+            )
+            .allow_burst(
+                std::num::NonZeroU32::new(settings.message_burst.max(1))
+                    .unwrap_or(std::num::NonZeroU32::MIN),
+            ),
+        ),
+        refused: 0,
+    };
+    let outcome = live.run(session, stream, rx).await;
+    hub.leave(&room, &handle);
+    outcome
+}
+
+async fn load_access(
+    state: &Arc<AppState>,
+    meeting_id: &str,
+    user: &AuthUser,
+) -> Result<Access, End> {
+    let (id, who) = (meeting_id.to_owned(), user.clone());
+    state
+        .db
+        .read(move |c| access::load(c, &id, &who))
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound { .. } => End::new(close::FORBIDDEN, "no access to this meeting"),
+            ApiError::Unavailable => End::new(1011, "the service is temporarily unavailable"),
+            _ => End::new(1011, "internal error"),
+        })
+}
+
+struct Live<'a> {
+    state: &'a Arc<AppState>,
+    hub: &'a Arc<Hub>,
+    room: &'a Arc<Room>,
+    handle: &'a SessionHandle,
+    user: AuthUser,
+    access: Access,
+    claims: Claims,
+    /// The seq of the last durable event sent to this client.
+    last_sent: i64,
+    limiter: DefaultDirectRateLimiter,
+    refused: u32,
+}
+
+impl Live<'_> {
+    /// Sends one message; gives up as soon as the hub asks this session to close (a client
+    /// that stopped reading would otherwise hold the task here).
+    async fn send(&self, session: &mut Session, text: impl Into<ByteString>) -> Result<(), End> {
+        tokio::select! {
+            biased;
+            sent = session.text(text) => sent.map_err(|_| End::new(1001, "connection closed")),
+            _ = self.handle.control.notify.notified() => Err(self.closing()),
+        }
+    }
+
+    fn closing(&self) -> End {
+        match self.handle.control.reason() {
+            Some((code, why)) => End::new(code, why),
+            None => End::new(1011, "closed"),
+        }
+    }
+
+    /// Sends the events after `last_sent` up to `until` (or all) from the database.
+    async fn send_from_db(&mut self, session: &mut Session, until: Option<i64>) -> Result<(), End> {
+        loop {
+            let (id, after) = (self.room.meeting_id.clone(), self.last_sent);
+            let limit = until.map_or(REPLAY_PAGE, |u| (u - after).clamp(0, REPLAY_PAGE));
+            if limit == 0 {
+                return Ok(());
+            }
+            let page = self
+                .state
+                .db
+                .read(move |c| events::after(c, &id, after, limit))
+                .await
+                .map_err(|_| End::new(1011, "could not read the meeting's events"))?;
+            let full = i64::try_from(page.len()).unwrap_or(0) == limit;
+            for event in page {
+                let text =
+                    serde_json::to_string(&event).map_err(|_| End::new(1011, "internal error"))?;
+                self.send(session, text).await?;
+                self.last_sent = event.seq;
+            }
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn run(
+        &mut self,
+        session: &mut Session,
+        stream: &mut AggregatedMessageStream,
+        mut rx: mpsc::Receiver<Outbound>,
+    ) -> Result<(), End> {
+        self.send_from_db(session, None).await?;
+        self.send(
+            session,
+            serde_json::json!({"type": "welcome", "seq": self.last_sent}).to_string(),
+        )
+        .await?;
+        self.send(session, self.room.presence_snapshot()).await?;
+
+        let settings = &self.hub.settings;
+        let mut heartbeat =
+            tokio::time::interval(Duration::from_secs(settings.heartbeat_secs.max(1)));
+        heartbeat.tick().await;
+        let mut last_heard = Instant::now();
+        loop {
+            let expires_in = Duration::from_secs(
+                u64::try_from(self.claims.exp - chrono::Utc::now().timestamp()).unwrap_or(0),
+            );
+            tokio::select! {
+                out = rx.recv() => match out {
+                    Some(Outbound::Event { seq, text }) => {
+                        if seq <= self.last_sent {
+                            continue;
+                        }
+                        if seq > self.last_sent + 1 {
+                            self.send_from_db(session, Some(seq - 1)).await?;
+                        }
+                        self.send(session, text).await?;
+                        self.last_sent = seq;
+                    }
+                    Some(Outbound::Text(text)) => self.send(session, text).await?,
+                    None => return Err(End::new(1011, "session dropped")),
+                },
+                msg = stream.recv() => {
+                    last_heard = Instant::now();
+                    match msg {
+                        Some(Ok(AggregatedMessage::Text(text))) => self.on_request(session, &text).await?,
+                        Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                            session.pong(&bytes).await.map_err(|_| End::new(1001, "closed"))?;
+                        }
+                        Some(Ok(AggregatedMessage::Pong(_))) => {}
+                        Some(Ok(AggregatedMessage::Binary(_))) => {
+                            self.send(session, protocol::error(None, "unsupported", "send text frames")).await?;
+                        }
+                        Some(Ok(AggregatedMessage::Close(_))) | None => return Ok(()),
+                        Some(Err(_)) => return Err(End::new(1009, "message too large or malformed frame")),
+                    }
+                }
+                _ = heartbeat.tick() => {
+                    if last_heard.elapsed() > Duration::from_secs(settings.client_timeout_secs) {
+                        return Err(End::new(1001, "no answer to heartbeats"));
+                    }
+                    session.ping(b"").await.map_err(|_| End::new(1001, "closed"))?;
+                }
+                _ = tokio::time::sleep(expires_in) => {
+                    let _ = self.send(session, protocol::error(None, "token_expired", "send a fresh token with {\"type\":\"auth\"}")).await;
+                    return Err(End::new(close::UNAUTHENTICATED, "the access token expired"));
+                }
+                _ = self.handle.control.notify.notified() => return Err(self.closing()),
+            }
+        }
+    }
+
+    async fn on_request(&mut self, session: &mut Session, text: &str) -> Result<(), End> {
+        if self.limiter.check().is_err() {
+            self.refused += 1;
+            if self.refused > self.hub.settings.message_burst {
+                return Err(End::new(close::RATE_LIMITED, "too many messages"));
+            }
+            return self
+                .send(
+                    session,
+                    protocol::error(None, "rate_limited", "too many messages; slow down"),
+                )
+                .await;
+        }
+        let request = match Request::parse(text) {
+            Ok(r) => r,
+            Err(code) => {
+                return self
+                    .send(
+                        session,
+                        protocol::error(None, code, "not a JSON object with a type"),
+                    )
+                    .await;
+            }
+        };
+        let reference = request.reference.clone();
+        if request.kind == "ping" {
+            return self
+                .send(
+                    session,
+                    serde_json::json!({"type": "pong", "ref": reference}).to_string(),
+                )
+                .await;
+        }
+        let answer = match self.handle_request(&request).await {
+            Ok(extra) => protocol::ack(reference.as_ref(), extra),
+            Err((code, detail)) => protocol::error(reference.as_ref(), code, &detail),
+        };
+        self.send(session, answer).await
+    }
+
+    async fn handle_request(&mut self, request: &Request) -> Result<Value, (&'static str, String)> {
+        let invalid = |code: &'static str| (code, format!("invalid {} request", request.kind));
+        match request.kind.as_str() {
+            "auth" => {
+                let auth: Auth = request.typed().map_err(invalid)?;
+                let claims = self
+                    .state
+                    .tokens
+                    .verify(&auth.token)
+                    .map_err(|e| (e.code(), e.to_string()))?;
+                if claims.sub != self.user.id {
+                    return Err(("forbidden", "the token belongs to another user".into()));
+                }
+                self.claims = claims;
+                Ok(serde_json::json!({"expires_at": self.claims.exp}))
+            }
+            "presenter.page" => {
+                let page: PresenterPage = request.typed().map_err(invalid)?;
+                self.may_present().await?;
+                let data = serde_json::json!({"document_id": page.document_id, "page": page.page, "user_id": self.user.id});
+                self.hub.relay(
+                    &self.room.meeting_id,
+                    protocol::ephemeral("presenter.page", &data),
+                    Some(self.handle.id),
+                );
+                Ok(Value::Null)
+            }
+            "annotation.stroke" => {
+                let stroke: Stroke = request.typed().map_err(invalid)?;
+                self.check_stroke(&stroke)?;
+                let mut data =
+                    serde_json::to_value(&stroke).map_err(|_| invalid("invalid_request"))?;
+                data["user_id"] = Value::from(self.user.id.clone());
+                self.hub.relay(
+                    &self.room.meeting_id,
+                    protocol::ephemeral("annotation.stroke", &data),
+                    Some(self.handle.id),
+                );
+                Ok(Value::Null)
+            }
+            "ballot" => Err((
+                "not_supported",
+                "voting over the live channel is not available yet".into(),
+            )),
+            "hello" => Err((
+                "already_joined",
+                "this session has said hello already".into(),
+            )),
+            _ => Err((
+                "unknown_type",
+                format!("unknown request type {:?}", request.kind),
+            )),
+        }
+    }
+
+    /// The chair, the meeting's managers and the presenter of the current item turn pages.
+    async fn may_present(&mut self) -> Result<(), (&'static str, String)> {
+        self.access = load_access(self.state, &self.room.meeting_id, &self.user)
+            .await
+            .map_err(|_| ("forbidden", "no access to this meeting".to_owned()))?;
+        if self.access.is_presider() {
+            return Ok(());
+        }
+        let Some(item) = self.access.meeting.current_item_id.clone() else {
+            return Err((
+                "forbidden",
+                "only the chair or the current presenter turns pages".into(),
+            ));
+        };
+        let (meeting_id, user_id) = (self.room.meeting_id.clone(), self.user.id.clone());
+        let presents = self
+            .state
+            .db
+            .read(move |c| {
+                Ok(
+                    crate::agenda::get_in_meeting(c, &meeting_id, &item)?.presenter_id
+                        == Some(user_id),
+                )
+            })
+            .await
+            .unwrap_or(false);
+        if presents {
+            Ok(())
+        } else {
+            Err((
+                "forbidden",
+                "only the chair or the current presenter turns pages".into(),
+            ))
+        }
+    }
+
+    fn check_stroke(&self, stroke: &Stroke) -> Result<(), (&'static str, String)> {
+        if self.access.acting_role() == Some(MeetingRole::Observer) {
+            return Err(("forbidden", "observers keep their ink private".into()));
+        }
+        let limit = self.hub.settings.max_stroke_points;
+        let points_ok = stroke.points.len() <= limit
+            && stroke.points.iter().all(|p| {
+                (2..=3).contains(&p.len())
+                    && p.iter().all(|v| v.is_finite())
+                    && (0.0..=1.0).contains(&p[0])
+                    && (0.0..=1.0).contains(&p[1])
+            });
+        let color_ok = stroke.color.len() == 7
+            && stroke.color.starts_with('#')
+            && stroke.color[1..].chars().all(|c| c.is_ascii_hexdigit());
+        let width_ok = stroke.width.is_finite() && stroke.width > 0.0 && stroke.width <= 0.1;
+        if !(points_ok && color_ok && width_ok) {
+            return Err((
+                "invalid_stroke",
+                format!(
+                    "at most {limit} points inside the page (0..1), a #rrggbb colour, a width in (0, 0.1]"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
