@@ -233,8 +233,11 @@ pub fn path_error(_: actix_web::error::PathError) -> ApiError {
     ApiError::NotFound { what: "resource" }
 }
 
-pub fn query_error(err: actix_web::error::QueryPayloadError) -> ApiError {
-    ApiError::malformed("malformed_query", err.to_string())
+pub fn query_error(_: actix_web::error::QueryPayloadError) -> ApiError {
+    ApiError::malformed(
+        "malformed_query",
+        "the query string has an unknown parameter or a value of the wrong type",
+    )
 }
 
 #[cfg(test)]

@@ -3,8 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod agenda;
+mod attendance;
 mod auth;
 mod demo;
+mod events;
 mod general;
 mod live;
+mod meetings;
+mod speakers;
+mod support;
 mod users;

@@ -88,7 +88,7 @@ pub fn check_in(
         (None, Some(member)) => (member.user_id.clone(), "substituted"),
         (None, None) => {
             return Err(ApiError::forbidden(
-                "not_participant",
+                "forbidden",
                 "only participants check in",
             ));
         }

@@ -41,12 +41,18 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let meeting_id = path.into_inner();
     let EventQuery { after, limit } = query.into_inner();
-    let limit = limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
+    let limit = limit.unwrap_or(MAX_PAGE).min(MAX_PAGE);
+    if limit < 1 || after < 0 {
+        return Err(ApiError::invalid(
+            "invalid_limit",
+            "limit must be at least 1 and after not negative",
+        ));
+    }
     let page = state
         .db
         .read(move |c| {
             access::load(c, &meeting_id, &user)?;
-            let events = super::after(c, &meeting_id, after.max(0), limit)?;
+            let events = super::after(c, &meeting_id, after, limit)?;
             let last_seq = super::last_seq(c, &meeting_id)?;
             Ok(EventPage { events, last_seq })
         })

@@ -71,8 +71,10 @@ impl Access {
         self.participant.as_ref().and_then(|p| p.role().ok())
     }
 
+    /// Staff and the meeting's own secretary see it from the draft on; other participants and
+    /// substitutes once it is scheduled.
     pub fn can_view(&self) -> bool {
-        self.is_staff()
+        self.is_manager()
             || ((self.participant.is_some() || self.substituting.is_some())
                 && self.state != MeetingState::Draft)
     }

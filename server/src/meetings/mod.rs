@@ -202,8 +202,14 @@ pub struct NewMeeting {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MeetingPatch {
-    pub title: Option<String>,
-    pub starts_at: Option<DateTime<Utc>>,
+    /// Cannot be cleared: `null` is refused.
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub title: Option<Option<String>>,
+    /// Cannot be cleared: `null` is refused.
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub starts_at: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<String>)]
     pub location: Option<Option<String>>,
@@ -295,12 +301,18 @@ pub fn update(
     patch: MeetingPatch,
 ) -> Result<(Meeting, Vec<Event>), ApiError> {
     if let Some(title) = &patch.title {
+        let title = title
+            .as_deref()
+            .ok_or_else(|| ApiError::invalid("invalid_title", "a meeting keeps a title"))?;
         let title = patch::text(title, TITLE_MAX, "invalid_title", "a title")?;
         diesel::update(meetings::table.find(id))
             .set(meetings::title.eq(title))
             .execute(conn)?;
     }
     if let Some(starts_at) = patch.starts_at {
+        let starts_at = starts_at.ok_or_else(|| {
+            ApiError::invalid("invalid_starts_at", "a meeting keeps a start time")
+        })?;
         diesel::update(meetings::table.find(id))
             .set(meetings::starts_at.eq(starts_at.naive_utc()))
             .execute(conn)?;
@@ -412,9 +424,16 @@ pub fn list_visible(
                     .or(p::substitute_id.eq(user_id.to_owned())),
             )
             .select(p::meeting_id);
-        query = query
-            .filter(meetings::id.eq_any(mine))
-            .filter(meetings::state.ne(MeetingState::Draft.as_str()));
+        let secretary_of = p::table
+            .filter(p::user_id.eq(user_id.to_owned()))
+            .filter(p::role.eq(MeetingRole::Secretary.as_str()))
+            .select(p::meeting_id);
+        query = query.filter(
+            meetings::id
+                .eq_any(mine)
+                .and(meetings::state.ne(MeetingState::Draft.as_str()))
+                .or(meetings::id.eq_any(secretary_of)),
+        );
     }
     query
         .order((meetings::starts_at.asc(), meetings::id.asc()))

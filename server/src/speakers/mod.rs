@@ -231,7 +231,7 @@ pub fn request(
         }
         None => {
             return Err(ApiError::forbidden(
-                "not_participant",
+                "forbidden",
                 "only participants ask to speak",
             ));
         }
