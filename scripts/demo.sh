@@ -3,4 +3,9 @@
 # prints where to open it and the demo logins. Extra arguments go to `ecabinet serve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Build the tablet client when web/dist is missing or older than its sources.
+if [ ! -f web/dist/index.html ] ||
+    [ -n "$(find web/src web/index.html web/package-lock.json web/public -newer web/dist/index.html -print -quit)" ]; then
+    (cd web && npm ci --no-audit --no-fund && npm run build)
+fi
 exec cargo run --release --locked --bin ecabinet -- serve --demo "$@"

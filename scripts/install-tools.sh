@@ -6,6 +6,8 @@ command -v psql >/dev/null || need_apt+=(postgresql-client)
 command -v curl >/dev/null || need_apt+=(curl)
 dpkg -s libpq-dev >/dev/null 2>&1 || need_apt+=(libpq-dev)
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || need_apt+=(libsqlite3-dev)
+# Headless browser for the web client's end-to-end tests (driven by npm playwright-core).
+command -v chromium >/dev/null || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"

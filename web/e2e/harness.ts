@@ -1,0 +1,207 @@
+// Starts the real `ecabinet` binary on a loopback port with demo data in a temporary
+// directory, and Debian's Chromium through playwright-core.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const webDir = resolve(here, '..');
+export const repoRoot = resolve(webDir, '..');
+export const screenshotDir = join(repoRoot, 'docs', 'screenshots');
+export const takeScreenshots = process.env.SCREENSHOTS === '1';
+
+export interface Server {
+  base: string;
+  stop: () => Promise<void>;
+}
+
+export async function startServer(): Promise<Server> {
+  // E2E_SERVER_BIN names an already built binary (skips the cargo build).
+  let bin = process.env.E2E_SERVER_BIN;
+  if (!bin) {
+    execFileSync('cargo', ['build', '--bin', 'ecabinet'], { cwd: repoRoot, stdio: 'inherit' });
+    bin = join(repoRoot, 'target', 'debug', 'ecabinet');
+  }
+  const data = mkdtempSync(join(tmpdir(), 'ecabinet-e2e-'));
+  const child: ChildProcess = spawn(
+    bin,
+    ['serve', '--demo', '--bind', '127.0.0.1:0', '--data', data],
+    {
+      cwd: repoRoot,
+      env: {
+        // The server refuses unknown ECABINET_* variables: pass none but ours.
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ECABINET_'))),
+        ECABINET_WEB__DIR: join(webDir, 'dist'),
+        ECABINET_LOG__FILTER: 'warn',
+        // Short-lived access tokens, so the run exercises refreshing them (HTTP and socket).
+        ECABINET_AUTH__ACCESS_TOKEN_TTL_SECS: '20',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  const base = await new Promise<string>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`server did not start:\n${out}`)), 60_000);
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = out.match(/(http:\/\/127\.0\.0\.1:\d+)\//);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+  for (let i = 0; i < 50; i++) {
+    const r = await fetch(`${base}/readyz`).catch(() => null);
+    if (r?.ok) break;
+    await sleep(100);
+  }
+  return {
+    base,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => {
+        const t = setTimeout(() => {
+          child.kill('SIGKILL');
+          r(null);
+        }, 5000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          r(null);
+        });
+      });
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Headless Chromium from Debian; playwright-core gives each launch a fresh profile directory. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    timeout: 30_000,
+  });
+}
+
+/** Requests that tried to leave the loopback interface (must stay empty). */
+export const outsideRequests: string[] = [];
+
+export interface Tablet {
+  context: BrowserContext;
+  page: Page;
+}
+
+/** A separate browser context (its own storage) signed in as `username`. */
+export async function signIn(
+  browser: Browser,
+  base: string,
+  username: string,
+  viewport = { width: 1280, height: 800 },
+  opts: { noWebSocket?: boolean } = {},
+): Promise<Tablet> {
+  const context = await browser.newContext({
+    baseURL: base,
+    viewport,
+    locale: 'vi-VN',
+    timezoneId: 'Asia/Ho_Chi_Minh',
+    deviceScaleFactor: 1,
+    hasTouch: viewport.width < 1000,
+  });
+  context.setDefaultTimeout(10_000);
+  // Only loopback: anything else is a bug (no CDN, no remote font).
+  await context.route(/^(?!http:\/\/127\.0\.0\.1[:/]|data:|blob:)/, (route) => {
+    outsideRequests.push(route.request().url());
+    return route.abort();
+  });
+  if (opts.noWebSocket) {
+    // As behind a proxy that refuses upgrades: the client must fall back to polling.
+    await context.addInitScript(() => {
+      (window as any).WebSocket = function NoWebSocket() {
+        throw new Error('websockets are disabled in this test');
+      };
+    });
+  }
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.getByLabel('Tên đăng nhập').fill(username);
+  await page.getByLabel('Mật khẩu').fill('demo1234');
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
+  return { context, page };
+}
+
+export function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Waits until the locator's text matches, failing with what it showed last. */
+export async function waitText(loc: Locator, want: RegExp | string, timeout = 10_000): Promise<string> {
+  const deadline = Date.now() + timeout;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = (await loc.innerText({ timeout: 1000 }).catch(() => '')) ?? '';
+    if (typeof want === 'string' ? last.includes(want) : want.test(last)) return last;
+    await sleep(150);
+  }
+  throw new Error(`timed out waiting for ${String(want)}; last text: ${JSON.stringify(last.slice(0, 400))}`);
+}
+
+/** Waits until `fn` returns true. */
+export async function until(what: string, fn: () => Promise<boolean>, timeout = 10_000) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await fn().catch(() => false)) return;
+    await sleep(150);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export async function shot(page: Page, name: string) {
+  if (!takeScreenshots) return;
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: false });
+}
+
+/** Visible controls smaller than 44 × 44 CSS pixels (the touch-target bar). */
+export async function smallTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const el of Array.from(document.querySelectorAll('button, a[href], input, select, textarea, [role="tab"]'))) {
+      const r = (el as HTMLElement).getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue; // not rendered
+      if (r.width < 44 || r.height < 44)
+        out.push(`${el.tagName.toLowerCase()} "${(el.textContent || (el as HTMLInputElement).name || '').trim().slice(0, 30)}" ${Math.round(r.width)}×${Math.round(r.height)}`);
+    }
+    return out;
+  });
+}
+
+/** A screenshot of one element (e.g. a panel below the fold). */
+export async function shotOf(loc: Locator, name: string) {
+  if (!takeScreenshots) return;
+  mkdirSync(screenshotDir, { recursive: true });
+  await loc.screenshot({ path: join(screenshotDir, `${name}.png`) });
+}

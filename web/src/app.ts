@@ -1,0 +1,58 @@
+// Process-wide singletons: the session, the router, and hooks that subscribe components to them.
+import { useEffect, useState } from 'preact/hooks';
+import { Session, ApiError, serverClockOffset } from './session';
+import { getLocale, onLocale, t, hasKey, type Locale } from './i18n';
+import type { User } from './types';
+
+export const session = new Session();
+
+const routeListeners = new Set<() => void>();
+if (typeof window !== 'undefined') window.addEventListener('popstate', () => routeListeners.forEach((f) => f()));
+
+export function navigate(path: string) {
+  history.pushState(null, '', path);
+  routeListeners.forEach((f) => f());
+  window.scrollTo?.(0, 0);
+}
+
+export function useRoute(): { path: string; search: URLSearchParams } {
+  const [, force] = useState(0);
+  useEffect(() => {
+    const f = () => force((n) => n + 1);
+    routeListeners.add(f);
+    return () => routeListeners.delete(f);
+  }, []);
+  return { path: location.pathname, search: new URLSearchParams(location.search) };
+}
+
+export function useUser(): User | null {
+  const [user, setUser] = useState(session.user);
+  useEffect(() => session.subscribe((s) => setUser(s?.user ?? null)), []);
+  return user;
+}
+
+export function useLocale(): Locale {
+  const [l, setL] = useState(getLocale());
+  useEffect(() => onLocale(setL), []);
+  return l;
+}
+
+/** The server's current time (this clock corrected by the Date header), updated every `ms`. */
+export function useNow(ms = 1000): number {
+  const [now, setNow] = useState(Date.now() + serverClockOffset());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now() + serverClockOffset()), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+  return now;
+}
+
+/** A translated message for an error from the API or the network. */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) {
+    const key = `err.${e.code}`;
+    if (hasKey(key)) return t(key);
+    return t('err.generic', { code: e.code });
+  }
+  return t('err.network');
+}

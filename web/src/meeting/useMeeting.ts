@@ -1,0 +1,95 @@
+// Loads a meeting, keeps it current through the live client, and runs actions.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { session } from '../app';
+import { LiveClient, liveUrl, type LiveStatus } from '../live';
+import type { EventPage, MeetingDetail } from '../types';
+import { applyEvents, applyPresence, fromDetail, type MeetingView, type PresenceMap } from './state';
+
+export interface MeetingHandle {
+  view: MeetingView | null;
+  status: LiveStatus;
+  /** Devices online per user, once the live channel reports presence. */
+  presence: PresenceMap | null;
+  /** The meeting could not be loaded (render with errorText, in the current language). */
+  error: { e: unknown } | null;
+  actionError: { e: unknown } | null;
+  clearActionError: () => void;
+  /** Sends a request; on success pulls the resulting events at once. Errors are shown. */
+  act: <T = unknown>(method: string, path: string, body?: unknown) => Promise<T | undefined>;
+}
+
+export function useMeeting(id: string): MeetingHandle {
+  const [view, setView] = useState<MeetingView | null>(null);
+  const [status, setStatus] = useState<LiveStatus>('connecting');
+  const [presence, setPresence] = useState<PresenceMap | null>(null);
+  const [error, setError] = useState<{ e: unknown } | null>(null);
+  const [actionError, setActionError] = useState<{ e: unknown } | null>(null);
+  const live = useRef<LiveClient | null>(null);
+
+  useEffect(() => {
+    let alive = true;
+    const load = async () => {
+      try {
+        const d = await session.request<MeetingDetail>('GET', `/meetings/${encodeURIComponent(id)}`);
+        if (!alive) return;
+        const v = fromDetail(d);
+        setView(v);
+        setError(null);
+        live.current?.stop();
+        const client = new LiveClient({
+          url: liveUrl(id),
+          getToken: () => session.token(),
+          refreshToken: () => session.refresh(),
+          fetchEvents: (after) =>
+            session.request<EventPage>('GET', `/meetings/${encodeURIComponent(id)}/events?after=${after}`),
+          onEvents: (events) => setView((cur) => (cur ? applyEvents(cur, events) : cur)),
+          onStatus: (st) => {
+            setStatus(st);
+            // Presence only comes over the socket; without it, show none rather than stale dots.
+            if (st !== 'socket') setPresence(null);
+          },
+          onPresence: (msg) => setPresence((cur) => applyPresence(cur ?? new Map(), msg)),
+          onResync: () => void load(),
+        });
+        live.current = client;
+        client.start(v.lastSeq);
+      } catch (e) {
+        if (alive) setError({ e });
+      }
+    };
+    void load();
+    let token = session.current?.access_token;
+    const unsubscribe = session.subscribe((st) => {
+      if (st && st.access_token !== token) {
+        token = st.access_token;
+        live.current?.renewToken(st.access_token);
+      }
+    });
+    const online = () => live.current?.networkChanged(true);
+    const offline = () => live.current?.networkChanged(false);
+    window.addEventListener('online', online);
+    window.addEventListener('offline', offline);
+    return () => {
+      unsubscribe();
+      window.removeEventListener('online', online);
+      window.removeEventListener('offline', offline);
+      alive = false;
+      live.current?.stop();
+      live.current = null;
+    };
+  }, [id]);
+
+  async function act<T>(method: string, path: string, body?: unknown): Promise<T | undefined> {
+    setActionError(null);
+    try {
+      const r = await session.request<T>(method, path, body);
+      await live.current?.catchUp();
+      return r;
+    } catch (e) {
+      setActionError({ e });
+      return undefined;
+    }
+  }
+
+  return { view, status, presence, error, actionError, clearActionError: () => setActionError(null), act };
+}

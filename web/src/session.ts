@@ -1,0 +1,228 @@
+// The signed-in session: tokens in localStorage, the access token refreshed through
+// /auth/refresh a minute before it expires (single flight), one retry on a 401.
+import type { Problem, TokenPair, User } from './types';
+
+const KEY = 'ecabinet.session';
+
+export interface Stored {
+  access_token: string;
+  refresh_token: string;
+  /** Epoch milliseconds when the access token expires. */
+  expires_at: number;
+  user: User;
+}
+
+export class ApiError extends Error {
+  constructor(
+    public readonly status: number,
+    public readonly code: string,
+    detail?: string,
+  ) {
+    super(detail || code);
+  }
+}
+
+/** Milliseconds from now at which to refresh a token that expires at `expiresAt`. */
+export function refreshDelay(expiresAt: number, now: number): number {
+  const left = expiresAt - now;
+  // A minute early, or at 80 % of a very short lifetime; never negative.
+  const margin = Math.min(60_000, left * 0.2);
+  return Math.max(0, left - margin);
+}
+
+type Listener = (s: Stored | null) => void;
+
+let clockOffset = 0;
+
+/**
+ * Milliseconds to add to this device's clock to get the server's, from the `Date` header of API
+ * answers (second precision, so ±0.5 s): tablets with a wrong clock still count speaking time down
+ * to the server's `deadline` correctly.
+ */
+export function serverClockOffset(): number {
+  return clockOffset;
+}
+
+export function noteServerDate(header: string | null, sentAt: number, receivedAt: number) {
+  if (!header) return;
+  const server = Date.parse(header);
+  if (Number.isNaN(server)) return;
+  // The header truncates to the second: its middle is the best estimate, at the request's midpoint.
+  const offset = server + 500 - (sentAt + receivedAt) / 2;
+  // Ignore sub-second differences: they are within the header's precision.
+  clockOffset = Math.abs(offset) < 1000 ? 0 : Math.round(offset);
+}
+
+export class Session {
+  private stored: Stored | null = null;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private inflight: Promise<Stored | null> | null = null;
+  private listeners = new Set<Listener>();
+
+  constructor(
+    private readonly base = '',
+    private readonly fetchFn: typeof fetch = (...a) => fetch(...a),
+    private readonly storage: Storage | null = typeof localStorage === 'undefined' ? null : localStorage,
+  ) {
+    const raw = this.storage?.getItem(KEY);
+    if (raw) {
+      try {
+        this.stored = JSON.parse(raw) as Stored;
+      } catch {
+        this.stored = null;
+      }
+    }
+    if (typeof window !== 'undefined') {
+      // Another tab of the same browser refreshed or signed out: adopt its tokens.
+      window.addEventListener('storage', (e) => {
+        if (e.key !== KEY) return;
+        this.stored = e.newValue ? (JSON.parse(e.newValue) as Stored) : null;
+        this.schedule();
+        this.emit();
+      });
+    }
+    this.schedule();
+  }
+
+  get user(): User | null {
+    return this.stored?.user ?? null;
+  }
+
+  get current(): Stored | null {
+    return this.stored;
+  }
+
+  subscribe(fn: Listener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit() {
+    for (const l of this.listeners) l(this.stored);
+  }
+
+  private set(s: Stored | null) {
+    this.stored = s;
+    if (s) this.storage?.setItem(KEY, JSON.stringify(s));
+    else this.storage?.removeItem(KEY);
+    this.schedule();
+    this.emit();
+  }
+
+  private fromPair(p: TokenPair): Stored {
+    return {
+      access_token: p.access_token,
+      refresh_token: p.refresh_token,
+      expires_at: Date.now() + p.expires_in * 1000,
+      user: p.user,
+    };
+  }
+
+  private schedule() {
+    clearTimeout(this.timer);
+    if (!this.stored) return;
+    this.timer = setTimeout(() => void this.refresh(), refreshDelay(this.stored.expires_at, Date.now()));
+  }
+
+  async login(username: string, password: string): Promise<User> {
+    const res = await this.fetchFn(`${this.base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+    if (!res.ok) throw await toError(res);
+    const pair = (await res.json()) as TokenPair;
+    this.set(this.fromPair(pair));
+    return pair.user;
+  }
+
+  async logout(): Promise<void> {
+    const s = this.stored;
+    this.set(null);
+    if (s) {
+      await this.fetchFn(`${this.base}/api/v1/auth/logout`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${s.access_token}` },
+      }).catch(() => undefined);
+    }
+  }
+
+  /** Exchanges the refresh token for a new pair; signs out when it is refused. */
+  refresh(): Promise<Stored | null> {
+    if (this.inflight) return this.inflight;
+    const s = this.stored;
+    if (!s) return Promise.resolve(null);
+    this.inflight = (async () => {
+      try {
+        const res = await this.fetchFn(`${this.base}/api/v1/auth/refresh`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ refresh_token: s.refresh_token }),
+        });
+        if (res.status === 401) {
+          // Another tab may have rotated it already.
+          if (this.stored && this.stored.refresh_token !== s.refresh_token) return this.stored;
+          this.set(null);
+          return null;
+        }
+        if (!res.ok) throw await toError(res);
+        const next = this.fromPair((await res.json()) as TokenPair);
+        this.set(next);
+        return next;
+      } catch (e) {
+        // Network trouble: keep the session, try again shortly.
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => void this.refresh(), 5000);
+        if (e instanceof ApiError) throw e;
+        return this.stored;
+      } finally {
+        this.inflight = null;
+      }
+    })();
+    return this.inflight;
+  }
+
+  /** A usable access token, refreshed first when it is about to expire. */
+  async token(): Promise<string | null> {
+    if (!this.stored) return null;
+    if (this.stored.expires_at - Date.now() < 10_000) await this.refresh();
+    return this.stored?.access_token ?? null;
+  }
+
+  /** An authenticated JSON request; a 401 triggers one refresh and one retry. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.token();
+      if (!token) throw new ApiError(401, 'signed_out');
+      const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+      if (body !== undefined) headers['Content-Type'] = 'application/json';
+      const sentAt = Date.now();
+      const res = await this.fetchFn(`${this.base}/api/v1${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      noteServerDate(res.headers?.get?.('Date') ?? null, sentAt, Date.now());
+      if (res.status === 401 && attempt === 0) {
+        await this.refresh();
+        continue;
+      }
+      if (!res.ok) {
+        const err = await toError(res);
+        if (res.status === 401) this.set(null);
+        throw err;
+      }
+      if (res.status === 204) return undefined as T;
+      return (await res.json()) as T;
+    }
+  }
+}
+
+async function toError(res: Response): Promise<ApiError> {
+  try {
+    const p = (await res.json()) as Problem;
+    return new ApiError(res.status, p.code || 'error', p.detail);
+  } catch {
+    return new ApiError(res.status, 'error');
+  }
+}

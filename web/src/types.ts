@@ -1,0 +1,106 @@
+// Shapes of the server's JSON (docs/api.md and /api/v1/openapi.json).
+
+export type SystemRole = 'admin' | 'secretary' | 'member';
+export type MeetingState = 'draft' | 'scheduled' | 'live' | 'closed';
+export type MeetingRole = 'chair' | 'secretary' | 'member' | 'observer';
+export type Attendance = 'unknown' | 'present' | 'absent' | 'substituted';
+export type SpeakerState = 'waiting' | 'speaking' | 'done' | 'withdrawn';
+
+export interface User {
+  id: string;
+  username: string;
+  display_name: string;
+  role: SystemRole;
+  created_at?: string;
+}
+
+export interface Meeting {
+  id: string;
+  title: string;
+  description: string | null;
+  location: string | null;
+  starts_at: string;
+  state: MeetingState;
+  watermark: string | null;
+  speech_limit_secs: number | null;
+  current_item_id: string | null;
+  last_seq: number;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AgendaItem {
+  id: string;
+  parent_id: string | null;
+  position: number;
+  title: string;
+  duration_minutes: number | null;
+  presenter_id: string | null;
+  notes: string | null;
+  children: AgendaItem[];
+}
+
+export interface Participant {
+  user_id: string;
+  username: string;
+  display_name: string;
+  role: MeetingRole;
+  substitute_id: string | null;
+  substitute_name: string | null;
+  attendance: Attendance;
+  absence_reason: string | null;
+  checked_in_at: string | null;
+}
+
+export interface Speaker {
+  id: string;
+  user_id: string;
+  display_name: string;
+  agenda_item_id: string | null;
+  state: SpeakerState;
+  position: number;
+  requested_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  spoken_secs: number | null;
+  limit_secs: number | null;
+  deadline: string | null;
+}
+
+export interface MeetingDetail extends Meeting {
+  agenda: AgendaItem[];
+  participants: Participant[];
+  documents: unknown[];
+  polls: unknown[];
+  speakers: Speaker[];
+}
+
+/** A durable event: from `GET …/events?after=N` or the live channel. */
+export interface LiveEvent {
+  seq: number;
+  type: string;
+  at: string;
+  data: any;
+}
+
+export interface EventPage {
+  events: LiveEvent[];
+  last_seq: number;
+}
+
+export interface TokenPair {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+  user: User;
+}
+
+export interface Problem {
+  type?: string;
+  title?: string;
+  status: number;
+  detail?: string;
+  code: string;
+}

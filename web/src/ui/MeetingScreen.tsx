@@ -1,0 +1,447 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { errorText, useLocale, useNow, useUser } from '../app';
+import { t, fmtDateTime, fmtTime, fmtClock } from '../i18n';
+import type { LiveStatus } from '../live';
+import { useMeeting, type MeetingHandle } from '../meeting/useMeeting';
+import {
+  canManage,
+  canPreside,
+  canTakePart,
+  counts,
+  findItem,
+  isCheckedIn,
+  myParticipant,
+  remainingSecs,
+  type MeetingView,
+} from '../meeting/state';
+import type { AgendaItem, MeetingState, Participant, User } from '../types';
+import { Link } from './App';
+import { ConfirmButton, StateBadge } from './bits';
+import { Console } from './Console';
+
+type Tab = 'meeting' | 'console';
+
+export function MeetingScreen({ id, initialTab }: { id: string; initialTab: string | null }) {
+  useLocale();
+  const user = useUser()!;
+  const h = useMeeting(id);
+  const [tab, setTab] = useState<Tab>(initialTab === 'console' ? 'console' : 'meeting');
+  const { view } = h;
+  if (h.error)
+    return (
+      <div class="page">
+        <p>
+          <Link href="/">← {t('nav.back')}</Link>
+        </p>
+        <p class="error" role="alert">
+          {errorText(h.error.e)}
+        </p>
+      </div>
+    );
+  if (!view)
+    return (
+      <div class="page">
+        <p class="muted">{t('common.loading')}</p>
+      </div>
+    );
+  const manage = canManage(view, user);
+  const m = view.meeting;
+  return (
+    <div class="page meeting">
+      <ConnectionBanner status={h.status} />
+      <div class="meeting-head">
+        <div class="meeting-head-main">
+          <p class="crumbs">
+            <Link href="/">← {t('nav.meetings')}</Link>
+          </p>
+          <h1 data-testid="meeting-title">{m.title}</h1>
+          <p class="meeting-meta">
+            <StateBadge state={m.state} />
+            <time dateTime={m.starts_at}>{fmtDateTime(m.starts_at)}</time>
+            {m.location && <span>· {m.location}</span>}
+            <LiveIndicator status={h.status} />
+          </p>
+          {m.description && <p class="muted description">{m.description}</p>}
+        </div>
+        <StateControls h={h} view={view} user={user} />
+      </div>
+      {h.actionError && (
+        <div class="error toast" role="alert">
+          <span>{errorText(h.actionError.e)}</span>
+          <button type="button" class="btn ghost" onClick={h.clearActionError}>
+            {t('common.dismiss')}
+          </button>
+        </div>
+      )}
+      {manage && (
+        <div class="tabs" role="tablist" aria-label={t('meeting.views')}>
+          <button
+            type="button"
+            role="tab"
+            id="tab-meeting"
+            aria-selected={tab === 'meeting'}
+            aria-controls="panel-meeting"
+            class={`tab ${tab === 'meeting' ? 'on' : ''}`}
+            onClick={() => setTab('meeting')}
+          >
+            {t('tab.meeting')}
+          </button>
+          <button
+            type="button"
+            role="tab"
+            id="tab-console"
+            aria-selected={tab === 'console'}
+            aria-controls="panel-console"
+            class={`tab ${tab === 'console' ? 'on' : ''}`}
+            onClick={() => setTab('console')}
+          >
+            {t('tab.console')}
+          </button>
+        </div>
+      )}
+      {tab === 'console' && manage ? (
+        <div id="panel-console" role="tabpanel" aria-labelledby="tab-console">
+          <Console h={h} view={view} user={user} />
+        </div>
+      ) : (
+        <div id="panel-meeting" role={manage ? 'tabpanel' : undefined} aria-labelledby={manage ? 'tab-meeting' : undefined} class="meeting-grid">
+          <AgendaPanel h={h} view={view} user={user} />
+          <div class="side">
+            <SpeakersPanel h={h} view={view} user={user} />
+            <AttendancePanel h={h} view={view} user={user} />
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** "Connection lost" while offline, then "back online" for a few seconds. */
+function ConnectionBanner({ status }: { status: LiveStatus }) {
+  const [back, setBack] = useState(false);
+  const wasOffline = useRef(false);
+  useEffect(() => {
+    if (status === 'offline') {
+      wasOffline.current = true;
+      setBack(false);
+      return;
+    }
+    if ((status === 'socket' || status === 'polling') && wasOffline.current) {
+      wasOffline.current = false;
+      setBack(true);
+      const id = setTimeout(() => setBack(false), 5000);
+      return () => clearTimeout(id);
+    }
+  }, [status]);
+  if (status === 'offline')
+    return (
+      <div class="banner offline" role="alert" data-testid="banner-offline">
+        {t('conn.lost')}
+      </div>
+    );
+  if (status === 'forbidden')
+    return (
+      <div class="banner offline" role="alert">
+        {t('conn.forbidden')}
+      </div>
+    );
+  if (back)
+    return (
+      <div class="banner online" role="status" data-testid="banner-back">
+        {t('conn.back')}
+      </div>
+    );
+  return null;
+}
+
+function LiveIndicator({ status }: { status: LiveStatus }) {
+  const on = status === 'socket' || status === 'polling';
+  return (
+    <span class={`live-ind ${on ? 'on' : 'off'}`} data-status={status} title={t(`conn.mode.${status}`)}>
+      <span class="dot" aria-hidden="true" />
+      {t(`conn.mode.${status}`)}
+    </span>
+  );
+}
+
+interface PanelProps {
+  h: MeetingHandle;
+  view: MeetingView;
+  user: User;
+}
+
+function StateControls({ h, view, user }: PanelProps) {
+  const manage = canManage(view, user);
+  const preside = canPreside(view, user);
+  const m = view.meeting;
+  const go = (state: MeetingState) => void h.act('POST', `/meetings/${m.id}/state`, { state });
+  const buttons = [];
+  if (m.state === 'draft' && manage)
+    buttons.push(
+      <button type="button" class="btn primary" onClick={() => go('scheduled')}>
+        {t('state.action.schedule')}
+      </button>,
+    );
+  if (m.state === 'scheduled' && manage)
+    buttons.push(
+      <button type="button" class="btn" onClick={() => go('draft')}>
+        {t('state.action.unschedule')}
+      </button>,
+    );
+  if (m.state === 'scheduled' && preside)
+    buttons.push(
+      <button type="button" class="btn primary" onClick={() => go('live')}>
+        {t('state.action.start')}
+      </button>,
+    );
+  if (m.state === 'live' && preside)
+    buttons.push(
+      <ConfirmButton
+        class="btn danger"
+        label={t('state.action.close')}
+        confirm={t('state.action.closeConfirm')}
+        onConfirm={() => go('closed')}
+      />,
+    );
+  if (!buttons.length) return null;
+  return (
+    <div class="state-controls" role="group" aria-label={t('state.controls')}>
+      {buttons}
+    </div>
+  );
+}
+
+function AgendaPanel({ h, view, user }: PanelProps) {
+  const preside = canPreside(view, user) && view.meeting.state !== 'closed';
+  const current = view.meeting.current_item_id;
+  const names = new Map(view.participants.map((p) => [p.user_id, p.display_name]));
+  const setCurrent = (id: string | null) => void h.act('PATCH', `/meetings/${view.meeting.id}`, { current_item_id: id });
+  const renderItems = (items: AgendaItem[], prefix: string) => (
+    <ol class="agenda-list">
+      {items.map((item, i) => {
+        const number = prefix ? `${prefix}.${i + 1}` : `${i + 1}`;
+        const isCurrent = item.id === current;
+        return (
+          <li class="agenda-li">
+            <div class={`agenda-item ${isCurrent ? 'current' : ''}`} aria-current={isCurrent ? 'step' : undefined} data-testid="agenda-item">
+              <span class="agenda-num">{number}.</span>
+              <div class="agenda-body">
+                <span class="agenda-title">{item.title}</span>
+                <span class="agenda-meta">
+                  {item.duration_minutes != null && <span>{t('agenda.minutes', { n: item.duration_minutes })}</span>}
+                  {item.presenter_id && names.get(item.presenter_id) && (
+                    <span>
+                      {t('agenda.presenter')}: {names.get(item.presenter_id)}
+                    </span>
+                  )}
+                </span>
+                {isCurrent && <span class="badge current-badge">{t('agenda.current')}</span>}
+              </div>
+              {preside && !isCurrent && (
+                <button type="button" class="btn small" onClick={() => setCurrent(item.id)} aria-label={`${t('agenda.makeCurrent')}: ${item.title}`}>
+                  {t('agenda.makeCurrent')}
+                </button>
+              )}
+            </div>
+            {item.children?.length > 0 && renderItems(item.children, number)}
+          </li>
+        );
+      })}
+    </ol>
+  );
+  return (
+    <section class="card panel agenda" aria-labelledby="agenda-h">
+      <h2 id="agenda-h">{t('agenda.title')}</h2>
+      {view.agenda.length === 0 ? <p class="muted">{t('agenda.empty')}</p> : renderItems(view.agenda, '')}
+    </section>
+  );
+}
+
+function SpeakersPanel({ h, view, user }: PanelProps) {
+  const now = useNow(500);
+  const m = view.meeting;
+  const preside = canPreside(view, user);
+  const open = m.state === 'scheduled' || m.state === 'live';
+  const speaking = view.speakers.find((s) => s.state === 'speaking');
+  const waiting = view.speakers.filter((s) => s.state === 'waiting');
+  const mine = view.speakers.find((s) => s.user_id === user.id);
+  const itemTitle = (id: string | null) => findItem(view.agenda, id)?.title;
+  const left = speaking ? remainingSecs(speaking.deadline, now, speaking.limit_secs) : null;
+  const move = (id: string, delta: number) => {
+    const ids = waiting.map((s) => s.id);
+    const i = ids.indexOf(id);
+    const j = i + delta;
+    if (j < 0 || j >= ids.length) return;
+    [ids[i], ids[j]] = [ids[j], ids[i]];
+    void h.act('PUT', `/meetings/${m.id}/speakers/order`, { speaker_ids: ids });
+  };
+  const setState = (id: string, state: string) => void h.act('POST', `/speakers/${id}/state`, { state });
+  return (
+    <section class="card panel speakers" aria-labelledby="speakers-h">
+      <h2 id="speakers-h">{t('speakers.title')}</h2>
+      <div class="now-speaking" data-testid="now-speaking">
+        {speaking ? (
+          <>
+            <span class="label">{t('speakers.speaking')}</span>
+            <span class="speaker-name">{speaking.display_name}</span>
+            {itemTitle(speaking.agenda_item_id) && <span class="muted small">{itemTitle(speaking.agenda_item_id)}</span>}
+            {left !== null && (
+              <span class={`countdown ${left <= 0 ? 'over' : left <= 30 ? 'soon' : ''}`} role="timer" aria-label={t('speakers.remaining')} data-testid="countdown">
+                {left <= 0 ? t('speakers.timeUp') : fmtClock(left)}
+              </span>
+            )}
+            {preside && (
+              <button type="button" class="btn" onClick={() => setState(speaking.id, 'done')}>
+                {t('speakers.end')}
+              </button>
+            )}
+          </>
+        ) : (
+          <span class="muted">{t('speakers.nobody')}</span>
+        )}
+      </div>
+      {canTakePart(view, user) && open && (
+        <div class="my-request">
+          {!mine && (
+            <button
+              type="button"
+              class="btn primary wide"
+              onClick={() => void h.act('POST', `/meetings/${m.id}/speakers`, m.current_item_id ? { agenda_item_id: m.current_item_id } : {})}
+            >
+              {t('speakers.request')}
+            </button>
+          )}
+          {mine?.state === 'waiting' && (
+            <>
+              <p class="ok">{t('speakers.youWait', { n: waiting.findIndex((s) => s.id === mine.id) + 1 })}</p>
+              <button type="button" class="btn wide" onClick={() => setState(mine.id, 'withdrawn')}>
+                {t('speakers.withdraw')}
+              </button>
+            </>
+          )}
+          {mine?.state === 'speaking' && <p class="ok">{t('speakers.youSpeak')}</p>}
+        </div>
+      )}
+      <h3>
+        {t('speakers.queue')} <span class="count">({waiting.length})</span>
+      </h3>
+      {waiting.length === 0 ? (
+        <p class="muted">{t('speakers.queueEmpty')}</p>
+      ) : (
+        <ol class="queue" data-testid="queue">
+          {waiting.map((s, i) => (
+            <li class="queue-item">
+              <span class="queue-pos">{i + 1}</span>
+              <span class="queue-name">
+                {s.display_name}
+                <span class="muted small"> · {fmtTime(s.requested_at)}</span>
+              </span>
+              {preside && (
+                <span class="queue-actions">
+                  <button
+                    type="button"
+                    class="btn small primary"
+                    disabled={!!speaking || m.state !== 'live'}
+                    onClick={() => setState(s.id, 'speaking')}
+                    aria-label={`${t('speakers.give')}: ${s.display_name}`}
+                  >
+                    {t('speakers.give')}
+                  </button>
+                  <button type="button" class="btn small icon" disabled={i === 0} onClick={() => move(s.id, -1)} aria-label={`${t('common.up')}: ${s.display_name}`}>
+                    ↑
+                  </button>
+                  <button type="button" class="btn small icon" disabled={i === waiting.length - 1} onClick={() => move(s.id, 1)} aria-label={`${t('common.down')}: ${s.display_name}`}>
+                    ↓
+                  </button>
+                  <button type="button" class="btn small" onClick={() => setState(s.id, 'withdrawn')} aria-label={`${t('speakers.remove')}: ${s.display_name}`}>
+                    {t('speakers.remove')}
+                  </button>
+                </span>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function AttendancePanel({ h, view, user }: PanelProps) {
+  const m = view.meeting;
+  const c = counts(view.participants);
+  const preside = canPreside(view, user) && (m.state === 'scheduled' || m.state === 'live');
+  const me = myParticipant(view, user);
+  const checkedIn = isCheckedIn(view, user);
+  const mayCheckIn = canTakePart(view, user) && (m.state === 'scheduled' || m.state === 'live');
+  const online = h.presence;
+  const mark = (p: Participant, status: 'present' | 'absent') =>
+    void h.act('POST', `/meetings/${m.id}/attendance`, { user_id: p.user_id, status });
+  return (
+    <section class="card panel attendance" aria-labelledby="att-h">
+      <h2 id="att-h">{t('att.title')}</h2>
+      <dl class="counts" data-testid="counts">
+        <div>
+          <dt>{t('att.present')}</dt>
+          <dd data-testid="count-present">{t('att.ofTotal', { n: c.present + c.substituted, total: view.participants.length })}</dd>
+        </div>
+        <div>
+          <dt>{t('att.voting')}</dt>
+          <dd data-testid="count-voting">{t('att.ofTotal', { n: c.voting_present, total: c.voting_total })}</dd>
+        </div>
+        <div>
+          <dt>{t('att.absent')}</dt>
+          <dd>{t('att.number', { n: c.absent })}</dd>
+        </div>
+      </dl>
+      {mayCheckIn &&
+        (checkedIn ? (
+          <p class="ok" data-testid="checked-in">
+            {me?.checked_in_at ? t('att.checkedInAt', { time: fmtTime(me.checked_in_at) }) : t('att.checkedIn')}
+          </p>
+        ) : (
+          <button type="button" class="btn primary wide" onClick={() => void h.act('POST', `/meetings/${m.id}/check-in`)}>
+            {t('att.checkIn')}
+          </button>
+        ))}
+      <ul class="people">
+        {view.participants.map((p) => (
+          <li class="person" data-testid="person" data-user={p.username}>
+            {online && (
+              <span
+                class={`presence ${online.has(p.user_id) || (p.substitute_id && online.has(p.substitute_id)) ? 'on' : ''}`}
+                role="img"
+                aria-label={online.has(p.user_id) || (p.substitute_id && online.has(p.substitute_id)) ? t('att.online') : t('att.offline')}
+                title={online.has(p.user_id) || (p.substitute_id && online.has(p.substitute_id)) ? t('att.online') : t('att.offline')}
+                data-testid="presence"
+              />
+            )}
+            <span class="person-main">
+              <span class="person-name">{p.display_name}</span>
+              <span class="muted small">
+                {t(`role.meeting.${p.role}`)}
+                {p.substitute_name && ` · ${t('att.substitute')}: ${p.substitute_name}`}
+                {p.attendance === 'absent' && p.absence_reason && ` · ${t('att.reason')}: ${p.absence_reason}`}
+              </span>
+            </span>
+            <span class={`badge att-${p.attendance}`}>{t(`att.status.${p.attendance}`)}</span>
+            {preside && p.role !== 'observer' && (
+              <span class="person-actions">
+                {p.attendance !== 'present' && (
+                  <button type="button" class="btn small" onClick={() => mark(p, 'present')} aria-label={`${t('att.markPresent')}: ${p.display_name}`}>
+                    {t('att.markPresent')}
+                  </button>
+                )}
+                {p.attendance !== 'absent' && (
+                  <button type="button" class="btn small" onClick={() => mark(p, 'absent')} aria-label={`${t('att.markAbsent')}: ${p.display_name}`}>
+                    {t('att.markAbsent')}
+                  </button>
+                )}
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+

@@ -1,0 +1,53 @@
+import { useState } from 'preact/hooks';
+import { t } from '../i18n';
+import type { MeetingState } from '../types';
+
+export function StateBadge({ state }: { state: MeetingState }) {
+  return <span class={`badge state-${state}`}>{t(`state.${state}`)}</span>;
+}
+
+/** A button that asks for confirmation in place before acting. */
+export function ConfirmButton(props: {
+  label: string;
+  confirm: string;
+  onConfirm: () => void;
+  class?: string;
+  disabled?: boolean;
+}) {
+  const [asking, setAsking] = useState(false);
+  if (!asking)
+    return (
+      <button type="button" class={props.class ?? 'btn'} disabled={props.disabled} onClick={() => setAsking(true)}>
+        {props.label}
+      </button>
+    );
+  return (
+    <span class="confirm" role="group" aria-label={props.confirm}>
+      <span class="confirm-q">{props.confirm}</span>
+      <button
+        type="button"
+        class="btn danger"
+        onClick={() => {
+          setAsking(false);
+          props.onConfirm();
+        }}
+      >
+        {t('common.yes')}
+      </button>
+      <button type="button" class="btn" onClick={() => setAsking(false)}>
+        {t('common.no')}
+      </button>
+    </span>
+  );
+}
+
+/** `datetime-local` value (local time) from an RFC 3339 string, and back. */
+export function toLocalInput(iso: string): string {
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+export function fromLocalInput(v: string): string {
+  return new Date(v).toISOString();
+}

@@ -1,0 +1,80 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { en } from '../src/i18n/en';
+import { vi as viDict } from '../src/i18n/vi';
+import { fmtClock, fmtDateTime, fmtNumber, fmtTime, getLocale, hasKey, setLocale, t } from '../src/i18n';
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? sources(p) : /\.tsx?$/.test(f) ? [p] : [];
+  });
+}
+
+describe('dictionaries', () => {
+  it('have the same keys, none empty', () => {
+    expect(Object.keys(en).sort()).toEqual(Object.keys(viDict).sort());
+    for (const [k, v] of [...Object.entries(viDict), ...Object.entries(en)]) expect(v.trim(), k).not.toBe('');
+  });
+
+  it('keep the same placeholders in both languages', () => {
+    const ph = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort();
+    for (const k of Object.keys(viDict) as (keyof typeof viDict)[]) expect(ph(en[k]), k).toEqual(ph(viDict[k]));
+  });
+
+  it('cover every key the UI uses', () => {
+    const used = new Set<string>();
+    for (const f of sources(join(__dirname, '..', 'src', 'ui'))) {
+      for (const m of readFileSync(f, 'utf8').matchAll(/\bt\('([\w.]+)'/g)) used.add(m[1]);
+    }
+    expect(used.size).toBeGreaterThan(50);
+    for (const k of used) expect(hasKey(k), k).toBe(true);
+  });
+
+  it('use the glossary terms', () => {
+    expect(viDict['agenda.title']).toBe('Chương trình họp');
+    expect(viDict['att.checkIn']).toBe('Điểm danh');
+    expect(viDict['speakers.request']).toBe('Đăng ký phát biểu');
+    expect(viDict['speakers.timeUp']).toBe('Hết thời gian');
+    expect(viDict['role.meeting.chair']).toBe('Chủ tọa');
+    expect(viDict['role.meeting.observer']).toBe('Khách mời');
+    expect(viDict['att.substitute']).toBe('Người dự thay');
+    expect(viDict['state.live']).toBe('Đang họp');
+    expect(viDict['state.closed']).toBe('Đã kết thúc');
+  });
+});
+
+describe('t', () => {
+  it('is Vietnamese by default and switches to English', () => {
+    expect(getLocale()).toBe('vi');
+    expect(t('auth.signIn')).toBe('Đăng nhập');
+    setLocale('en');
+    expect(t('auth.signIn')).toBe('Sign in');
+    setLocale('vi');
+  });
+
+  it('fills placeholders, formatting numbers for the locale', () => {
+    expect(t('agenda.minutes', { n: 1500 }, 'vi')).toBe('1.500 phút');
+    expect(t('agenda.minutes', { n: 1500 }, 'en')).toBe('1,500 min');
+    expect(t('att.ofTotal', { n: 3, total: 7 }, 'en')).toBe('3/7');
+  });
+});
+
+describe('formatting', () => {
+  it('formats dates and times per locale', () => {
+    const iso = '2026-12-01T01:00:00Z';
+    expect(fmtDateTime(iso, 'vi', 'Asia/Ho_Chi_Minh')).toBe('Thứ Ba, 1 tháng 12, 2026 · 08:00');
+    expect(fmtDateTime(iso, 'en', 'Asia/Ho_Chi_Minh')).toBe('Tuesday, 1 December 2026 · 08:00');
+    expect(fmtTime(iso, 'vi', 'Asia/Ho_Chi_Minh')).toBe('08:00');
+  });
+  it('formats numbers per locale', () => {
+    expect(fmtNumber(1234567.5, 'vi')).toBe('1.234.567,5');
+    expect(fmtNumber(1234567.5, 'en')).toBe('1,234,567.5');
+  });
+  it('formats a countdown', () => {
+    expect(fmtClock(125)).toBe('2:05');
+    expect(fmtClock(0)).toBe('0:00');
+    expect(fmtClock(-12)).toBe('-0:12');
+  });
+});

@@ -1,0 +1,111 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, Session, noteServerDate, refreshDelay, serverClockOffset } from '../src/session';
+
+class MemStorage {
+  m = new Map<string, string>();
+  getItem(k: string) {
+    return this.m.get(k) ?? null;
+  }
+  setItem(k: string, v: string) {
+    this.m.set(k, v);
+  }
+  removeItem(k: string) {
+    this.m.delete(k);
+  }
+}
+
+const user = { id: 'u1', username: 'uyvien1', display_name: 'Phạm Quốc Bảo', role: 'member' as const };
+const pair = (n: number, expires_in = 900) => ({ access_token: `a${n}`, token_type: 'Bearer', expires_in, refresh_token: `r${n}`, user });
+const json = (status: number, body: unknown) =>
+  new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+describe('refreshDelay', () => {
+  it('refreshes a minute early, or at 80 % of a short lifetime', () => {
+    expect(refreshDelay(900_000, 0)).toBe(840_000);
+    expect(refreshDelay(60_000, 0)).toBe(48_000);
+    expect(refreshDelay(1000, 5000)).toBe(0);
+  });
+});
+
+describe('Session', () => {
+  it('signs in, sends the bearer token and refreshes before expiry', async () => {
+    let n = 0;
+    const calls: string[] = [];
+    const fetchFn = vi.fn(async (url: any, init?: any) => {
+      calls.push(`${init?.method ?? 'GET'} ${url} ${init?.headers?.Authorization ?? ''}`);
+      if (String(url).endsWith('/auth/login')) return json(200, pair(++n));
+      if (String(url).endsWith('/auth/refresh')) {
+        expect(JSON.parse(init.body)).toEqual({ refresh_token: `r${n}` });
+        return json(200, pair(++n));
+      }
+      return json(200, { meetings: [] });
+    }) as unknown as typeof fetch;
+    const storage = new MemStorage() as unknown as Storage;
+    const s = new Session('', fetchFn, storage);
+    await s.login('uyvien1', 'demo1234');
+    expect(s.user?.display_name).toBe('Phạm Quốc Bảo');
+    await s.request('GET', '/meetings');
+    expect(calls[1]).toBe('GET /api/v1/meetings Bearer a1');
+    await vi.advanceTimersByTimeAsync(840_000);
+    expect(calls[2]).toMatch(/POST \/api\/v1\/auth\/refresh/);
+    await s.request('GET', '/meetings');
+    expect(calls[3]).toBe('GET /api/v1/meetings Bearer a2');
+    // Kept for the next page load.
+    expect(JSON.parse(storage.getItem('ecabinet.session')!).refresh_token).toBe('r2');
+    expect(new Session('', fetchFn, storage).user?.username).toBe('uyvien1');
+  });
+
+  it('retries once after a 401 with a refreshed token', async () => {
+    let n = 0;
+    const fetchFn = vi.fn(async (url: any, init?: any) => {
+      const u = String(url);
+      if (u.endsWith('/auth/login')) return json(200, pair(++n));
+      if (u.endsWith('/auth/refresh')) return json(200, pair(++n));
+      if (init?.headers?.Authorization === 'Bearer a1') return json(401, { status: 401, code: 'token_expired' });
+      return json(200, { ok: true });
+    }) as unknown as typeof fetch;
+    const s = new Session('', fetchFn, new MemStorage() as unknown as Storage);
+    await s.login('u', 'p');
+    expect(await s.request('GET', '/me')).toEqual({ ok: true });
+  });
+
+  it('signs out when the refresh token is refused', async () => {
+    const fetchFn = vi.fn(async (url: any) => {
+      const u = String(url);
+      if (u.endsWith('/auth/login')) return json(200, pair(1));
+      if (u.endsWith('/auth/refresh')) return json(401, { status: 401, code: 'refresh_token_reused' });
+      return json(401, { status: 401, code: 'invalid_token' });
+    }) as unknown as typeof fetch;
+    const s = new Session('', fetchFn, new MemStorage() as unknown as Storage);
+    const seen: (string | null)[] = [];
+    s.subscribe((x) => seen.push(x?.user.username ?? null));
+    await s.login('u', 'p');
+    await expect(s.request('GET', '/me')).rejects.toBeInstanceOf(ApiError);
+    expect(s.user).toBeNull();
+    expect(seen).toEqual(['uyvien1', null]);
+  });
+
+  it('turns problem+json into ApiError with its code', async () => {
+    const fetchFn = vi.fn(async () => json(401, { status: 401, code: 'invalid_credentials', detail: 'the username or password is wrong' })) as unknown as typeof fetch;
+    const s = new Session('', fetchFn, new MemStorage() as unknown as Storage);
+    const err = await s.login('u', 'bad').catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.code).toBe('invalid_credentials');
+    expect(err.status).toBe(401);
+  });
+});
+
+describe('server clock offset', () => {
+  it('follows the Date header, ignoring sub-second differences', () => {
+    const t0 = Date.parse('2026-12-01T01:00:00.000Z');
+    noteServerDate('Tue, 01 Dec 2026 01:02:00 GMT', t0, t0 + 200);
+    expect(serverClockOffset()).toBe(120_000 + 500 - 100);
+    noteServerDate('Tue, 01 Dec 2026 01:00:00 GMT', t0, t0 + 200);
+    expect(serverClockOffset()).toBe(0);
+    noteServerDate(null, t0, t0);
+    expect(serverClockOffset()).toBe(0);
+  });
+});
