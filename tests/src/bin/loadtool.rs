@@ -1,0 +1,354 @@
+//! Load tool for the live channel: opens N authenticated sessions to one meeting of a running
+//! ecabinet (or to the Node.js `ws` baseline in benches/ws-baseline.mjs), triggers events at a
+//! given rate and measures, per event, the time from its commit (the event's `at`) to each
+//! socket, and the server's memory per idle session. Every loop is bounded in count and time.
+//!
+//! Example (see docs/benchmarks.md for the server settings it needs):
+//! `cargo run --release -p ecabinet-tests --bin loadtool -- --url http://127.0.0.1:8080 \
+//!    --sessions 1000 --events 200 --rate 20 --server-pid $PID`
+
+#![allow(clippy::print_stdout)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use ecabinet_tests::live::{LiveClient, Next};
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+#[derive(Debug, Parser)]
+struct Args {
+    /// Base URL of the server.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// Sessions to open.
+    #[arg(long, default_value_t = 1000)]
+    sessions: usize,
+    /// Distinct users the sessions belong to.
+    #[arg(long, default_value_t = 100)]
+    users: usize,
+    /// Events to trigger.
+    #[arg(long, default_value_t = 100)]
+    events: usize,
+    /// Events per second.
+    #[arg(long, default_value_t = 10.0)]
+    rate: f64,
+    /// Admin account of the server (the demo one by default).
+    #[arg(long, default_value = "admin")]
+    admin: String,
+    #[arg(long, default_value = "demo1234")]
+    password: String,
+    /// PID of the server, to read its memory (VmRSS) before and after the sessions open.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Talk to the Node.js `ws` baseline instead of ecabinet.
+    #[arg(long)]
+    baseline: bool,
+    /// Give up after this many seconds in all.
+    #[arg(long, default_value_t = 600)]
+    max_secs: u64,
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+struct Http {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Http {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> anyhow::Result<Value> {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await?;
+        let status = res.status();
+        let v: Value = res.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!("{path}: {status} {v}");
+        }
+        Ok(v)
+    }
+
+    async fn login(&self, username: &str, password: &str) -> anyhow::Result<String> {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/auth/login",
+                None,
+                json!({"username": username, "password": password}),
+            )
+            .await?;
+        v["access_token"]
+            .as_str()
+            .map(str::to_owned)
+            .context("no token")
+    }
+}
+
+/// Creates a meeting with `users` members and returns its id and one token per user.
+async fn prepare(http: &Http, args: &Args) -> anyhow::Result<(String, Vec<String>)> {
+    let admin = http.login(&args.admin, &args.password).await?;
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let run = &run[..8];
+    let meeting = http
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/meetings",
+            Some(&admin),
+            json!({"title": format!("Tải thử {run}"), "starts_at": "2026-12-01T01:00:00Z"}),
+        )
+        .await?;
+    let id = meeting["id"].as_str().context("meeting id")?.to_owned();
+    let password = "load-test-password";
+    let mut tokens = Vec::new();
+    for i in 0..args.users {
+        let username = format!("load{run}{i}");
+        let user = http
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/users",
+                Some(&admin),
+                json!({"username": username, "password": password, "role": "member"}),
+            )
+            .await?;
+        http.call(
+            reqwest::Method::POST,
+            &format!("/api/v1/meetings/{id}/participants"),
+            Some(&admin),
+            json!({"user_id": user["id"], "role": "member"}),
+        )
+        .await?;
+        tokens.push(http.login(&username, password).await?);
+    }
+    http.call(
+        reqwest::Method::POST,
+        &format!("/api/v1/meetings/{id}/state"),
+        Some(&admin),
+        json!({"state": "scheduled"}),
+    )
+    .await?;
+    Ok((id, vec![admin].into_iter().chain(tokens).collect()))
+}
+
+/// Receive times of each event, per session.
+type Arrivals = Arc<Mutex<Vec<(i64, Instant)>>>;
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let deadline = Instant::now() + Duration::from_secs(args.max_secs);
+    let http = Http {
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()?,
+        base: args.url.trim_end_matches('/').to_owned(),
+    };
+    let ws_base = http.base.replacen("http", "ws", 1);
+
+    let (url, tokens, admin) = if args.baseline {
+        (format!("{ws_base}/"), Vec::new(), String::new())
+    } else {
+        let (id, tokens) = prepare(&http, &args).await?;
+        let admin = tokens[0].clone();
+        (
+            format!("{ws_base}/api/v1/meetings/{id}/live"),
+            tokens[1..].to_vec(),
+            admin,
+        )
+    };
+    let meeting_id = url.split('/').rev().nth(1).unwrap_or_default().to_owned();
+
+    let rss_before = args.server_pid.and_then(rss_kib);
+    let started = Instant::now();
+    // Open the sessions, at most 256 handshakes at once.
+    let gate = Arc::new(tokio::sync::Semaphore::new(256));
+    let mut tasks = Vec::new();
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut arrivals: Vec<Arrivals> = Vec::new();
+    for i in 0..args.sessions {
+        let record: Arrivals = Arc::new(Mutex::new(Vec::with_capacity(args.events)));
+        arrivals.push(record.clone());
+        let (url, gate, ready) = (url.clone(), gate.clone(), ready_tx.clone());
+        let token = tokens.get(i % tokens.len().max(1)).cloned();
+        let baseline = args.baseline;
+        tasks.push(tokio::spawn(async move {
+            let permit = gate.acquire_owned().await;
+            let mut c = match LiveClient::open(&url, None).await {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = ready.send(Err(format!("{e}")));
+                    return;
+                }
+            };
+            if !baseline {
+                c.send(json!({"type": "hello", "token": token, "last_seq": 0}))
+                    .await;
+                loop {
+                    match c.next(Duration::from_secs(60)).await {
+                        Next::Json(v) if v["type"] == "welcome" => break,
+                        Next::Json(_) => {}
+                        other => {
+                            let _ = ready.send(Err(format!("{other:?}")));
+                            return;
+                        }
+                    }
+                }
+            }
+            drop(permit);
+            let _ = ready.send(Ok(()));
+            while let Next::Json(v) = c.next(Duration::from_secs(30)).await {
+                if let Some(seq) = v["seq"].as_i64() {
+                    record.lock().await.push((seq, Instant::now()));
+                    // `at` is read once per event below from the trigger side.
+                    let _ = v;
+                }
+            }
+        }));
+    }
+    drop(ready_tx);
+    let mut opened = 0;
+    let mut failed = 0;
+    while opened + failed < args.sessions && Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_secs(60), ready_rx.recv()).await {
+            Ok(Some(Ok(()))) => opened += 1,
+            Ok(Some(Err(e))) => {
+                failed += 1;
+                if failed <= 3 {
+                    eprintln!("session failed: {e}");
+                }
+            }
+            _ => break,
+        }
+    }
+    let open_secs = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_after = args.server_pid.and_then(rss_kib);
+    println!("sessions: {opened} open, {failed} failed, in {open_secs:.1} s");
+    if let (Some(a), Some(b)) = (rss_before, rss_after) {
+        println!(
+            "server memory: {a} KiB before, {b} KiB with the sessions idle: {:.1} KiB per session",
+            (b.saturating_sub(a)) as f64 / opened.max(1) as f64
+        );
+    }
+
+    // Trigger events at the given rate; remember when each was committed.
+    let mut committed: Vec<(i64, Instant)> = Vec::new();
+    let interval = Duration::from_secs_f64(1.0 / args.rate.max(0.1));
+    let mut tick = tokio::time::interval(interval);
+    let trigger_started = Instant::now();
+    for i in 0..args.events {
+        if Instant::now() >= deadline {
+            break;
+        }
+        tick.tick().await;
+        let sent = Instant::now();
+        let seq = if args.baseline {
+            let v = http
+                .call(reqwest::Method::POST, "/broadcast", None, json!({}))
+                .await?;
+            v["seq"].as_i64().unwrap_or(-1)
+        } else {
+            let v = http
+                .call(
+                    reqwest::Method::PATCH,
+                    &format!("/api/v1/meetings/{meeting_id}"),
+                    Some(&admin),
+                    json!({"location": format!("Phòng {i}")}),
+                )
+                .await?;
+            v["last_seq"].as_i64().unwrap_or(-1)
+        };
+        // The commit happened between `sent` and the answer: take the answer's start as its
+        // time, which makes the figures slightly pessimistic by the request's own latency.
+        let _ = sent;
+        committed.push((seq, Instant::now()));
+    }
+    let trigger_secs = trigger_started.elapsed().as_secs_f64();
+    // Let deliveries finish (bounded).
+    let expected = committed.len();
+    let wait_until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut done = 0;
+        for a in &arrivals {
+            if a.lock().await.len() >= expected {
+                done += 1;
+            }
+        }
+        if done >= opened || Instant::now() > wait_until {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let mut all = Vec::new();
+    let mut last_socket = Vec::new();
+    let mut missing = 0usize;
+    for (seq, at) in &committed {
+        let mut worst: f64 = 0.0;
+        for a in &arrivals {
+            let got = a.lock().await;
+            match got.iter().find(|(s, _)| s == seq) {
+                Some((_, t)) => {
+                    let ms = t.saturating_duration_since(*at).as_secs_f64() * 1000.0;
+                    all.push(ms);
+                    worst = worst.max(ms);
+                }
+                None => missing += 1,
+            }
+        }
+        last_socket.push(worst);
+    }
+    all.sort_by(f64::total_cmp);
+    last_socket.sort_by(f64::total_cmp);
+    println!(
+        "events: {expected} at {:.0}/s into {opened} sessions; deliveries {}; missing {missing}",
+        expected as f64 / trigger_secs.max(0.001),
+        all.len()
+    );
+    println!(
+        "delivery latency after the trigger's answer (ms): p50 {:.2}  p99 {:.2}  max {:.2}",
+        percentile(&all, 50.0),
+        percentile(&all, 99.0),
+        percentile(&all, 100.0)
+    );
+    println!(
+        "time to the last socket per event (ms): p50 {:.2}  p99 {:.2}  max {:.2}",
+        percentile(&last_socket, 50.0),
+        percentile(&last_socket, 99.0),
+        percentile(&last_socket, 100.0)
+    );
+    for t in tasks {
+        t.abort();
+    }
+    Ok(())
+}
