@@ -15,7 +15,7 @@ step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo deny check licenses bans"
-cargo deny --offline check licenses bans
+cargo deny check licenses bans
 
 step "schema drift"
 scripts/schema-drift.sh

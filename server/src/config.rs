@@ -230,6 +230,34 @@ pub struct FlagOverrides {
     pub demo: Option<bool>,
 }
 
+const PREFIX: &str = "ECABINET_";
+
+/// The top-level keys of `Settings`, as environment variables name them.
+const SECTIONS: &[&str] = &[
+    "bind",
+    "data",
+    "database_url",
+    "demo",
+    "allowed_origins",
+    "database",
+    "auth",
+    "limits",
+    "meetings",
+    "web",
+    "live",
+    "log",
+];
+
+/// The top-level key of an environment key, whether or not its `__` became a `.` yet.
+fn section_of(key: &str) -> &str {
+    let end = [key.find('.'), key.find("__")]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(key.len());
+    &key[..end]
+}
+
 impl Settings {
     /// Loads defaults < TOML file < `ECABINET_*` environment < flags. Nested keys use a double
     /// underscore in the environment: `ECABINET_AUTH__ACCESS_TOKEN_TTL_SECS=300`.
@@ -239,7 +267,23 @@ impl Settings {
             figment = figment.merge(Toml::file_exact(file));
         }
         figment
-            .merge(Env::prefixed("ECABINET_").split("__").ignore(&["config"]))
+            .merge(
+                Env::raw()
+                    .filter_map(|key| {
+                        let rest = key.as_str().get(PREFIX.len()..)?;
+                        let prefixed = key
+                            .as_str()
+                            .get(..PREFIX.len())?
+                            .eq_ignore_ascii_case(PREFIX);
+                        // Other ECABINET_* variables (scripts', tools') are not settings;
+                        // unknown keys inside a known section still fail, as typos should.
+                        let known = SECTIONS
+                            .iter()
+                            .any(|s| s.eq_ignore_ascii_case(section_of(rest)));
+                        (prefixed && known).then(|| rest.to_owned().into())
+                    })
+                    .split("__"),
+            )
             .merge(Serialized::defaults(flags))
             .extract()
             .map_err(Box::new)
@@ -279,6 +323,25 @@ mod tests {
         assert_eq!(s.auth.access_token_ttl_secs, 60);
         assert_eq!(s.data, PathBuf::from("/tmp/x"));
         assert_eq!(s.database_url(), "/tmp/x/ecabinet.db");
+    }
+
+    #[test]
+    fn every_section_is_known_to_the_environment_filter() {
+        let value = serde_json::to_value(Settings::default()).unwrap();
+        let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
+        assert_eq!(keys.len(), SECTIONS.len());
+        assert!(
+            keys.iter().all(|k| SECTIONS.contains(&k.as_str())),
+            "{keys:?}"
+        );
+    }
+
+    #[test]
+    fn sections_of_environment_keys() {
+        assert_eq!(section_of("live.max_sessions_per_user"), "live");
+        assert_eq!(section_of("live__max_sessions_per_user"), "live");
+        assert_eq!(section_of("database_url"), "database_url");
+        assert_eq!(section_of("bin"), "bin");
     }
 
     #[test]

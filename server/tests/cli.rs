@@ -18,7 +18,12 @@ fn ecabinet(data: &std::path::Path) -> Command {
 
 /// Starts `serve` and returns the child and the address it printed.
 fn serve(data: &std::path::Path, extra: &[&str]) -> (Child, String) {
+    serve_with_env(data, extra, &[])
+}
+
+fn serve_with_env(data: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> (Child, String) {
     let mut child = ecabinet(data)
+        .envs(env.iter().copied())
         .args(["serve", "--bind", "127.0.0.1:0"])
         .args(extra)
         .stdout(Stdio::piped())
@@ -176,4 +181,41 @@ fn environment_mirrors_flags_and_bad_config_is_refused() {
         .output()
         .unwrap();
     assert!(!out.status.success());
+}
+
+#[test]
+fn other_ecabinet_variables_do_not_stop_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, base) = serve_with_env(
+        dir.path(),
+        &["--demo"],
+        &[
+            ("ECABINET_BIN", "/somewhere/ecabinet"),
+            ("ECABINET_LIVE__MAX_SESSIONS_PER_USER", "3"),
+        ],
+    );
+    assert_eq!(login(&base, "admin", ecabinet::demo::DEMO_PASSWORD), 200);
+    terminate(child);
+    // A typo inside a known section still fails loudly.
+    let mut typo = ecabinet(dir.path())
+        .env("ECABINET_LIVE__MAX_SESIONS_PER_USER", "3")
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Bounded: a server that wrongly starts is killed rather than waited for.
+    let mut status = None;
+    for _ in 0..100 {
+        status = typo.try_wait().unwrap();
+        if status.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = typo.kill();
+    assert!(
+        status.is_some_and(|s| !s.success()),
+        "a typo in a known section must stop the server"
+    );
 }

@@ -126,7 +126,49 @@ async fn invalid_users_are_refused(backend: Backend) {
     assert_eq!(list["users"].as_array().map(Vec::len), Some(1));
 }
 
+/// A member who is the secretary of a meeting invites participants, so may list users.
+async fn meeting_secretaries_list_users(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    let (_, admin) = app.signed_in("quantri", Role::Admin).await;
+    let (clerk, clerk_token) = app.signed_in("thukyhop", Role::Member).await;
+    assert_problem(
+        app.get("/api/v1/users", Some(&clerk_token)).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let meeting: Value = app
+        .post(
+            "/api/v1/meetings",
+            Some(&admin),
+            &json!({"title": "Họp", "starts_at": "2026-12-01T01:00:00Z"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = app
+        .post(
+            &format!(
+                "/api/v1/meetings/{}/participants",
+                meeting["id"].as_str().unwrap()
+            ),
+            Some(&admin),
+            &json!({"user_id": clerk["id"], "role": "secretary"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let list: Value = app
+        .get("/api/v1/users", Some(&clerk_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["users"].as_array().map(Vec::len), Some(2));
+}
+
 backend_tests!(
+    meeting_secretaries_list_users,
     admin_creates_a_user_who_can_sign_in,
     only_admins_create_users,
     staff_list_users_members_do_not,

@@ -91,6 +91,16 @@ pub fn substituted_by(
         .optional()?)
 }
 
+/// True when the user is the secretary of at least one meeting.
+pub fn is_secretary_anywhere(conn: &mut DbConnection, user_id: &str) -> Result<bool, ApiError> {
+    let n: i64 = p::table
+        .filter(p::user_id.eq(user_id))
+        .filter(p::role.eq(MeetingRole::Secretary.as_str()))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 fn user_exists(conn: &mut DbConnection, user_id: &str) -> Result<bool, ApiError> {
     Ok(users::table.find(user_id).count().get_result::<i64>(conn)? > 0)
 }

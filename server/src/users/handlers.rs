@@ -57,11 +57,23 @@ pub async fn create_user(db: &Db, body: CreateUser) -> Result<User, ApiError> {
     db.write(move |c| super::insert(c, new)).await
 }
 
-/// Lists all users (admins and secretaries, to invite participants).
+/// Lists all users (admins, secretaries, and meeting secretaries, to invite participants).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     responses((status = 200, body = UserList), (status = 403, body = Problem)))]
 pub async fn list(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin, Role::Secretary])?;
-    let users = state.db.read(super::list).await?;
+    let staff = caller.role.is_staff();
+    let users = state
+        .db
+        .read(move |c| {
+            // A member who is some meeting's secretary invites participants, so sees the list.
+            if !staff && !crate::meetings::participants::is_secretary_anywhere(c, &caller.id)? {
+                return Err(ApiError::forbidden(
+                    "forbidden",
+                    "your role does not allow this",
+                ));
+            }
+            super::list(c)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(UserList { users }))
 }
