@@ -339,7 +339,16 @@ describe('a meeting from preparation to the end', () => {
   });
 
   it('refreshed the short-lived access tokens along the way', async () => {
-    // The server runs with 20-second access tokens; the member has been signed in far longer.
+    // The server runs with 20-second access tokens, refreshed at 80 % of their life: wait
+    // (bounded) for the first refresh instead of assuming enough time has passed.
+    await member.page.waitForFunction(
+      (first) => {
+        const s = JSON.parse(localStorage.getItem('ecabinet.session') || 'null');
+        return s !== null && s.refresh_token !== first;
+      },
+      memberFirstRefresh,
+      { timeout: 30_000 },
+    );
     const stored = await member.page.evaluate(() => JSON.parse(localStorage.getItem('ecabinet.session') || 'null'));
     expect(stored.refresh_token).not.toBe(memberFirstRefresh);
     expect(stored.expires_at).toBeGreaterThan(Date.now());
