@@ -26,6 +26,9 @@ pub enum ApiError {
     /// Unknown, or not visible to this caller.
     #[error("{what} not found")]
     NotFound { what: &'static str },
+    /// The path exists but not with this method.
+    #[error("this method is not allowed here")]
+    MethodNotAllowed,
     /// The resource is in a state that does not allow this.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
@@ -93,6 +96,7 @@ impl ApiError {
             | Self::Conflict { code, .. }
             | Self::Invalid { code, .. } => code,
             Self::NotFound { .. } => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",
             Self::RateLimited { .. } => "rate_limited",
@@ -135,6 +139,7 @@ impl ResponseError for ApiError {
             Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -212,6 +217,18 @@ impl From<actix_web::error::BlockingError> for ApiError {
     fn from(err: actix_web::error::BlockingError) -> Self {
         Self::Internal(anyhow::anyhow!("blocking task failed: {err}"))
     }
+}
+
+/// Turns actix's bare 405 (a route matched, not its method) into a problem document.
+pub fn method_not_allowed<B>(
+    res: actix_web::dev::ServiceResponse<B>,
+) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
+    let (req, _) = res.into_parts();
+    let res =
+        actix_web::dev::ServiceResponse::new(req, ApiError::MethodNotAllowed.error_response());
+    Ok(actix_web::middleware::ErrorHandlerResponse::Response(
+        res.map_into_right_body(),
+    ))
 }
 
 /// Maps the JSON extractor's failures onto the contract's statuses.

@@ -98,6 +98,10 @@ impl Application {
                 .app_data(
                     web::QueryConfig::default().error_handler(|e, _| error::query_error(e).into()),
                 )
+                .wrap(middleware::ErrorHandlers::new().handler(
+                    actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                    error::method_not_allowed,
+                ))
                 .wrap(from_fn(metrics::track))
                 .wrap(from_fn(crate::telemetry::request_id_header))
                 .wrap(middleware::NormalizePath::trim())

@@ -118,6 +118,14 @@ async fn unknown_route_is_problem_404(backend: Backend) {
         "not_found",
     )
     .await;
+    // A known path with the wrong method is a problem document too.
+    let put = app
+        .client
+        .put(app.url("/api/v1/users"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(put, 405, "method_not_allowed").await;
 }
 
 async fn bad_bodies_get_their_4xx(backend: Backend) {
