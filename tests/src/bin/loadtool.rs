@@ -261,8 +261,11 @@ async fn main() -> anyhow::Result<()> {
         );
     }
 
-    // Trigger events at the given rate; remember when each was committed.
-    let mut committed: Vec<(i64, Instant)> = Vec::new();
+    // Trigger events at the given rate, without waiting for one answer before the next
+    // request (at most 64 in flight), and remember when each request was sent.
+    let http = Arc::new(http);
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(64));
+    let mut triggers = Vec::new();
     let interval = Duration::from_secs_f64(1.0 / args.rate.max(0.1));
     let mut tick = tokio::time::interval(interval);
     let trigger_started = Instant::now();
@@ -271,26 +274,41 @@ async fn main() -> anyhow::Result<()> {
             break;
         }
         tick.tick().await;
-        let sent = Instant::now();
-        let seq = if args.baseline {
-            let v = http
-                .call(reqwest::Method::POST, "/broadcast", None, json!({}))
-                .await?;
-            v["seq"].as_i64().unwrap_or(-1)
-        } else {
-            let v = http
-                .call(
+        let permit = in_flight.clone().acquire_owned().await?;
+        let (http, admin, meeting_id, baseline) = (
+            http.clone(),
+            admin.clone(),
+            meeting_id.clone(),
+            args.baseline,
+        );
+        triggers.push(tokio::spawn(async move {
+            let _permit = permit;
+            let sent = Instant::now();
+            let answer = if baseline {
+                http.call(reqwest::Method::POST, "/broadcast", None, json!({}))
+                    .await
+            } else {
+                http.call(
                     reqwest::Method::PATCH,
                     &format!("/api/v1/meetings/{meeting_id}"),
                     Some(&admin),
                     json!({"location": format!("Phòng {i}")}),
                 )
-                .await?;
-            v["last_seq"].as_i64().unwrap_or(-1)
-        };
-        // The commit happens between `sent` and the answer: timing from `sent` makes the
-        // figures pessimistic by the request's own time, the same for ecabinet and the baseline.
-        committed.push((seq, sent));
+                .await
+            };
+            // The commit happens between `sent` and the answer: timing from `sent` makes the
+            // figures pessimistic by the request's own time, the same for both servers.
+            answer
+                .ok()
+                .and_then(|v| v[if baseline { "seq" } else { "last_seq" }].as_i64())
+                .map(|seq| (seq, sent))
+        }));
+    }
+    let mut committed: Vec<(i64, Instant)> = Vec::new();
+    for t in triggers {
+        if let Ok(Some(c)) = t.await {
+            committed.push(c);
+        }
     }
     let trigger_secs = trigger_started.elapsed().as_secs_f64();
     // Let deliveries finish (bounded).
