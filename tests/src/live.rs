@@ -7,7 +7,6 @@ use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -133,9 +132,4 @@ impl LiveClient {
             }
         }
     }
-}
-
-/// The numeric value of a close code, for comparisons.
-pub fn code(c: CloseCode) -> u16 {
-    u16::from(c)
 }

@@ -113,17 +113,6 @@ pub fn revoke_family(conn: &mut DbConnection, family_id: &str) -> Result<usize, 
     .execute(conn)?)
 }
 
-/// True while the session has a token that is neither used, revoked nor expired.
-pub fn is_active(conn: &mut DbConnection, family_id: &str) -> Result<bool, ApiError> {
-    let n: i64 = rt::table
-        .filter(rt::family_id.eq(family_id))
-        .filter(rt::revoked_at.is_null())
-        .filter(rt::expires_at.gt(db::now()))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::hash;
