@@ -27,6 +27,9 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Checks one PDF (run by the server in a child process; not for people).
+    #[command(hide = true)]
+    PdfCheck(crate::documents::validate::CheckArgs),
 }
 
 #[derive(Debug, Args)]

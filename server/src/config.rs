@@ -29,6 +29,7 @@ pub struct Settings {
     pub meetings: MeetingSettings,
     pub web: WebSettings,
     pub live: LiveSettings,
+    pub documents: DocumentSettings,
     pub log: LogSettings,
 }
 
@@ -131,6 +132,54 @@ impl Default for LiveSettings {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct DocumentSettings {
+    /// Largest upload in bytes; a larger one gets 413 before its body is read.
+    pub max_upload_bytes: u64,
+    /// Pages a document may have.
+    pub max_pages: usize,
+    /// Pages a board book may have.
+    pub board_book_max_pages: usize,
+    /// PDF objects a document may have.
+    pub max_objects: usize,
+    /// Bytes one compressed stream may inflate to while a file is checked.
+    pub max_decompressed_bytes: usize,
+    /// Wall-clock time (and, rounded up to seconds, CPU time) the check of one file may take.
+    pub check_timeout_ms: u64,
+    /// Address space of the checking child process.
+    pub check_memory_bytes: u64,
+    /// Command that checks a file (program and leading arguments); by default this very
+    /// binary's hidden `pdf-check` subcommand.
+    pub checker: Option<Vec<String>>,
+    /// Stored files no version refers to, and abandoned uploads, are removed after this long.
+    pub orphan_grace_secs: u64,
+    /// How often the sweep for such files runs.
+    pub sweep_interval_secs: u64,
+    /// Stamp plans and per-reader stamps kept in memory.
+    pub cached_plans: usize,
+    pub cached_stamps: usize,
+}
+
+impl Default for DocumentSettings {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: 100 * 1024 * 1024,
+            max_pages: 5_000,
+            board_book_max_pages: 20_000,
+            max_objects: 1_000_000,
+            max_decompressed_bytes: 64 * 1024 * 1024,
+            check_timeout_ms: 20_000,
+            check_memory_bytes: 2 * 1024 * 1024 * 1024,
+            checker: None,
+            orphan_grace_secs: 3_600,
+            sweep_interval_secs: 3_600,
+            cached_plans: 256,
+            cached_stamps: 2_048,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct WebSettings {
     /// Directory of the built tablet client (`npm run build` in `web/`).
     pub dir: PathBuf,
@@ -167,6 +216,7 @@ impl Default for Settings {
             meetings: MeetingSettings::default(),
             web: WebSettings::default(),
             live: LiveSettings::default(),
+            documents: DocumentSettings::default(),
             log: LogSettings::default(),
         }
     }
@@ -245,6 +295,7 @@ const SECTIONS: &[&str] = &[
     "meetings",
     "web",
     "live",
+    "documents",
     "log",
 ];
 

@@ -216,3 +216,86 @@ async fn seed_users(db: &Db) -> Result<(), ApiError> {
     }
     Ok(())
 }
+
+/// A page or two of plausible text for each main agenda item's document.
+fn demo_document_lines(number: usize, title: &str) -> Vec<crate::documents::book::Line> {
+    use crate::documents::book::Line;
+    let mut lines = vec![
+        Line::new("ỦY BAN NHÂN DÂN XÃ CAM THỦY", 11.0, 0),
+        Line::new(
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM — Độc lập – Tự do – Hạnh phúc",
+            9.0,
+            0,
+        ),
+        Line::new("", 9.0, 0),
+        Line::new(&format!("Tài liệu số {number}/2026"), 11.0, 0),
+        Line::new(title, 14.0, 0),
+        Line::new("", 9.0, 0),
+    ];
+    let body = [
+        "Căn cứ Luật Tổ chức chính quyền địa phương;",
+        "Căn cứ Nghị quyết của Hội đồng nhân dân xã về nhiệm vụ năm 2026;",
+        "Ủy ban nhân dân xã báo cáo như sau:",
+        "I. Kết quả đạt được",
+        "1. Các chỉ tiêu chủ yếu đều đạt và vượt kế hoạch đề ra.",
+        "2. Thu ngân sách trên địa bàn ước đạt 104% dự toán năm.",
+        "3. Tỷ lệ hồ sơ giải quyết trực tuyến đạt 87%, tăng 12% so với cùng kỳ.",
+        "II. Tồn tại, hạn chế",
+        "Một số công trình chậm tiến độ do thời tiết và vướng mắc giải phóng mặt bằng.",
+        "III. Phương hướng, nhiệm vụ thời gian tới",
+        "1. Tập trung hoàn thành các chỉ tiêu kinh tế – xã hội năm 2026.",
+        "2. Đẩy mạnh chuyển đổi số, thanh toán không dùng tiền mặt.",
+        "3. Bảo đảm quốc phòng, an ninh, trật tự an toàn xã hội.",
+        "Kính trình Ủy ban nhân dân xã xem xét, cho ý kiến.",
+    ];
+    lines.extend(body.iter().map(|t| Line::new(t, 11.0, 0)));
+    lines
+}
+
+/// Adds a generated PDF to each main agenda item of the demo meeting, once. The files are
+/// checked and stored like uploads.
+pub async fn seed_documents(state: &crate::state::AppState) -> Result<(), ApiError> {
+    let found = state
+        .db
+        .read(|c| {
+            let meeting: Option<String> = m::table
+                .filter(m::title.eq(MEETING_TITLE))
+                .select(m::id)
+                .first(c)
+                .optional()?;
+            let Some(meeting) = meeting else {
+                return Ok(None);
+            };
+            if !crate::documents::list(c, &meeting)?.is_empty() {
+                return Ok(None);
+            }
+            let items: Vec<(String, String)> = agenda::tree(c, &meeting)?
+                .into_iter()
+                .map(|i| (i.id, i.title))
+                .collect();
+            Ok(Some((meeting, user_id(c, "thuky")?, items)))
+        })
+        .await?;
+    let Some((meeting, secretary, items)) = found else {
+        return Ok(());
+    };
+    for (number, (item_id, title)) in items.into_iter().enumerate() {
+        let lines = demo_document_lines(number + 1, &title);
+        let bytes = actix_web::web::block(move || crate::documents::book::text_pdf(&lines))
+            .await
+            .map_err(ApiError::internal)??;
+        let file = state.files.ingest_bytes(&state.db, bytes).await?;
+        let query = crate::documents::UploadQuery {
+            title: title.chars().take(120).collect(),
+            agenda_item_id: Some(item_id),
+        };
+        let (meeting, secretary) = (meeting.clone(), secretary.clone());
+        state
+            .commit(move |c| {
+                crate::events::lock_meeting(c, &meeting)?;
+                crate::documents::create(c, &meeting, &secretary, &query, &file)
+            })
+            .await?;
+    }
+    Ok(())
+}

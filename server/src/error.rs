@@ -41,6 +41,15 @@ pub enum ApiError {
     /// The body parses but its content is not acceptable.
     #[error("{detail}")]
     Invalid { code: &'static str, detail: String },
+    /// An uploaded file is not an acceptable PDF; `reason` says why (see docs/api.md).
+    #[error("{detail}")]
+    InvalidPdf {
+        reason: &'static str,
+        detail: String,
+    },
+    /// A `Range` outside the file.
+    #[error("the requested range is outside the file of {len} bytes")]
+    RangeNotSatisfiable { len: u64 },
     /// Too many attempts; try again after the given time.
     #[error("too many requests, retry in {} s", retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
@@ -98,6 +107,8 @@ impl ApiError {
             Self::NotFound { .. } => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::InvalidPdf { .. } => "invalid_pdf",
+            Self::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             Self::UnsupportedMediaType { .. } => "unsupported_media_type",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable => "service_unavailable",
@@ -114,6 +125,10 @@ impl ApiError {
             status: status.as_u16(),
             detail: self.to_string(),
             code: self.code(),
+            reason: match self {
+                Self::InvalidPdf { reason, .. } => Some(reason),
+                _ => None,
+            },
         }
     }
 }
@@ -130,6 +145,10 @@ pub struct Problem {
     /// Stable snake_case error code; see docs/api.md for the list.
     #[schema(example = "not_found")]
     pub code: &'static str,
+    /// For `invalid_pdf`: why the file was refused (`encrypted`, `broken`, `broken_xref`,
+    /// `page_tree_cycle`, `no_pages`, `too_many_pages`, `too_many_objects`, `hostile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
 }
 
 impl ResponseError for ApiError {
@@ -143,7 +162,8 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Invalid { .. } | Self::InvalidPdf { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -168,6 +188,9 @@ impl ResponseError for ApiError {
             }
             Self::Unauthenticated { .. } => {
                 builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::RangeNotSatisfiable { len } => {
+                builder.insert_header((header::CONTENT_RANGE, format!("bytes */{len}")));
             }
             _ => {}
         }

@@ -12,6 +12,10 @@ use ecabinet::{demo, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The PDF check runs before any runtime exists: it is a short-lived, limited child.
+    if let Command::PdfCheck(args) = &cli.command {
+        return ecabinet::documents::validate::child_main(args);
+    }
     match actix_web::rt::System::new().block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -28,6 +32,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(&settings.log);
             serve(settings).await
         }
+        Command::PdfCheck(_) => Ok(()),
         Command::User {
             command:
                 UserCommand::Add {
@@ -78,6 +83,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         demo::seed(&state.db)
             .await
             .map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
+        demo::seed_documents(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo documents: {e}"))?;
         print_demo_logins();
     }
     let addr = state.settings.bind;

@@ -8,7 +8,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{agenda, attendance, auth, events, health, live, meetings, speakers, users};
+use crate::{agenda, attendance, auth, documents, events, health, live, meetings, speakers, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -43,6 +43,13 @@ use crate::{agenda, attendance, auth, events, health, live, meetings, speakers, 
         speakers::handlers::reorder,
         speakers::handlers::set_state,
         events::handlers::list,
+        documents::handlers::upload,
+        documents::handlers::replace,
+        documents::handlers::get,
+        documents::handlers::update,
+        documents::handlers::delete,
+        documents::handlers::file,
+        documents::handlers::board_book,
         live::handlers::live,
     ),
     components(schemas(crate::error::Problem)),
@@ -57,6 +64,7 @@ use crate::{agenda, attendance, auth, events, health, live, meetings, speakers, 
         (name = "attendance", description = "Check-in and attendance"),
         (name = "speakers", description = "The speaker queue"),
         (name = "events", description = "The durable per-meeting event log"),
+        (name = "documents", description = "PDF documents, their versions and the board book"),
         (name = "live", description = "The live channel (websocket); protocol in docs/live.md"),
     )
 )]

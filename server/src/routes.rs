@@ -6,7 +6,8 @@ use actix_web::{HttpResponse, web};
 
 use crate::error::ApiError;
 use crate::{
-    agenda, attendance, auth, client, events, health, live, meetings, openapi, speakers, users,
+    agenda, attendance, auth, client, documents, events, health, live, meetings, openapi, speakers,
+    users,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
@@ -86,6 +87,28 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                 .route(
                     "/meetings/{id}/events",
                     web::get().to(events::handlers::list),
+                )
+                .route(
+                    "/meetings/{id}/documents",
+                    web::post().to(documents::handlers::upload),
+                )
+                .route(
+                    "/meetings/{id}/board-book",
+                    web::get().to(documents::handlers::board_book),
+                )
+                .service(
+                    web::resource("/documents/{id}")
+                        .route(web::get().to(documents::handlers::get))
+                        .route(web::patch().to(documents::handlers::update))
+                        .route(web::delete().to(documents::handlers::delete)),
+                )
+                .route(
+                    "/documents/{id}/content",
+                    web::put().to(documents::handlers::replace),
+                )
+                .route(
+                    "/documents/{id}/file",
+                    web::get().to(documents::handlers::file),
                 )
                 .route("/meetings/{id}/live", web::get().to(live::handlers::live))
                 .default_service(web::to(not_found)),

@@ -34,6 +34,19 @@ impl std::fmt::Debug for Application {
     }
 }
 
+/// Removes orphaned files at start and then periodically.
+async fn sweep_files(files: Arc<crate::documents::files::Files>, db: Db) {
+    let every = std::time::Duration::from_secs(files.settings().sweep_interval_secs.max(1));
+    loop {
+        match files.sweep(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "swept orphaned document files"),
+            Err(err) => tracing::warn!(%err, "document file sweep failed"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
 /// Opens the database named by the settings (creating the data directory), migrated.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     std::fs::create_dir_all(&settings.data)?;
@@ -69,7 +82,13 @@ impl Application {
                 out_rx,
             ));
         }
+        let files = Arc::new(crate::documents::files::Files::open(
+            &settings.data,
+            settings.documents.clone(),
+        )?);
+        actix_web::rt::spawn(sweep_files(files.clone(), db.clone()));
         let state = web::Data::new(AppState {
+            files,
             db,
             tokens: TokenService::new(&key, &settings.auth),
             login_limiter: LoginLimiter::new(&settings.auth),

@@ -20,6 +20,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub bus: EventBus,
     pub hub: Arc<crate::live::Hub>,
+    pub files: Arc<crate::documents::files::Files>,
 }
 
 impl AppState {

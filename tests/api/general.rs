@@ -71,6 +71,13 @@ async fn openapi_covers_every_endpoint(backend: Backend) {
         ("/api/v1/meetings/{id}/speakers/order", "put"),
         ("/api/v1/speakers/{id}/state", "post"),
         ("/api/v1/meetings/{id}/events", "get"),
+        ("/api/v1/meetings/{id}/documents", "post"),
+        ("/api/v1/meetings/{id}/board-book", "get"),
+        ("/api/v1/documents/{id}", "get"),
+        ("/api/v1/documents/{id}", "patch"),
+        ("/api/v1/documents/{id}", "delete"),
+        ("/api/v1/documents/{id}/content", "put"),
+        ("/api/v1/documents/{id}/file", "get"),
         ("/api/v1/meetings/{id}/live", "get"),
     ];
     for (path, method) in expected {

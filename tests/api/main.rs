@@ -7,6 +7,7 @@ mod agenda;
 mod attendance;
 mod auth;
 mod demo;
+mod documents;
 mod events;
 mod general;
 mod live;

@@ -6,6 +6,7 @@
 //! PostgreSQL is found at `PG_TEST_URL` (default `postgres://postgres@127.0.0.1:5432/test`).
 
 pub mod live;
+pub mod pdfs;
 pub mod proxy;
 
 use std::sync::mpsc;
@@ -160,8 +161,29 @@ impl TestEnv {
         s.auth.leeway_secs = 0;
         s.auth.login_burst_per_username = 1_000;
         s.auth.login_burst_per_address = 10_000;
+        s.documents.checker = Some(vec![
+            pdf_checker().to_string_lossy().into_owned(),
+            "pdf-check".into(),
+        ]);
         s
     }
+}
+
+/// The `pdf-check` binary of this crate, which cargo builds beside the test binaries (a test
+/// process is not `ecabinet`, so the server cannot run itself as the checker).
+pub fn pdf_checker() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let dir = exe
+        .parent()
+        .map(|d| {
+            if d.ends_with("deps") {
+                d.parent().unwrap_or(d)
+            } else {
+                d
+            }
+        })
+        .unwrap_or(std::path::Path::new("."));
+    dir.join("pdf-check")
 }
 
 /// A running server.

@@ -78,7 +78,10 @@ pub async fn delete(
         .commit(move |c| {
             let meeting_id = super::meeting_of(c, &item_id)?;
             manage(c, &meeting_id, &user)?;
-            Ok(((), super::delete(c, &meeting_id, &item_id, cascade)?))
+            Ok((
+                (),
+                super::delete(c, &meeting_id, &item_id, cascade, &user.id)?,
+            ))
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -384,10 +384,11 @@ fn subtree(
     Ok(ids)
 }
 
-/// How many documents and polls hang on these items. Documents and polls attach to agenda
-/// items once their modules exist; each adds its count here.
-fn attachments(_conn: &mut DbConnection, _item_ids: &[String]) -> Result<i64, ApiError> {
-    Ok(0)
+/// How many documents and polls hang on these items; each module that attaches to agenda
+/// items adds its count here.
+fn attachments(conn: &mut DbConnection, item_ids: &[String]) -> Result<i64, ApiError> {
+    let documents = crate::documents::attached_to(conn, item_ids)?.len();
+    Ok(i64::try_from(documents).unwrap_or(i64::MAX))
 }
 
 pub fn delete(
@@ -395,6 +396,7 @@ pub fn delete(
     meeting_id: &str,
     item_id: &str,
     cascade: bool,
+    user_id: &str,
 ) -> Result<Vec<Event>, ApiError> {
     get_in_meeting(conn, meeting_id, item_id)?;
     let ids = subtree(conn, meeting_id, item_id)?;
@@ -403,6 +405,12 @@ pub fn delete(
             "agenda_item_in_use",
             "documents or polls are attached to this item; delete with cascade=true to remove them too",
         ));
+    }
+    let mut events = Vec::new();
+    // Cascade: the documents go with their items, softly, as a delete of each would.
+    for document_id in crate::documents::attached_to(conn, &ids)? {
+        let row = crate::documents::get(conn, &document_id)?;
+        events.extend(crate::documents::delete(conn, &row, user_id)?);
     }
     diesel::update(
         meetings::table
@@ -416,7 +424,8 @@ pub fn delete(
         diesel::delete(a::table.find(id)).execute(conn)?;
     }
     let (_, event) = changed(conn, meeting_id)?;
-    Ok(vec![event])
+    events.push(event);
+    Ok(events)
 }
 
 /// Sets the order of the items sharing one parent; `item_ids` must be exactly those items.

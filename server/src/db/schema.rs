@@ -16,6 +16,43 @@ diesel::table! {
 }
 
 diesel::table! {
+    blobs (sha256) {
+        sha256 -> Text,
+        bytes -> BigInt,
+        pages -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    document_versions (document_id, version) {
+        document_id -> Text,
+        version -> Integer,
+        sha256 -> Text,
+        bytes -> BigInt,
+        pages -> Integer,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        meeting_id -> Text,
+        agenda_item_id -> Nullable<Text>,
+        title -> Text,
+        position -> Integer,
+        current_version -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+        deleted_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     events (meeting_id, seq) {
         meeting_id -> Text,
         seq -> BigInt,
@@ -98,6 +135,11 @@ diesel::table! {
 
 diesel::joinable!(agenda_items -> meetings (meeting_id));
 diesel::joinable!(agenda_items -> users (presenter_id));
+diesel::joinable!(document_versions -> blobs (sha256));
+diesel::joinable!(document_versions -> documents (document_id));
+diesel::joinable!(document_versions -> users (uploaded_by));
+diesel::joinable!(documents -> agenda_items (agenda_item_id));
+diesel::joinable!(documents -> meetings (meeting_id));
 diesel::joinable!(events -> meetings (meeting_id));
 diesel::joinable!(meetings -> users (created_by));
 diesel::joinable!(participants -> meetings (meeting_id));
@@ -108,6 +150,9 @@ diesel::joinable!(speakers -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agenda_items,
+    blobs,
+    document_versions,
+    documents,
     events,
     meetings,
     participants,

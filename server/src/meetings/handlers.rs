@@ -24,9 +24,8 @@ pub struct MeetingDetail {
     pub meeting: Meeting,
     pub agenda: Vec<agenda::AgendaItem>,
     pub participants: Vec<Participant>,
-    /// Documents of the meeting (empty until documents are supported).
-    #[schema(value_type = Vec<Object>)]
-    pub documents: Vec<serde_json::Value>,
+    /// Documents of the meeting, in order.
+    pub documents: Vec<crate::documents::Document>,
     /// Polls of the meeting (empty until polls are supported).
     #[schema(value_type = Vec<Object>)]
     pub polls: Vec<serde_json::Value>,
@@ -86,7 +85,7 @@ pub async fn get(
                 meeting: Meeting::try_from(access.meeting)?,
                 agenda: agenda::tree(c, &id)?,
                 participants: participants::list(c, &id)?,
-                documents: Vec::new(),
+                documents: crate::documents::list(c, &id)?,
                 polls: Vec::new(),
                 speakers: speakers::open_queue(c, &id)?,
             })

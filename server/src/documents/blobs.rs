@@ -1,0 +1,179 @@
+//! Where document bytes live: one small interface, content-addressed by SHA-256, so the same
+//! bytes are stored once however often they are uploaded. `LocalBlobs` keeps them under
+//! `<data>/blobs/<2 hex>/<sha256>`, with the stamp plan beside each as `<sha256>.plan`.
+//!
+//! A blob is only ever referenced by the database after it is in place, so a crash leaves at
+//! worst an unreferenced file; `sweep` removes those and abandoned uploads.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// Storage of immutable, content-addressed files. A store shared by several instances (an
+/// S3-compatible bucket, PostgreSQL large objects) implements the same calls, keeping a local
+/// copy for `open` so downloads still stream from disk.
+pub trait BlobStore: Send + Sync + std::fmt::Debug {
+    /// A fresh path in the staging area for an upload in progress.
+    fn staging_path(&self) -> PathBuf;
+    /// Moves a staged file (and its plan) into the store under its hash; keeps the copy
+    /// already stored when there is one.
+    fn adopt(&self, staged: &Path, staged_plan: &Path, sha256: &str) -> io::Result<()>;
+    /// Opens a stored file for reading.
+    fn open(&self, sha256: &str) -> io::Result<fs::File>;
+    /// The stamp plan written when the file was checked.
+    fn plan(&self, sha256: &str) -> io::Result<Vec<u8>>;
+    /// Whether the file and its plan are present.
+    fn contains(&self, sha256: &str) -> bool;
+    /// Every stored hash, with the time it was stored.
+    fn list(&self) -> io::Result<Vec<(String, SystemTime)>>;
+    /// Removes a file and its plan.
+    fn remove(&self, sha256: &str) -> io::Result<()>;
+    /// Removes every staged upload older than `older_than`.
+    fn clear_staging(&self, older_than: Duration) -> io::Result<usize>;
+}
+
+#[derive(Debug)]
+pub struct LocalBlobs {
+    root: PathBuf,
+    staging: PathBuf,
+}
+
+/// Whether `s` is a lowercase SHA-256 hex digest, the only names the store accepts.
+fn is_digest(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+impl LocalBlobs {
+    pub fn open_dir(root: impl Into<PathBuf>) -> io::Result<Self> {
+        let root = root.into();
+        let staging = root.join("staging");
+        fs::create_dir_all(&staging)?;
+        Ok(Self { root, staging })
+    }
+
+    fn path(&self, sha256: &str) -> io::Result<PathBuf> {
+        if !is_digest(sha256) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a digest"));
+        }
+        Ok(self.root.join(&sha256[..2]).join(sha256))
+    }
+
+    fn plan_path(&self, sha256: &str) -> io::Result<PathBuf> {
+        Ok(self.path(sha256)?.with_extension("plan"))
+    }
+}
+
+impl BlobStore for LocalBlobs {
+    fn staging_path(&self) -> PathBuf {
+        self.staging.join(uuid::Uuid::new_v4().to_string())
+    }
+
+    fn adopt(&self, staged: &Path, staged_plan: &Path, sha256: &str) -> io::Result<()> {
+        let target = self.path(sha256)?;
+        let plan = self.plan_path(sha256)?;
+        if let Some(dir) = target.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        // The plan first: a file present means a usable blob.
+        fs::rename(staged_plan, &plan)?;
+        if target.exists() {
+            fs::remove_file(staged)?;
+        } else {
+            // Durable before the database refers to it.
+            fs::File::open(staged)?.sync_all()?;
+            fs::rename(staged, &target)?;
+        }
+        Ok(())
+    }
+
+    fn open(&self, sha256: &str) -> io::Result<fs::File> {
+        fs::File::open(self.path(sha256)?)
+    }
+
+    fn plan(&self, sha256: &str) -> io::Result<Vec<u8>> {
+        fs::read(self.plan_path(sha256)?)
+    }
+
+    fn contains(&self, sha256: &str) -> bool {
+        matches!((self.path(sha256), self.plan_path(sha256)), (Ok(f), Ok(p)) if f.is_file() && p.is_file())
+    }
+
+    fn list(&self) -> io::Result<Vec<(String, SystemTime)>> {
+        let mut out = Vec::new();
+        for dir in fs::read_dir(&self.root)? {
+            let dir = dir?;
+            if dir.file_name() == "staging" || !dir.file_type()?.is_dir() {
+                continue;
+            }
+            for entry in fs::read_dir(dir.path())? {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if is_digest(&name) {
+                    out.push((name, entry.metadata()?.modified()?));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn remove(&self, sha256: &str) -> io::Result<()> {
+        for path in [self.path(sha256)?, self.plan_path(sha256)?] {
+            match fs::remove_file(path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn clear_staging(&self, older_than: Duration) -> io::Result<usize> {
+        let mut removed = 0;
+        let now = SystemTime::now();
+        for entry in fs::read_dir(&self.staging)? {
+            let entry = entry?;
+            let age = now
+                .duration_since(entry.metadata()?.modified()?)
+                .unwrap_or_default();
+            if age >= older_than {
+                fs::remove_file(entry.path())?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    #[test]
+    fn a_file_is_stored_once_under_its_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalBlobs::open_dir(dir.path()).unwrap();
+        for _ in 0..2 {
+            let staged = store.staging_path();
+            let plan = staged.with_extension("plan");
+            fs::write(&staged, b"bytes").unwrap();
+            fs::write(&plan, b"{}").unwrap();
+            store.adopt(&staged, &plan, SHA).unwrap();
+            assert!(!staged.exists());
+        }
+        assert!(store.contains(SHA));
+        assert_eq!(store.list().unwrap().len(), 1);
+        assert_eq!(store.clear_staging(Duration::ZERO).unwrap(), 0);
+        store.remove(SHA).unwrap();
+        assert!(!store.contains(SHA));
+    }
+
+    #[test]
+    fn names_that_are_not_digests_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalBlobs::open_dir(dir.path()).unwrap();
+        assert!(store.open("../../etc/passwd").is_err());
+        assert!(store.open(&SHA.to_uppercase()).is_err());
+    }
+}

@@ -1,0 +1,281 @@
+//! The file side of documents, shared by every request: taking an upload into the blob store
+//! (received, deduplicated, checked), and preparing what a download sends (the stored file,
+//! and the reader's stamp tail when the meeting wants one). Plans and tails are kept in small
+//! in-memory caches; board books in `<data>/cache/board-books`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, web};
+use sha2::{Digest, Sha256};
+
+use super::blobs::{BlobStore, LocalBlobs};
+use super::pdf::{Limits, StampPlan};
+use super::serve::Outgoing;
+use super::upload::{self, Staged};
+use super::{StoredFile, book, stamp, validate};
+use crate::config::DocumentSettings;
+use crate::db::Db;
+use crate::error::ApiError;
+
+#[derive(Debug)]
+pub struct Files {
+    pub blobs: Arc<dyn BlobStore>,
+    settings: DocumentSettings,
+    books: PathBuf,
+    plans: quick_cache::sync::Cache<String, Arc<StampPlan>>,
+    tails: quick_cache::sync::Cache<(String, String), Arc<Vec<u8>>>,
+}
+
+impl Files {
+    pub fn open(data: &std::path::Path, settings: DocumentSettings) -> anyhow::Result<Self> {
+        let blobs = LocalBlobs::open_dir(data.join("blobs"))?;
+        let books = data.join("cache").join("board-books");
+        std::fs::create_dir_all(&books)?;
+        Ok(Self {
+            blobs: Arc::new(blobs),
+            books,
+            plans: quick_cache::sync::Cache::new(settings.cached_plans),
+            tails: quick_cache::sync::Cache::new(settings.cached_stamps),
+            settings,
+        })
+    }
+
+    pub fn settings(&self) -> &DocumentSettings {
+        &self.settings
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            max_pages: self.settings.max_pages,
+            max_objects: self.settings.max_objects,
+            max_decompressed_bytes: self.settings.max_decompressed_bytes,
+        }
+    }
+
+    /// Receives an upload, checks it unless the same bytes were checked before, and puts it in
+    /// the store. Nothing refers to it yet; the caller records the version.
+    pub async fn ingest(
+        &self,
+        db: &Db,
+        req: &HttpRequest,
+        payload: web::Payload,
+    ) -> Result<StoredFile, ApiError> {
+        let staged = Staged::new(self.blobs.staging_path());
+        let received =
+            upload::receive(req, payload, &staged, self.settings.max_upload_bytes).await?;
+        self.store(db, staged, received.sha256, received.bytes)
+            .await
+    }
+
+    /// Stores a file made by the server itself (demo data), checked like an upload.
+    pub async fn ingest_bytes(&self, db: &Db, bytes: Vec<u8>) -> Result<StoredFile, ApiError> {
+        let staged = Staged::new(self.blobs.staging_path());
+        let sha = hex::encode(Sha256::digest(&bytes));
+        let len = bytes.len() as u64;
+        tokio::fs::write(staged.path(), bytes)
+            .await
+            .map_err(ApiError::internal)?;
+        self.store(db, staged, sha, len).await
+    }
+
+    async fn store(
+        &self,
+        db: &Db,
+        staged: Staged,
+        sha256: String,
+        bytes: u64,
+    ) -> Result<StoredFile, ApiError> {
+        let sha = sha256.clone();
+        let known = db.read(move |c| super::known_blob(c, &sha)).await?;
+        if let Some(file) = known
+            && self.blobs.contains(&file.sha256)
+        {
+            return Ok(file);
+        }
+        let plan_path = staged.path().with_extension("plan");
+        let inspection = validate::check(&self.settings, staged.path(), &plan_path)
+            .await?
+            .map_err(|rejection| ApiError::InvalidPdf {
+                reason: rejection.reason(),
+                detail: rejection.to_string(),
+            })?;
+        let blobs = self.blobs.clone();
+        let sha = sha256.clone();
+        let path = staged.path().to_owned();
+        web::block(move || blobs.adopt(&path, &plan_path, &sha))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
+        staged.moved();
+        Ok(StoredFile {
+            sha256,
+            bytes: i64::try_from(bytes).map_err(ApiError::internal)?,
+            pages: i32::try_from(inspection.pages).map_err(ApiError::internal)?,
+        })
+    }
+
+    async fn plan_of(
+        &self,
+        key: &str,
+        read: impl FnOnce() -> std::io::Result<Vec<u8>> + Send + 'static,
+    ) -> Result<Arc<StampPlan>, ApiError> {
+        if let Some(plan) = self.plans.get(key) {
+            return Ok(plan);
+        }
+        let plan: StampPlan = web::block(move || {
+            let bytes = read()?;
+            serde_json::from_slice::<StampPlan>(&bytes).map_err(std::io::Error::other)
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+        let plan = Arc::new(plan);
+        self.plans.insert(key.to_owned(), plan.clone());
+        Ok(plan)
+    }
+
+    async fn tail_for(
+        &self,
+        key: &str,
+        plan: Arc<StampPlan>,
+        text: String,
+    ) -> Result<Arc<Vec<u8>>, ApiError> {
+        let cache_key = (key.to_owned(), text.clone());
+        if let Some(tail) = self.tails.get(&cache_key) {
+            return Ok(tail);
+        }
+        let tail = web::block(move || stamp::tail(&plan, &text))
+            .await
+            .map_err(ApiError::internal)??;
+        let tail = Arc::new(tail);
+        self.tails.insert(cache_key, tail.clone());
+        Ok(tail)
+    }
+
+    /// What to send for a stored file, stamped with `stamp_text` when given.
+    pub async fn outgoing(
+        &self,
+        sha256: &str,
+        stamp_text: Option<String>,
+        filename: String,
+    ) -> Result<Outgoing, ApiError> {
+        let blobs = self.blobs.clone();
+        let sha = sha256.to_owned();
+        let file = web::block(move || blobs.open(&sha))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
+        let tail = match stamp_text {
+            Some(text) => {
+                let blobs = self.blobs.clone();
+                let sha = sha256.to_owned();
+                let plan = self.plan_of(sha256, move || blobs.plan(&sha)).await?;
+                Some(self.tail_for(sha256, plan, text).await?)
+            }
+            None => None,
+        };
+        self.finish(file, sha256, tail, filename)
+    }
+
+    fn finish(
+        &self,
+        file: std::fs::File,
+        key: &str,
+        tail: Option<Arc<Vec<u8>>>,
+        filename: String,
+    ) -> Result<Outgoing, ApiError> {
+        let file_len = file.metadata().map_err(ApiError::internal)?.len();
+        let etag = match &tail {
+            Some(tail) => format!(
+                "\"{key}-{}\"",
+                &hex::encode(Sha256::digest(tail.as_slice()))[..16]
+            ),
+            None => format!("\"{key}\""),
+        };
+        Ok(Outgoing {
+            file,
+            file_len,
+            tail,
+            etag,
+            filename,
+        })
+    }
+
+    /// The board book for `plan`, built (and checked like an upload) unless cached.
+    pub async fn board_book(
+        &self,
+        plan: book::Plan,
+        stamp_text: Option<String>,
+        filename: String,
+    ) -> Result<Outgoing, ApiError> {
+        let key = format!("book-{}", plan.cache_key()?);
+        let pdf_path = self.books.join(format!("{key}.pdf"));
+        let plan_path = self.books.join(format!("{key}.plan"));
+        if !(pdf_path.is_file() && plan_path.is_file()) {
+            let staged = Staged::new(self.blobs.staging_path());
+            let blobs = self.blobs.clone();
+            let limits = self.limits();
+            let target = staged.path().to_owned();
+            web::block(move || {
+                let bytes = book::compose(&plan, &limits, |sha| {
+                    let mut file = blobs.open(sha).map_err(ApiError::internal)?;
+                    let mut out = Vec::new();
+                    std::io::Read::read_to_end(&mut file, &mut out).map_err(ApiError::internal)?;
+                    Ok(out)
+                })?;
+                std::fs::write(&target, bytes).map_err(ApiError::internal)
+            })
+            .await
+            .map_err(ApiError::internal)??;
+            // The book is checked and planned by the same child as an upload.
+            let mut settings = self.settings.clone();
+            settings.max_pages = settings.max_pages.max(settings.board_book_max_pages);
+            let staged_plan = staged.path().with_extension("plan");
+            validate::check(&settings, staged.path(), &staged_plan)
+                .await?
+                .map_err(|r| ApiError::internal(anyhow::anyhow!("board book refused: {r}")))?;
+            std::fs::rename(&staged_plan, &plan_path).map_err(ApiError::internal)?;
+            std::fs::rename(staged.path(), &pdf_path).map_err(ApiError::internal)?;
+            staged.moved();
+        }
+        let file = std::fs::File::open(&pdf_path).map_err(ApiError::internal)?;
+        let tail = match stamp_text {
+            Some(text) => {
+                let plan = self
+                    .plan_of(&key, move || std::fs::read(&plan_path))
+                    .await?;
+                Some(self.tail_for(&key, plan, text).await?)
+            }
+            None => None,
+        };
+        self.finish(file, &key, tail, filename)
+    }
+
+    /// Removes abandoned uploads and stored files no version refers to (older than the grace
+    /// period, so an upload between store and commit is never swept).
+    pub async fn sweep(&self, db: &Db) -> Result<usize, ApiError> {
+        let referenced: std::collections::HashSet<String> = db
+            .read(super::referenced_blobs)
+            .await?
+            .into_iter()
+            .collect();
+        let blobs = self.blobs.clone();
+        let grace = std::time::Duration::from_secs(self.settings.orphan_grace_secs);
+        web::block(move || {
+            let mut removed = blobs.clear_staging(grace)?;
+            let now = std::time::SystemTime::now();
+            for (sha, stored_at) in blobs.list()? {
+                let age = now.duration_since(stored_at).unwrap_or_default();
+                if !referenced.contains(&sha) && age >= grace {
+                    blobs.remove(&sha)?;
+                    removed += 1;
+                }
+            }
+            Ok::<_, std::io::Error>(removed)
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+    }
+}
