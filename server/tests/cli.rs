@@ -219,3 +219,93 @@ fn other_ecabinet_variables_do_not_stop_the_server() {
         "a typo in a known section must stop the server"
     );
 }
+
+/// `curl` with a bearer token; the body as JSON.
+fn get_json(base: &str, token: &str, path: &str) -> serde_json::Value {
+    let out = Command::new("curl")
+        .args(["-sf", "-H", &format!("authorization: Bearer {token}")])
+        .arg(format!("{base}{path}"))
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn token(base: &str, username: &str, password: &str) -> String {
+    let body = format!(r#"{{"username":"{username}","password":"{password}"}}"#);
+    let out = Command::new("curl")
+        .args(["-sf", "-H", "content-type: application/json", "-d", &body])
+        .arg(format!("{base}/api/v1/auth/login"))
+        .output()
+        .unwrap();
+    let login: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    login["access_token"].as_str().unwrap().to_owned()
+}
+
+fn count_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
+}
+
+#[test]
+fn a_server_killed_mid_upload_leaves_no_record_and_its_leftovers_are_swept() {
+    let data = tempfile::tempdir().unwrap();
+    let staging = data.path().join("blobs").join("staging");
+    let (mut child, base) = serve(data.path(), &["--demo"]);
+    let token = token(&base, "thuky", "demo1234");
+    let meetings = get_json(&base, &token, "/api/v1/meetings");
+    let meeting = meetings["meetings"][0]["id"].as_str().unwrap().to_owned();
+    let documents = |base: &str, token: &str| {
+        get_json(base, token, &format!("/api/v1/meetings/{meeting}"))["documents"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let before = documents(&base, &token);
+
+    // An upload of 10 MB of which 1 MB has arrived when the server dies.
+    let port: u16 = base.rsplit(':').next().unwrap().parse().unwrap();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/meetings/{meeting}/documents?title=Half HTTP/1.1\r\nHost: x\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/pdf\r\n\
+         Content-Length: 10000000\r\n\r\n%PDF-1.7\n"
+    )
+    .unwrap();
+    stream.write_all(&vec![b' '; 1 << 20]).unwrap();
+    let mut staged = false;
+    for _ in 0..100 {
+        if count_files(&staging) > 0 {
+            staged = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(staged, "the upload never reached the staging area");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(stream);
+    assert_eq!(
+        count_files(&staging),
+        1,
+        "the half upload is left behind by the crash"
+    );
+
+    // After a restart the half upload is swept (grace 0 here) and nothing was recorded.
+    let (child, base) = serve_with_env(
+        data.path(),
+        &[],
+        &[("ECABINET_DOCUMENTS__ORPHAN_GRACE_SECS", "0")],
+    );
+    let mut swept = false;
+    for _ in 0..100 {
+        if count_files(&staging) == 0 {
+            swept = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(swept, "the half upload was not swept");
+    let token = self::token(&base, "thuky", "demo1234");
+    assert_eq!(documents(&base, &token), before);
+    terminate(child);
+}
