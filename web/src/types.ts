@@ -141,4 +141,6 @@ export interface Problem {
   status: number;
   detail?: string;
   code: string;
+  /** Extension member: why an upload was refused (`invalid_pdf`). */
+  reason?: string;
 }
