@@ -261,6 +261,7 @@ export const en: Record<Key, string> = {
   'poll.close': 'Close the vote',
   'poll.create': 'New vote',
   'poll.createSubmit': 'Create',
+  'poll.kind': 'Kind of vote',
   'poll.question': 'Question put to the vote',
   'err.already_voted': 'You have voted.',
   'err.poll_not_open': 'The vote is not open.',

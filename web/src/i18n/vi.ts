@@ -259,6 +259,7 @@ export const vi = {
   'poll.close': 'Kết thúc biểu quyết',
   'poll.create': 'Tạo biểu quyết',
   'poll.createSubmit': 'Tạo',
+  'poll.kind': 'Hình thức biểu quyết',
   'poll.question': 'Nội dung biểu quyết',
   'err.already_voted': 'Bạn đã biểu quyết.',
   'err.poll_not_open': 'Biểu quyết chưa bắt đầu hoặc đã kết thúc.',

@@ -167,9 +167,14 @@ export function Reader(p: ReaderProps) {
     setPage(clampPage(n, pages || 1));
   };
 
-  // Keyboard: arrows and PageUp/PageDown turn pages, Escape closes.
+  // Focus moves into the reader when it opens (not on every render: that would take it from
+  // the page number field).
   useEffect(() => {
     dialog.current?.focus();
+  }, []);
+
+  // Keyboard: arrows and PageUp/PageDown turn pages, Escape closes.
+  useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if ((e.target as HTMLElement)?.tagName === 'INPUT') return;
       if (e.key === 'Escape') p.onClose();

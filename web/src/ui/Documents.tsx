@@ -74,7 +74,11 @@ export interface ReaderHost {
   element: any;
 }
 
-export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User): ReaderHost {
+/**
+ * `active`: the meeting view is on screen. Over the secretary console a presenter's page turn
+ * is remembered but opens nothing.
+ */
+export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, active = true): ReaderHost {
   const [opened, setOpened] = useState<Opened | null>(null);
   const [goto, setGoto] = useState<{ page: number; n: number } | null>(null);
   const [follow, setFollowState] = useState<FollowState>(initialFollow);
@@ -112,7 +116,7 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User): 
     if (!h.presenter || presenting) return;
     const step = presenterMoved(follow, h.presenter.page);
     setFollowState(step.state);
-    jump(step.jump);
+    if (active || opened) jump(step.jump);
   }, [h.presenter?.n]);
 
   // A new version of the open document: reopen it at the same page.
@@ -237,12 +241,21 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User): 
   };
 }
 
+/** A switch (a button with aria-checked: a whole 44 px target, unlike a checkbox). */
 export function FollowToggle({ follow, onChange }: { follow: FollowState; onChange: (on: boolean) => void }) {
   return (
-    <label class="toggle" title={t('follow.hint')}>
-      <input type="checkbox" checked={follow.on} onChange={(e) => onChange(e.currentTarget.checked)} data-testid="follow-toggle" />
-      <span>{t('follow.toggle')}</span>
-    </label>
+    <button
+      type="button"
+      role="switch"
+      aria-checked={follow.on}
+      class={`btn switch ${follow.on ? 'on' : ''}`}
+      title={t('follow.hint')}
+      onClick={() => onChange(!follow.on)}
+      data-testid="follow-toggle"
+    >
+      <span class="switch-knob" aria-hidden="true" />
+      {t('follow.toggle')}
+    </button>
   );
 }
 
@@ -614,21 +627,22 @@ function DocRow(props: {
               >
                 {t('doc.rename')}
               </button>
-              <label class="btn small file-btn">
+              <button type="button" class="btn small" onClick={() => replace.current?.click()} aria-label={`${t('doc.replace')}: ${d.title}`}>
                 {t('doc.replace')}
-                <input
-                  ref={replace}
-                  type="file"
-                  accept="application/pdf,.pdf"
-                  class="sr-only"
-                  aria-label={`${t('doc.replace')}: ${d.title}`}
-                  onChange={(e) => {
-                    const f = e.currentTarget.files?.[0];
-                    if (f) void props.run(f.name, `/api/v1/documents/${encodeURIComponent(d.id)}/content`, 'PUT', f);
-                    e.currentTarget.value = '';
-                  }}
-                />
-              </label>
+              </button>
+              <input
+                ref={replace}
+                type="file"
+                accept="application/pdf,.pdf"
+                hidden
+                name="replace_file"
+                data-doc={d.id}
+                onChange={(e) => {
+                  const f = e.currentTarget.files?.[0];
+                  if (f) void props.run(f.name, `/api/v1/documents/${encodeURIComponent(d.id)}/content`, 'PUT', f);
+                  e.currentTarget.value = '';
+                }}
+              />
               <ConfirmButton
                 class="btn small danger-outline"
                 label={t('common.delete')}

@@ -53,7 +53,7 @@ export function MeetingScreen({ id, initialTab }: { id: string; initialTab: stri
 function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; setTab: (t: Tab) => void }) {
   const manage = canManage(view, user);
   const m = view.meeting;
-  const host = useReaderHost(h, view, user);
+  const host = useReaderHost(h, view, user, tab === 'meeting' || !manage);
   return (
     <div class="page meeting">
       {host.element}

@@ -223,9 +223,12 @@ function CreatePoll({ h, view }: { h: MeetingHandle; view: MeetingView }) {
         <span>{t('poll.quorum')}</span>
         <input name="poll_quorum" type="number" min="1" inputMode="numeric" value={quorum} onInput={(e) => setQuorum(e.currentTarget.value)} />
       </label>
-      <label class="toggle">
-        <input type="checkbox" name="poll_secret" checked={secret} onChange={(e) => setSecret(e.currentTarget.checked)} />
-        <span>{t('poll.secret')}</span>
+      <label class="field">
+        <span>{t('poll.kind')}</span>
+        <select name="poll_secret" value={secret ? 'secret' : 'named'} onChange={(e) => setSecret(e.currentTarget.value === 'secret')}>
+          <option value="named">{t('poll.named')}</option>
+          <option value="secret">{t('poll.secret')}</option>
+        </select>
       </label>
       <div class="actions">
         <button type="submit" class="btn primary">
