@@ -89,6 +89,13 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
   const mayPresent = canPresent(view, user);
   const Reader = useReader(!!opened);
 
+  // Kept copies of older versions and of deleted documents go (documents/offline.ts).
+  const known = useRef(new Set<string>());
+  useEffect(() => {
+    for (const d of view.documents) known.current.add(d.id);
+    void docStore.prune(view.documents, known.current);
+  }, [view.documents]);
+
   // Warm the reader chunk in the background once the meeting is on screen.
   useEffect(() => {
     const id = setTimeout(() => void loadReader().catch(() => undefined), 1500);
