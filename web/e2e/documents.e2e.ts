@@ -198,7 +198,8 @@ describe('documents, the reader and following the presenter', () => {
     // The member turns a page: no longer following; the chair moves on without them.
     await member.page.getByRole('button', { name: 'Trang sau' }).click();
     await waitText(member.page.getByTestId('page-count'), 'Trang 4/100');
-    expect(await member.page.getByTestId('follow-toggle').first().getAttribute('aria-checked')).toBe('false');
+    // (Effects run after paint: wait for the switch rather than reading it at once.)
+    await until('following stopped', async () => (await member.page.getByTestId('follow-toggle').first().getAttribute('aria-checked')) === 'false');
     await cp.getByLabel('Số trang').fill('10');
     await cp.getByLabel('Số trang').press('Enter');
     await waitText(cp.getByTestId('page-count'), 'Trang 10/100');
@@ -253,6 +254,19 @@ describe('documents, the reader and following the presenter', () => {
     await row.getByRole('button', { name: 'Xóa' }).click();
     await row.getByRole('button', { name: 'Đồng ý' }).click();
     await until('gone on the member tablet', async () => (await member.page.getByTestId('doc').filter({ hasText: '(sửa đổi)' }).count()) === 0, 8000);
+  });
+
+  it('reads in English too', async () => {
+    const page = member.page;
+    await page.getByRole('button', { name: 'EN' }).click();
+    await page.getByRole('button', { name: `Open document: ${ITEM1}` }).click();
+    expect(await inkOnPage(page, 1)).toBeGreaterThan(50);
+    await waitText(page.getByTestId('page-count'), /^Page 1\/\d+$/);
+    await page.getByRole('button', { name: 'Next page' }).waitFor();
+    await shot(page, 'en-reader');
+    await page.getByRole('button', { name: /Close/ }).click();
+    await waitText(page.getByTestId('save-all'), 'All documents saved on this device');
+    await shot(page, 'en-meeting-documents');
   });
 
   it('loaded nothing from outside the loopback interface', () => {

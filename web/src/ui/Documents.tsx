@@ -275,9 +275,10 @@ export function DocList({ docs, offline, onOpen }: { docs: Doc[]; offline: Set<s
       {docs.map((d) => (
         <li class="doc" data-testid="doc" data-doc={d.id}>
           <button type="button" class="btn doc-open" onClick={() => onOpen(d)} aria-label={`${t('doc.open')}: ${d.title}`}>
-            <span class="doc-icon" aria-hidden="true">
-              📄
-            </span>
+            <svg class="doc-icon" viewBox="0 0 16 20" width="16" height="20" aria-hidden="true">
+              <path d="M1 1h9l5 5v13H1z" fill="#fff" stroke="currentColor" stroke-width="1.5" />
+              <path d="M10 1v5h5M4 10h8M4 13h8M4 16h5" fill="none" stroke="currentColor" stroke-width="1.5" />
+            </svg>
             <span class="doc-title">{d.title}</span>
           </button>
           <span class="muted small doc-meta">
