@@ -1,16 +1,27 @@
-// ecabinet service worker: keeps the app itself available when a tablet loses Wi-Fi.
-// Pages: network first, the cached app shell when offline. Built assets (content-hashed
-// names under /assets/): cache first. The API is never cached here.
-const CACHE = 'ecabinet-app-v1';
+// ecabinet service worker: keeps the app available when a tablet loses Wi-Fi.
+// - Pages: network first, the cached app shell when offline.
+// - Built assets (content-hashed names under /assets/, listed in /asset-list.json, the lazily
+//   loaded reader and the PDF.js worker included): all kept at install, cache first.
+// - PDF.js data files (/pdfjs/: fonts, character maps, decoders): cache first, kept on first use.
+// - Documents: the app keeps the files a reader opened in the cache `ecabinet-docs-v1`
+//   (src/documents/offline.ts) and reads them from there itself; this worker leaves that cache
+//   alone (it only ever deletes its own older `ecabinet-app-*` caches) and never caches the API.
+const CACHE = 'ecabinet-app-v2';
 
-// The app shell and the assets index.html names (their hashed names change with every build).
 async function precache() {
   const cache = await caches.open(CACHE);
   const res = await fetch('/', { cache: 'no-store' });
   const html = await res.clone().text();
   await cache.put('/', res);
-  const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
-  await cache.addAll(['/favicon.svg', ...assets]);
+  const fromHtml = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
+  let listed = [];
+  try {
+    const list = await fetch('/asset-list.json', { cache: 'no-store' });
+    if (list.ok) listed = await list.json();
+  } catch {
+    /* an older build without the list: the page's own assets are enough to start */
+  }
+  await cache.addAll([...new Set(['/favicon.svg', ...fromHtml, ...listed])]);
 }
 
 self.addEventListener('install', (event) => {
@@ -21,10 +32,22 @@ self.addEventListener('activate', (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith('ecabinet-app-') && k !== CACHE).map((k) => caches.delete(k))))
       .then(() => self.clients.claim()),
   );
 });
+
+function cacheFirst(req) {
+  return caches.match(req).then(
+    (hit) =>
+      hit ||
+      fetch(req).then((res) => {
+        const copy = res.clone();
+        if (res.ok) caches.open(CACHE).then((c) => c.put(req, copy));
+        return res;
+      }),
+  );
+}
 
 self.addEventListener('fetch', (event) => {
   const req = event.request;
@@ -42,17 +65,5 @@ self.addEventListener('fetch', (event) => {
     );
     return;
   }
-  if (url.pathname.startsWith('/assets/')) {
-    event.respondWith(
-      caches.match(req).then(
-        (hit) =>
-          hit ||
-          fetch(req).then((res) => {
-            const copy = res.clone();
-            if (res.ok) caches.open(CACHE).then((c) => c.put(req, copy));
-            return res;
-          }),
-      ),
-    );
-  }
+  if (url.pathname.startsWith('/assets/') || url.pathname.startsWith('/pdfjs/')) event.respondWith(cacheFirst(req));
 });

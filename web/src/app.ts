@@ -1,10 +1,27 @@
 // Process-wide singletons: the session, the router, and hooks that subscribe components to them.
 import { useEffect, useState } from 'preact/hooks';
-import { Session, ApiError, serverClockOffset } from './session';
+import { Session, ApiError, serverClockOffset, toError } from './session';
+import { DocStore, DOC_CACHE, type CacheLike } from './documents/offline';
 import { getLocale, onLocale, t, hasKey, type Locale } from './i18n';
 import type { User } from './types';
 
 export const session = new Session();
+
+/** Documents kept for offline reading (documents/offline.ts). */
+export const docStore = new DocStore({
+  fetch: (path, init) => session.fetchRaw(path, init),
+  open: async () => (typeof caches === 'undefined' ? null : ((await caches.open(DOC_CACHE)) as unknown as CacheLike)),
+  toError,
+  destroy: async () => (typeof caches === 'undefined' ? undefined : caches.delete(DOC_CACHE)),
+});
+
+// The kept files carry their reader's name (watermark): they go when that reader signs out.
+let signedInAs = session.user?.id ?? null;
+session.subscribe((s) => {
+  const now = s?.user.id ?? null;
+  if (signedInAs && now !== signedInAs) void docStore.clear();
+  signedInAs = now;
+});
 
 const routeListeners = new Set<() => void>();
 if (typeof window !== 'undefined') window.addEventListener('popstate', () => routeListeners.forEach((f) => f()));

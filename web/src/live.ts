@@ -33,6 +33,10 @@ export interface LiveOptions {
   onEvents: (events: LiveEvent[]) => void;
   onStatus: (status: LiveStatus) => void;
   onPresence?: (p: Presence) => void;
+  /** Ephemeral events other than presence (`presenter.page`, `annotation.stroke`): type and data. */
+  onEphemeral?: (type: string, data: any) => void;
+  /** How long a request waits for its ack before failing with `timeout`. */
+  requestTimeoutMs?: number;
   /** Called when the log has a gap we cannot fill (should not happen): reload everything. */
   onResync?: () => void;
   createSocket?: (url: string) => SocketLike;
@@ -46,6 +50,22 @@ export interface LiveOptions {
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
 export const CLOSE_TOO_SLOW = 4408;
+
+/** A refused or unanswered live request: `code` from the server's `error`, or `not_connected`/`timeout`. */
+export class LiveRequestError extends Error {
+  constructor(
+    public readonly code: string,
+    detail?: string,
+  ) {
+    super(detail || code);
+  }
+}
+
+interface Pending {
+  resolve: (m: any) => void;
+  reject: (e: LiveRequestError) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
 
 export class LiveClient {
   status: LiveStatus = 'connecting';
@@ -62,6 +82,7 @@ export class LiveClient {
   private polling = false;
   private pollBusy = false;
   private ref = 0;
+  private pending = new Map<string, Pending>();
 
   constructor(private readonly o: LiveOptions) {}
 
@@ -87,7 +108,47 @@ export class LiveClient {
         /* already closed */
       }
     }
+    this.failPending();
     this.setStatus('stopped');
+  }
+
+  /** Whether requests can be sent now (welcomed on an open socket). */
+  get connected(): boolean {
+    return !this.stopped && !!this.socket && this.status === 'socket';
+  }
+
+  /**
+   * Sends a request with a fresh `ref` and resolves with its `ack` (rejects with the `error`'s
+   * code). Without a welcomed socket it fails at once with `not_connected`, so callers can fall
+   * back to HTTP.
+   */
+  request(body: Record<string, unknown>): Promise<any> {
+    const s = this.socket;
+    if (!s || !this.connected) return Promise.reject(new LiveRequestError('not_connected'));
+    const ref = `r${++this.ref}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(ref);
+        reject(new LiveRequestError('timeout'));
+      }, this.o.requestTimeoutMs ?? 10_000);
+      this.pending.set(ref, { resolve, reject, timer });
+      try {
+        s.send(JSON.stringify({ ...body, ref }));
+      } catch {
+        clearTimeout(timer);
+        this.pending.delete(ref);
+        reject(new LiveRequestError('not_connected'));
+      }
+    });
+  }
+
+  /** Requests in flight when the socket went away will get no answer. */
+  private failPending() {
+    for (const [, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new LiveRequestError('not_connected'));
+    }
+    this.pending.clear();
   }
 
   private setStatus(s: LiveStatus) {
@@ -136,6 +197,7 @@ export class LiveClient {
       if (this.socket !== s) return;
       this.socket = null;
       clearInterval(this.pingTimer);
+      this.failPending();
       this.onClose(ev.code);
     };
   }
@@ -167,8 +229,21 @@ export class LiveClient {
       case 'presence':
         this.o.onPresence?.(m as Presence);
         break;
+      case 'ack':
+      case 'error': {
+        const p = typeof m.ref === 'string' ? this.pending.get(m.ref) : undefined;
+        if (!p) break;
+        this.pending.delete(m.ref);
+        clearTimeout(p.timer);
+        if (m.type === 'ack') p.resolve(m);
+        else p.reject(new LiveRequestError(String(m.code ?? 'error'), m.detail));
+        break;
+      }
+      case 'pong':
+        break;
       default:
-        break; // pong, ack, error, ephemeral events not used yet
+        if (typeof m.type === 'string') this.o.onEphemeral?.(m.type, m.data ?? {});
+        break;
     }
   }
 
@@ -250,6 +325,7 @@ export class LiveClient {
         this.socket = null;
         s.onclose = s.onmessage = s.onerror = s.onopen = null;
         clearInterval(this.pingTimer);
+        this.failPending();
         try {
           s.close(4000);
         } catch {

@@ -17,6 +17,8 @@ export class ApiError extends Error {
     public readonly status: number,
     public readonly code: string,
     detail?: string,
+    /** The problem's `reason` member (e.g. why a PDF was refused: docs/documents.md). */
+    public readonly reason?: string,
   ) {
     super(detail || code);
   }
@@ -189,6 +191,26 @@ export class Session {
     return this.stored?.access_token ?? null;
   }
 
+  /**
+   * An authenticated request answered as a raw `Response` (files, uploads' fallbacks): the
+   * bearer token added, a 401 refreshed and retried once. Non-2xx answers are returned, not
+   * thrown; network failures throw as `fetch` does.
+   */
+  async fetchRaw(path: string, init: RequestInit = {}): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.token();
+      if (!token) throw new ApiError(401, 'signed_out');
+      const headers = new Headers(init.headers);
+      headers.set('Authorization', `Bearer ${token}`);
+      const res = await this.fetchFn(`${this.base}/api/v1${path}`, { ...init, headers });
+      if (res.status === 401 && attempt === 0) {
+        await this.refresh();
+        continue;
+      }
+      return res;
+    }
+  }
+
   /** An authenticated JSON request; a 401 triggers one refresh and one retry. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     for (let attempt = 0; ; attempt++) {
@@ -218,10 +240,10 @@ export class Session {
   }
 }
 
-async function toError(res: Response): Promise<ApiError> {
+export async function toError(res: Response): Promise<ApiError> {
   try {
     const p = (await res.json()) as Problem;
-    return new ApiError(res.status, p.code || 'error', p.detail);
+    return new ApiError(res.status, p.code || 'error', p.detail, typeof p.reason === 'string' ? p.reason : undefined);
   } catch {
     return new ApiError(res.status, 'error');
   }

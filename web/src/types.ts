@@ -68,11 +68,49 @@ export interface Speaker {
   deadline: string | null;
 }
 
+/** A document as the meeting lists it: its latest version's facts (docs/documents.md). */
+export interface Doc {
+  id: string;
+  meeting_id: string;
+  agenda_item_id: string | null;
+  title: string;
+  position: number;
+  /** The latest version (1 for the first upload). */
+  version: number;
+  pages: number;
+  bytes: number;
+  sha256: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export type PollState = 'draft' | 'open' | 'closed';
+export type Majority = 'simple' | 'absolute' | 'two_thirds';
+export type PollResult = 'adopted' | 'rejected' | 'no_quorum';
+
+/** A poll (contract.md "Polls"); fields beyond the contract's are optional. */
+export interface Poll {
+  id: string;
+  state: PollState;
+  title?: string;
+  agenda_item_id?: string | null;
+  secret?: boolean;
+  options?: string[];
+  majority?: Majority;
+  quorum?: number | null;
+  tally: Record<string, number>;
+  voted: number;
+  eligible: number;
+  result: PollResult | null;
+  /** Named polls, once closed. */
+  ballots?: { user_id: string; choice: string }[];
+}
+
 export interface MeetingDetail extends Meeting {
   agenda: AgendaItem[];
   participants: Participant[];
-  documents: unknown[];
-  polls: unknown[];
+  documents: Doc[];
+  polls: Poll[];
   speakers: Speaker[];
 }
 
@@ -103,4 +141,6 @@ export interface Problem {
   status: number;
   detail?: string;
   code: string;
+  /** Extension member: why an upload was refused (`invalid_pdf`). */
+  reason?: string;
 }

@@ -1,4 +1,37 @@
-import type { AgendaItem, LiveEvent, MeetingDetail, Participant, Speaker } from '../src/types';
+import type { AgendaItem, Doc, LiveEvent, MeetingDetail, Participant, Poll, Speaker } from '../src/types';
+
+export function doc(id: string, agenda_item_id: string | null, extra: Partial<Doc> = {}): Doc {
+  return {
+    id,
+    meeting_id: 'm1',
+    agenda_item_id,
+    title: `Tài liệu ${id}`,
+    position: 0,
+    version: 1,
+    pages: 2,
+    bytes: 1000,
+    sha256: `sha-${id}`,
+    created_at: '2026-11-28T00:00:00Z',
+    updated_at: '2026-11-28T00:00:00Z',
+    ...extra,
+  };
+}
+
+export function poll(id: string, extra: Partial<Poll> = {}): Poll {
+  return {
+    id,
+    title: `Biểu quyết ${id}`,
+    state: 'draft',
+    secret: false,
+    options: ['yes', 'no', 'abstain'],
+    majority: 'simple',
+    tally: { yes: 0, no: 0, abstain: 0 },
+    voted: 0,
+    eligible: 3,
+    result: null,
+    ...extra,
+  };
+}
 
 export function item(id: string, title: string, children: AgendaItem[] = [], parent_id: string | null = null): AgendaItem {
   return { id, parent_id, position: 0, title, duration_minutes: null, presenter_id: null, notes: null, children };

@@ -25,14 +25,34 @@ describe('dictionaries', () => {
 
   it('cover every key the UI uses', () => {
     const used = new Set<string>();
-    for (const f of sources(join(__dirname, '..', 'src', 'ui'))) {
+    for (const f of sources(join(__dirname, '..', 'src'))) {
       for (const m of readFileSync(f, 'utf8').matchAll(/\bt\('([\w.]+)'/g)) used.add(m[1]);
     }
     expect(used.size).toBeGreaterThan(50);
     for (const k of used) expect(hasKey(k), k).toBe(true);
   });
 
+  it('cover the keys the UI builds from values (states, choices, results, reasons)', () => {
+    const families: [string, string[]][] = [
+      ['poll.state', ['draft', 'open', 'closed']],
+      ['poll.majority', ['simple', 'absolute', 'two_thirds']],
+      ['poll.result', ['adopted', 'rejected', 'no_quorum']],
+      ['poll.choice', ['yes', 'no', 'abstain']],
+      ['conn.mode', ['connecting', 'socket', 'polling', 'offline', 'forbidden', 'stopped']],
+    ];
+    for (const [prefix, values] of families) for (const v of values) expect(hasKey(`${prefix}.${v}`), `${prefix}.${v}`).toBe(true);
+  });
+
   it('use the glossary terms', () => {
+    expect(viDict['poll.choice.yes']).toBe('Tán thành');
+    expect(viDict['poll.choice.no']).toBe('Không tán thành');
+    expect(viDict['poll.choice.abstain']).toBe('Không biểu quyết');
+    expect(viDict['poll.secret']).toBe('Bỏ phiếu kín');
+    expect(viDict['poll.result.adopted']).toBe('Được thông qua');
+    expect(viDict['poll.result.no_quorum']).toBe('Không đủ số thành viên theo quy định');
+    expect(viDict['book.title']).toBe('Tập tài liệu họp');
+    expect(viDict['follow.toggle']).toBe('Theo dõi trình chiếu');
+    expect(viDict['doc.title']).toBe('Tài liệu họp');
     expect(viDict['agenda.title']).toBe('Chương trình họp');
     expect(viDict['att.checkIn']).toBe('Điểm danh');
     expect(viDict['speakers.request']).toBe('Đăng ký phát biểu');

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LiveClient, liveUrl, type LiveOptions, type LiveStatus, type SocketLike } from '../src/live';
+import { LiveClient, LiveRequestError, liveUrl, type LiveOptions, type LiveStatus, type SocketLike } from '../src/live';
 import type { EventPage, LiveEvent } from '../src/types';
 import { ev } from './fixtures';
 
@@ -263,6 +263,57 @@ describe('LiveClient falling back to polling', () => {
     expect(h.fetchEvents.mock.calls.length).toBe(calls);
     expect(h.sockets).toHaveLength(1);
     expect(h.client.status).toBe('stopped');
+  });
+});
+
+describe('LiveClient requests and ephemeral events', () => {
+  async function welcomed(opts: Partial<LiveOptions> = {}) {
+    const h = harness(opts);
+    h.client.start(0);
+    const s = h.sockets[0];
+    s.open();
+    await vi.advanceTimersByTimeAsync(0);
+    s.recv({ type: 'welcome', seq: 0 });
+    return { h, s };
+  }
+
+  it('answers a request with its ack, matched by ref', async () => {
+    const { h, s } = await welcomed();
+    const a = h.client.request({ type: 'presenter.page', document_id: 'd1', page: 3 });
+    const b = h.client.request({ type: 'ballot', poll_id: 'p1', choice: 'yes' });
+    const [ra, rb] = [s.sent[1], s.sent[2]];
+    expect(ra).toMatchObject({ type: 'presenter.page', document_id: 'd1', page: 3 });
+    expect(ra.ref).not.toBe(rb.ref);
+    // Answers in the other order still reach their own request.
+    s.recv({ type: 'ack', ref: rb.ref, receipt: 'R-1' });
+    s.recv({ type: 'error', ref: ra.ref, code: 'forbidden', detail: 'only the chair' });
+    await expect(b).resolves.toMatchObject({ receipt: 'R-1' });
+    await expect(a).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
+  it('fails a request at once without a socket, and pending ones when it drops or times out', async () => {
+    const h = harness();
+    h.client.start(0);
+    await expect(h.client.request({ type: 'ping' })).rejects.toBeInstanceOf(LiveRequestError);
+    const { h: h2, s } = await welcomed({ requestTimeoutMs: 1000 });
+    const lost = h2.client.request({ type: 'ballot', poll_id: 'p', choice: 'no' });
+    s.drop(1006);
+    await expect(lost).rejects.toMatchObject({ code: 'not_connected' });
+    const { h: h3 } = await welcomed({ requestTimeoutMs: 1000 });
+    const slow = h3.client.request({ type: 'ballot', poll_id: 'p', choice: 'no' });
+    const check = expect(slow).rejects.toMatchObject({ code: 'timeout' });
+    await vi.advanceTimersByTimeAsync(1001);
+    await check;
+  });
+
+  it('hands ephemeral events to onEphemeral, not to the durable log', async () => {
+    const got: [string, any][] = [];
+    const { h, s } = await welcomed({ onEphemeral: (type, data) => got.push([type, data]) });
+    s.recv({ type: 'presenter.page', at: '2026-12-01T01:00:00Z', data: { document_id: 'd1', page: 4, user_id: 'chair' } });
+    s.recv({ type: 'pong', ref: 'p1' });
+    expect(got).toEqual([['presenter.page', { document_id: 'd1', page: 4, user_id: 'chair' }]]);
+    expect(h.applied).toEqual([]);
+    expect(h.client.lastSeq).toBe(0);
   });
 });
 

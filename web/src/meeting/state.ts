@@ -3,10 +3,12 @@
 // objects, so both go through `applyEvent`.
 import type {
   AgendaItem,
+  Doc,
   LiveEvent,
   Meeting,
   MeetingDetail,
   Participant,
+  Poll,
   Speaker,
   SystemRole,
   User,
@@ -17,13 +19,48 @@ export interface MeetingView {
   agenda: AgendaItem[];
   participants: Participant[];
   speakers: Speaker[];
+  /** The meeting's live documents, in `position` order. */
+  documents: Doc[];
+  polls: Poll[];
   /** The last durable event applied. */
   lastSeq: number;
 }
 
 export function fromDetail(d: MeetingDetail): MeetingView {
-  const { agenda, participants, speakers, documents: _d, polls: _p, ...meeting } = d;
-  return { meeting, agenda, participants, speakers: openQueue(speakers), lastSeq: d.last_seq };
+  const { agenda, participants, speakers, documents, polls, ...meeting } = d;
+  return {
+    meeting,
+    agenda,
+    participants,
+    speakers: openQueue(speakers),
+    documents: sortDocs(documents ?? []),
+    polls: polls ?? [],
+    lastSeq: d.last_seq,
+  };
+}
+
+function sortDocs(docs: Doc[]): Doc[] {
+  return docs.slice().sort((a, b) => a.position - b.position || a.created_at.localeCompare(b.created_at));
+}
+
+function upsertDoc(list: Doc[], d: Doc): Doc[] {
+  return sortDocs([...list.filter((x) => x.id !== d.id), d]);
+}
+
+/**
+ * A poll event's poll: the server may send the poll itself or `{"poll":…}`; fields it leaves
+ * out keep their known values.
+ */
+function upsertPoll(list: Poll[], data: any): Poll[] {
+  const p = data && typeof data.poll === 'object' && data.poll ? data.poll : data;
+  if (!p || typeof p.id !== 'string') return list;
+  const i = list.findIndex((x) => x.id === p.id);
+  const base: Poll = i >= 0 ? list[i] : { id: p.id, state: 'draft', tally: {}, voted: 0, eligible: 0, result: null };
+  const merged: Poll = { ...base, ...p };
+  const next = list.slice();
+  if (i >= 0) next[i] = merged;
+  else next.push(merged);
+  return next;
 }
 
 /** Waiting and speaking requests, speaking first then by position. */
@@ -72,10 +109,60 @@ export function applyEvent(s: MeetingView, e: LiveEvent): MeetingView {
     case 'speaker.changed':
       next.speakers = openQueue((d.queue as Speaker[]) ?? []);
       break;
+    case 'document.added':
+    case 'document.replaced':
+    case 'document.updated':
+      if (typeof d.id === 'string') next.documents = upsertDoc(s.documents, d as Doc);
+      break;
+    case 'document.deleted':
+      next.documents = s.documents.filter((x) => x.id !== d.id);
+      break;
+    case 'poll.created':
+    case 'poll.updated':
+      next.polls = upsertPoll(s.polls, d);
+      break;
+    case 'poll.opened':
+      next.polls = upsertPoll(s.polls, { ...(d.poll ?? d), state: 'open' });
+      break;
+    case 'poll.closed':
+      next.polls = upsertPoll(s.polls, { ...(d.poll ?? d), ...(d.result !== undefined ? { result: d.result } : {}), state: 'closed' });
+      break;
+    case 'poll.tally':
+      next.polls = upsertPoll(s.polls, { id: d.poll_id, tally: d.tally, voted: d.voted, eligible: d.eligible });
+      break;
+    case 'poll.deleted':
+      next.polls = s.polls.filter((p) => p.id !== (d.id ?? d.poll_id));
+      break;
     default:
       break;
   }
   return next;
+}
+
+/**
+ * The documents of one agenda item (null: the meeting's documents on no item), in order. A
+ * document whose item no longer exists counts as on no item.
+ */
+export function documentsOf(v: MeetingView, itemId: string | null): Doc[] {
+  if (itemId !== null) return v.documents.filter((d) => d.agenda_item_id === itemId);
+  const ids = new Set(flatten(v.agenda).map((f) => f.item.id));
+  return v.documents.filter((d) => d.agenda_item_id === null || !ids.has(d.agenda_item_id));
+}
+
+/**
+ * May send `presenter.page` (docs/live.md): presiders (managers and the chair) and the
+ * presenter of the current agenda item.
+ */
+export function canPresent(v: MeetingView, user: User): boolean {
+  if (canPreside(v, user)) return true;
+  const item = findItem(v.agenda, v.meeting.current_item_id);
+  return !!item && item.presenter_id === user.id;
+}
+
+/** May vote: `member` participants, or the substitute of one (contract.md "Polls"). */
+export function canVote(v: MeetingView, user: User): boolean {
+  const p = myParticipant(v, user);
+  return !!p && p.role === 'member';
 }
 
 export function applyEvents(s: MeetingView, events: LiveEvent[]): MeetingView {

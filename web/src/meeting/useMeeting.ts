@@ -1,7 +1,8 @@
 // Loads a meeting, keeps it current through the live client, and runs actions.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { session } from '../app';
-import { LiveClient, liveUrl, type LiveStatus } from '../live';
+import { LiveClient, LiveRequestError, liveUrl, type LiveStatus } from '../live';
+import type { PresenterPage } from '../reader/follow';
 import type { EventPage, MeetingDetail } from '../types';
 import { applyEvents, applyPresence, fromDetail, type MeetingView, type PresenceMap } from './state';
 
@@ -16,6 +17,12 @@ export interface MeetingHandle {
   clearActionError: () => void;
   /** Sends a request; on success pulls the resulting events at once. Errors are shown. */
   act: <T = unknown>(method: string, path: string, body?: unknown) => Promise<T | undefined>;
+  /** After a change made outside `act` (an upload): pull the resulting events now. */
+  catchUp: () => Promise<unknown>;
+  /** A live-channel request (ref/ack); rejects with LiveRequestError. */
+  send: (body: Record<string, unknown>) => Promise<any>;
+  /** The latest `presenter.page` (with a counter, so the same page announced twice is seen). */
+  presenter: { page: PresenterPage; n: number } | null;
 }
 
 export function useMeeting(id: string): MeetingHandle {
@@ -24,6 +31,7 @@ export function useMeeting(id: string): MeetingHandle {
   const [presence, setPresence] = useState<PresenceMap | null>(null);
   const [error, setError] = useState<{ e: unknown } | null>(null);
   const [actionError, setActionError] = useState<{ e: unknown } | null>(null);
+  const [presenter, setPresenter] = useState<{ page: PresenterPage; n: number } | null>(null);
   const live = useRef<LiveClient | null>(null);
 
   useEffect(() => {
@@ -49,6 +57,9 @@ export function useMeeting(id: string): MeetingHandle {
             if (st !== 'socket') setPresence(null);
           },
           onPresence: (msg) => setPresence((cur) => applyPresence(cur ?? new Map(), msg)),
+          onEphemeral: (type, data) => {
+            if (type === 'presenter.page') setPresenter((cur) => ({ page: data as PresenterPage, n: (cur?.n ?? 0) + 1 }));
+          },
           onResync: () => void load(),
         });
         live.current = client;
@@ -91,5 +102,20 @@ export function useMeeting(id: string): MeetingHandle {
     }
   }
 
-  return { view, status, presence, error, actionError, clearActionError: () => setActionError(null), act };
+  const send = (body: Record<string, unknown>) =>
+    live.current ? live.current.request(body) : Promise.reject(new LiveRequestError('not_connected'));
+  const catchUp = () => live.current?.catchUp() ?? Promise.resolve();
+
+  return {
+    view,
+    status,
+    presence,
+    error,
+    actionError,
+    clearActionError: () => setActionError(null),
+    act,
+    catchUp,
+    send,
+    presenter,
+  };
 }

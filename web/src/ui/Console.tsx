@@ -6,6 +6,7 @@ import type { MeetingHandle } from '../meeting/useMeeting';
 import { flatten, moveId, type MeetingView } from '../meeting/state';
 import type { AgendaItem, MeetingRole, Participant, User } from '../types';
 import { ConfirmButton, fromLocalInput, toLocalInput } from './bits';
+import { DocumentsEditor } from './Documents';
 
 interface Props {
   h: MeetingHandle;
@@ -18,6 +19,7 @@ export function Console(props: Props) {
     <div class="console">
       <DetailsForm {...props} />
       <AgendaEditor {...props} />
+      <DocumentsEditor h={props.h} view={props.view} />
       <ParticipantsEditor {...props} />
     </div>
   );
@@ -85,7 +87,10 @@ function DetailsForm({ h, view }: Props) {
           </label>
           <label class="field">
             <span>{t('meeting.watermark')}</span>
-            <input name="watermark" placeholder="{display_name} · {date} · MẬT" value={watermark} onInput={(e) => setWatermark(e.currentTarget.value)} />
+            <input name="watermark" placeholder="{display_name} · {date} · MẬT" aria-describedby="watermark-hint" value={watermark} onInput={(e) => setWatermark(e.currentTarget.value)} />
+            <span id="watermark-hint" class="muted small">
+              {t('meeting.watermarkHint')}
+            </span>
           </label>
         </div>
         <div class="actions">

@@ -13,6 +13,10 @@ export function MeetingList() {
   const user = useUser()!;
   const [meetings, setMeetings] = useState<Meeting[] | null>(null);
   const [error, setError] = useState<{ e: unknown } | null>(null);
+  // The first render of the list after a load: measured by the e2e run (docs/web.md, "Figures").
+  useEffect(() => {
+    if (meetings && !performance.getEntriesByName('ecabinet:meeting-list').length) performance.mark('ecabinet:meeting-list');
+  }, [meetings]);
   useEffect(() => {
     let alive = true;
     const load = async () => {

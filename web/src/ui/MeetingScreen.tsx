@@ -18,6 +18,9 @@ import type { AgendaItem, MeetingState, Participant, User } from '../types';
 import { Link } from './App';
 import { ConfirmButton, StateBadge } from './bits';
 import { Console } from './Console';
+import { DocList, DocumentsBar, PresenterNotice, useOfflineIds, useReaderHost, type ReaderHost } from './Documents';
+import { PollsPanel } from './Polls';
+import { documentsOf } from '../meeting/state';
 
 type Tab = 'meeting' | 'console';
 
@@ -44,10 +47,16 @@ export function MeetingScreen({ id, initialTab }: { id: string; initialTab: stri
         <p class="muted">{t('common.loading')}</p>
       </div>
     );
+  return <MeetingBody h={h} view={view} user={user} tab={tab} setTab={setTab} />;
+}
+
+function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; setTab: (t: Tab) => void }) {
   const manage = canManage(view, user);
   const m = view.meeting;
+  const host = useReaderHost(h, view, user, tab === 'meeting' || !manage);
   return (
     <div class="page meeting">
+      {host.element}
       <ConnectionBanner status={h.status} />
       <div class="meeting-head">
         <div class="meeting-head-main">
@@ -105,8 +114,12 @@ export function MeetingScreen({ id, initialTab }: { id: string; initialTab: stri
         </div>
       ) : (
         <div id="panel-meeting" role={manage ? 'tabpanel' : undefined} aria-labelledby={manage ? 'tab-meeting' : undefined} class="meeting-grid">
-          <AgendaPanel h={h} view={view} user={user} />
+          <div class="main-col">
+            <PresenterNotice view={view} host={host} />
+            <AgendaPanel h={h} view={view} user={user} host={host} />
+          </div>
           <div class="side">
+            <PollsPanel h={h} view={view} user={user} />
             <SpeakersPanel h={h} view={view} user={user} />
             <AttendancePanel h={h} view={view} user={user} />
           </div>
@@ -211,7 +224,9 @@ function StateControls({ h, view, user }: PanelProps) {
   );
 }
 
-function AgendaPanel({ h, view, user }: PanelProps) {
+function AgendaPanel({ h, view, user, host }: PanelProps & { host: ReaderHost }) {
+  const offline = useOfflineIds(view.documents);
+  const others = documentsOf(view, null);
   const preside = canPreside(view, user) && view.meeting.state !== 'closed';
   const current = view.meeting.current_item_id;
   const names = new Map(view.participants.map((p) => [p.user_id, p.display_name]));
@@ -243,6 +258,7 @@ function AgendaPanel({ h, view, user }: PanelProps) {
                 </button>
               )}
             </div>
+            <DocList docs={documentsOf(view, item.id)} offline={offline} onOpen={(d) => host.openDoc(d)} />
             {item.children?.length > 0 && renderItems(item.children, number)}
           </li>
         );
@@ -252,7 +268,14 @@ function AgendaPanel({ h, view, user }: PanelProps) {
   return (
     <section class="card panel agenda" aria-labelledby="agenda-h">
       <h2 id="agenda-h">{t('agenda.title')}</h2>
+      <DocumentsBar view={view} host={host} />
       {view.agenda.length === 0 ? <p class="muted">{t('agenda.empty')}</p> : renderItems(view.agenda, '')}
+      {others.length > 0 && (
+        <div class="other-docs">
+          <h3>{t('doc.general')}</h3>
+          <DocList docs={others} offline={offline} onOpen={(d) => host.openDoc(d)} />
+        </div>
+      )}
     </section>
   );
 }

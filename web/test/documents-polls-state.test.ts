@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { applyEvent, applyEvents, canPresent, canVote, documentsOf, fromDetail } from '../src/meeting/state';
+import type { User } from '../src/types';
+import { detail, doc, ev, item, poll } from './fixtures';
+
+const user = (id: string, role: User['role'] = 'member'): User => ({ id, username: id, display_name: id, role });
+
+describe('documents from events', () => {
+  const base = () =>
+    fromDetail(detail({ documents: [doc('d2', 'a1', { position: 1 }), doc('d1', 'a1', { position: 0 }), doc('d3', null)] }));
+
+  it('keeps them in position order, per agenda item and on no item', () => {
+    const s = base();
+    expect(s.documents.map((d) => d.id)).toEqual(['d1', 'd3', 'd2']);
+    expect(documentsOf(s, 'a1').map((d) => d.id)).toEqual(['d1', 'd2']);
+    expect(documentsOf(s, 'a2')).toEqual([]);
+    expect(documentsOf(s, null).map((d) => d.id)).toEqual(['d3']);
+  });
+
+  it('adds, replaces (new version), renames or moves, and deletes', () => {
+    let s = base();
+    s = applyEvent(s, ev(4, 'document.added', doc('d4', 'a21', { position: 0, title: 'Dự toán thu' })));
+    expect(documentsOf(s, 'a21').map((d) => d.title)).toEqual(['Dự toán thu']);
+    s = applyEvent(s, ev(5, 'document.replaced', doc('d1', 'a1', { version: 2, pages: 9, sha256: 'new' })));
+    expect(s.documents.find((d) => d.id === 'd1')).toMatchObject({ version: 2, pages: 9, sha256: 'new' });
+    expect(s.documents.filter((d) => d.id === 'd1')).toHaveLength(1);
+    s = applyEvent(s, ev(6, 'document.updated', doc('d2', 'a2', { title: 'Đổi tên', position: 0 })));
+    expect(documentsOf(s, 'a1').map((d) => d.id)).toEqual(['d1']);
+    expect(documentsOf(s, 'a2').map((d) => d.title)).toEqual(['Đổi tên']);
+    s = applyEvent(s, ev(7, 'document.deleted', { id: 'd3' }));
+    expect(s.documents.map((d) => d.id)).not.toContain('d3');
+    expect(s.lastSeq).toBe(7);
+  });
+
+  it('ignores a replayed document event', () => {
+    const s = base();
+    expect(applyEvent(s, ev(3, 'document.deleted', { id: 'd1' }))).toBe(s);
+  });
+
+  it('counts a document whose agenda item is gone as on no item', () => {
+    let s = base();
+    s = applyEvent(s, ev(4, 'agenda.changed', { agenda: [item('a2', 'Tờ trình')] }));
+    expect(documentsOf(s, null).map((d) => d.id)).toEqual(['d1', 'd3', 'd2']);
+  });
+});
+
+describe('polls from events', () => {
+  it('creates, opens, tallies and closes a poll', () => {
+    let s = fromDetail(detail());
+    s = applyEvents(s, [
+      ev(4, 'poll.created', poll('p1')),
+      ev(5, 'poll.opened', { ...poll('p1'), state: 'open' }),
+      ev(6, 'poll.tally', { poll_id: 'p1', tally: { yes: 2, no: 0, abstain: 1 }, voted: 3, eligible: 3 }),
+    ]);
+    expect(s.polls).toHaveLength(1);
+    expect(s.polls[0]).toMatchObject({ state: 'open', voted: 3, tally: { yes: 2, abstain: 1 }, title: 'Biểu quyết p1' });
+    s = applyEvent(s, ev(7, 'poll.closed', { id: 'p1', result: 'adopted', tally: { yes: 2, no: 0, abstain: 1 } }));
+    expect(s.polls[0]).toMatchObject({ state: 'closed', result: 'adopted', title: 'Biểu quyết p1' });
+  });
+
+  it('accepts a poll wrapped as {poll}, and a tally for a poll it did not know', () => {
+    let s = fromDetail(detail({ polls: [poll('p1')] }));
+    s = applyEvent(s, ev(4, 'poll.opened', { poll: { id: 'p1', opened_at: 'x' } }));
+    expect(s.polls[0].state).toBe('open');
+    s = applyEvent(s, ev(5, 'poll.tally', { poll_id: 'p9', tally: { yes: 1 }, voted: 1, eligible: 5 }));
+    expect(s.polls.find((p) => p.id === 'p9')).toMatchObject({ voted: 1, eligible: 5 });
+  });
+});
+
+describe('who presents and who votes', () => {
+  it('lets presiders and the presenter of the current item present', () => {
+    const d = detail({ current_item_id: 'a2' });
+    d.agenda[1].presenter_id = 'm1';
+    const s = fromDetail(d);
+    expect(canPresent(s, user('chair'))).toBe(true);
+    expect(canPresent(s, user('sec', 'secretary'))).toBe(true);
+    expect(canPresent(s, user('m1'))).toBe(true);
+    expect(canPresent(s, user('m2'))).toBe(false);
+    const other = applyEvent(s, ev(4, 'meeting.updated', { ...s.meeting, current_item_id: 'a1' }));
+    expect(canPresent(other, user('m1'))).toBe(false);
+  });
+
+  it('lets members and substitutes vote, not observers or the chair', () => {
+    const s = fromDetail(detail());
+    expect(canVote(s, user('m1'))).toBe(true);
+    expect(canVote(s, user('sub'))).toBe(true);
+    expect(canVote(s, user('obs'))).toBe(false);
+    expect(canVote(s, user('chair'))).toBe(false);
+    expect(canVote(s, user('stranger'))).toBe(false);
+  });
+});
