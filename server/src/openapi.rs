@@ -8,7 +8,9 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{agenda, attendance, auth, events, health, live, meetings, speakers, users};
+use crate::{
+    agenda, attendance, audit, auth, events, health, live, meetings, polls, speakers, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -44,6 +46,14 @@ use crate::{agenda, attendance, auth, events, health, live, meetings, speakers, 
         speakers::handlers::set_state,
         events::handlers::list,
         live::handlers::live,
+        polls::handlers::create,
+        polls::handlers::get,
+        polls::handlers::update,
+        polls::handlers::delete,
+        polls::handlers::open,
+        polls::handlers::close,
+        polls::handlers::cast,
+        audit::handlers::list,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth),
@@ -57,6 +67,8 @@ use crate::{agenda, attendance, auth, events, health, live, meetings, speakers, 
         (name = "attendance", description = "Check-in and attendance"),
         (name = "speakers", description = "The speaker queue"),
         (name = "events", description = "The durable per-meeting event log"),
+        (name = "polls", description = "Polls (biểu quyết), ballots and results; docs/polls.md"),
+        (name = "audit", description = "The per-meeting hash chain of decisions"),
         (name = "live", description = "The live channel (websocket); protocol in docs/live.md"),
     )
 )]

@@ -69,6 +69,12 @@ impl Application {
                 out_rx,
             ));
         }
+        let polls = crate::polls::PollService::start(
+            db.clone(),
+            bus.clone(),
+            settings.polls.clone(),
+            metrics.clone(),
+        );
         let state = web::Data::new(AppState {
             db,
             tokens: TokenService::new(&key, &settings.auth),
@@ -76,6 +82,7 @@ impl Application {
             metrics,
             bus,
             hub,
+            polls,
             settings: Arc::new(settings),
         });
 

@@ -20,6 +20,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub bus: EventBus,
     pub hub: Arc<crate::live::Hub>,
+    /// Group commit of ballots and coalesced tallies.
+    pub polls: crate::polls::PollService,
 }
 
 impl AppState {

@@ -5,12 +5,14 @@
 
 mod agenda;
 mod attendance;
+mod audit;
 mod auth;
 mod demo;
 mod events;
 mod general;
 mod live;
 mod meetings;
+mod polls;
 mod speakers;
 mod support;
 mod users;

@@ -384,10 +384,10 @@ fn subtree(
     Ok(ids)
 }
 
-/// How many documents and polls hang on these items. Documents and polls attach to agenda
-/// items once their modules exist; each adds its count here.
-fn attachments(_conn: &mut DbConnection, _item_ids: &[String]) -> Result<i64, ApiError> {
-    Ok(0)
+/// How many documents and polls hang on these items. Documents attach to agenda items once
+/// their module exists and add their count here.
+fn attachments(conn: &mut DbConnection, item_ids: &[String]) -> Result<i64, ApiError> {
+    crate::polls::attached_to(conn, item_ids)
 }
 
 pub fn delete(
@@ -404,6 +404,8 @@ pub fn delete(
             "documents or polls are attached to this item; delete with cascade=true to remove them too",
         ));
     }
+    // Draft polls go with their items; opened ones are decisions and stay, detached.
+    let mut released = crate::polls::release_items(conn, &ids)?;
     diesel::update(
         meetings::table
             .find(meeting_id)
@@ -416,7 +418,8 @@ pub fn delete(
         diesel::delete(a::table.find(id)).execute(conn)?;
     }
     let (_, event) = changed(conn, meeting_id)?;
-    Ok(vec![event])
+    released.push(event);
+    Ok(released)
 }
 
 /// Sets the order of the items sharing one parent; `item_ids` must be exactly those items.

@@ -27,9 +27,8 @@ pub struct MeetingDetail {
     /// Documents of the meeting (empty until documents are supported).
     #[schema(value_type = Vec<Object>)]
     pub documents: Vec<serde_json::Value>,
-    /// Polls of the meeting (empty until polls are supported).
-    #[schema(value_type = Vec<Object>)]
-    pub polls: Vec<serde_json::Value>,
+    /// Polls of the meeting, oldest first.
+    pub polls: Vec<crate::polls::Poll>,
     /// The open speaker queue.
     pub speakers: Vec<speakers::Speaker>,
 }
@@ -87,7 +86,7 @@ pub async fn get(
                 agenda: agenda::tree(c, &id)?,
                 participants: participants::list(c, &id)?,
                 documents: Vec::new(),
-                polls: Vec::new(),
+                polls: crate::polls::list(c, &id)?,
                 speakers: speakers::open_queue(c, &id)?,
             })
         })
