@@ -234,6 +234,16 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let poll_id = poll["id"].as_str().context("poll id")?.to_owned();
 
+    let last_seq = http
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/v1/meetings/{meeting}"),
+            Some(&admin),
+            Value::Null,
+        )
+        .await?["last_seq"]
+        .as_i64()
+        .unwrap_or(0);
     // Connect every tablet, at most 256 handshakes at once.
     let url = format!(
         "{}/api/v1/meetings/{meeting}/live",
@@ -241,17 +251,18 @@ async fn main() -> anyhow::Result<()> {
     );
     let gate = Arc::new(Semaphore::new(256));
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel();
-    let start = Arc::new(tokio::sync::Notify::new());
+    // A watch, not a Notify: a tablet that looks after the start still sees it.
+    let (start_tx, start_rx) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
     let spread = args.spread_ms;
     for (i, token) in tokens.iter().enumerate() {
-        let (url, gate, ready, token, poll_id, start) = (
+        let (url, gate, ready, token, poll_id, mut start) = (
             url.clone(),
             gate.clone(),
             ready_tx.clone(),
             token.clone(),
             poll_id.clone(),
-            start.clone(),
+            start_rx.clone(),
         );
         tasks.push(tokio::spawn(async move {
             let mut t = Tablet::default();
@@ -260,7 +271,8 @@ async fn main() -> anyhow::Result<()> {
                 let _ = ready.send(false);
                 return t;
             };
-            c.send(json!({"type": "hello", "token": token, "last_seq": 0})).await;
+            // Tablets already in sync: no replay of the setup's thousands of events.
+            c.send(json!({"type": "hello", "token": token, "last_seq": last_seq})).await;
             loop {
                 match c.next(Duration::from_secs(60)).await {
                     Next::Json(v) if v["type"] == "welcome" => break,
@@ -273,7 +285,17 @@ async fn main() -> anyhow::Result<()> {
             }
             drop(permit);
             let _ = ready.send(true);
-            start.notified().await;
+            // Keep reading (and so answering the server's pings) until the vote starts.
+            loop {
+                tokio::select! {
+                    _ = start.wait_for(|s| *s) => break,
+                    next = c.next(Duration::from_secs(60)) => {
+                        if matches!(next, Next::Closed(_)) {
+                            return t;
+                        }
+                    }
+                }
+            }
             // Each tablet votes at its own moment within the spread.
             let delay = Duration::from_millis((i as u64 * 7919) % spread.max(1));
             let vote_at = tokio::time::Instant::now() + delay;
@@ -322,7 +344,7 @@ async fn main() -> anyhow::Result<()> {
         opened_poll["eligible"], args.spread_ms
     );
     let vote_started = Instant::now();
-    start.notify_waiters();
+    let _ = start_tx.send(true);
     let mut tablets = Vec::new();
     for t in tasks {
         tablets.push(t.await?);
