@@ -56,6 +56,8 @@ mid=$(curl -sf -X POST "$api/meetings/$meeting/documents?title=mid" "${auth[@]}"
 
 mkdir -p "$data/www"
 cp "$data/50m-b.pdf" "$data/www/file.pdf"
+# nginx's workers run as an unprivileged user; mktemp made the directory private.
+chmod 755 "$data" "$data/www" && chmod 644 "$data/www/file.pdf"
 cat > "$data/nginx.conf" <<CONF
 worker_processes 1;
 pid $data/nginx.pid;

@@ -1,4 +1,5 @@
-//! The command line of the contract: `serve`, `user add`. Parsing only; `main` dispatches.
+//! The command line of the contract: `serve`, `user add`, `audit verify`. Parsing only; `main`
+//! dispatches.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -30,6 +31,24 @@ pub enum Command {
     /// Checks one PDF (run by the server in a child process; not for people).
     #[command(hide = true)]
     PdfCheck(crate::documents::validate::CheckArgs),
+    /// Check the audit chain of the meetings' decisions.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chains; exit 0 only when every one is intact, otherwise name the
+    /// first broken entry.
+    Verify {
+        /// Only this meeting (default: every meeting with an audit chain).
+        #[arg(long)]
+        meeting: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,7 @@ pub struct Settings {
     pub web: WebSettings,
     pub live: LiveSettings,
     pub documents: DocumentSettings,
+    pub polls: PollSettings,
     pub log: LogSettings,
 }
 
@@ -180,6 +181,37 @@ impl Default for DocumentSettings {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct PollSettings {
+    /// `poll.tally` events of an open poll are written at most this often.
+    pub tally_interval_ms: u64,
+    /// Most ballots committed in one transaction (group commit).
+    pub batch_max: usize,
+    /// How long a batch waits for more ballots after its first one; 0 takes only what queued.
+    pub batch_window_ms: u64,
+    /// Batches in flight at once (PostgreSQL runs them in parallel; SQLite queues them).
+    pub batch_workers: usize,
+    /// Ballots waiting for a batch; beyond this a ballot gets 503 and retries.
+    pub queue_capacity: usize,
+    /// On SQLite, commit ballot batches with `synchronous = FULL` (an acknowledged ballot
+    /// survives a power cut, not only a crash).
+    pub sqlite_full_sync: bool,
+}
+
+impl Default for PollSettings {
+    fn default() -> Self {
+        Self {
+            tally_interval_ms: 100,
+            batch_max: 512,
+            batch_window_ms: 1,
+            batch_workers: 2,
+            queue_capacity: 20_000,
+            sqlite_full_sync: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct WebSettings {
     /// Directory of the built tablet client (`npm run build` in `web/`).
     pub dir: PathBuf,
@@ -217,6 +249,7 @@ impl Default for Settings {
             web: WebSettings::default(),
             live: LiveSettings::default(),
             documents: DocumentSettings::default(),
+            polls: PollSettings::default(),
             log: LogSettings::default(),
         }
     }
@@ -296,6 +329,7 @@ const SECTIONS: &[&str] = &[
     "web",
     "live",
     "documents",
+    "polls",
     "log",
 ];
 

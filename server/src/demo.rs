@@ -1,5 +1,5 @@
-//! Demo data for `serve --demo`: users with Vietnamese names (and, as the meeting domain
-//! grows, a demo meeting). Idempotent: what exists already is left as it is.
+//! Demo data for `serve --demo`: users with Vietnamese names and a demo meeting with its
+//! agenda and draft polls. Idempotent: what exists already is left as it is.
 
 use chrono::{Duration, NaiveTime, Utc};
 use diesel::prelude::*;
@@ -10,6 +10,7 @@ use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 use crate::meetings::participants::{self, NewParticipant};
 use crate::meetings::{self, MeetingRole, MeetingState, NewMeeting};
+use crate::polls::{self, Majority, NewPoll};
 use crate::users::handlers::{CreateUser, create_user};
 use crate::users::{self, Role};
 
@@ -118,6 +119,23 @@ const AGENDA: &[AgendaEntry] = &[
     ("Các vấn đề khác", 15, "chutich", &[]),
 ];
 
+/// Draft polls: title, index of the agenda item, secret, majority. Options are the default
+/// `yes` / `no` / `abstain` (Tán thành / Không tán thành / Không biểu quyết).
+const POLLS: &[(&str, usize, bool, Majority)] = &[
+    (
+        "Thông qua Tờ trình dự toán ngân sách xã năm 2027",
+        1,
+        false,
+        Majority::Absolute,
+    ),
+    (
+        "Thông qua Kế hoạch xây dựng xã nông thôn mới kiểu mẫu năm 2027 (bỏ phiếu kín)",
+        3,
+        true,
+        Majority::Simple,
+    ),
+];
+
 /// Creates the missing demo accounts and the demo meeting.
 pub async fn seed(db: &Db) -> Result<(), ApiError> {
     seed_users(db).await?;
@@ -163,6 +181,7 @@ fn seed_meeting(conn: &mut DbConnection) -> Result<(), ApiError> {
         };
         participants::add(conn, &meeting.id, new)?;
     }
+    let mut items = Vec::new();
     for (title, minutes, presenter, children) in AGENDA {
         let item = NewItem {
             title: (*title).to_owned(),
@@ -172,6 +191,7 @@ fn seed_meeting(conn: &mut DbConnection) -> Result<(), ApiError> {
             notes: None,
         };
         let (parent, _) = agenda::add(conn, &meeting.id, item)?;
+        items.push(parent.id.clone());
         for child in *children {
             let sub = NewItem {
                 title: (*child).to_owned(),
@@ -182,6 +202,18 @@ fn seed_meeting(conn: &mut DbConnection) -> Result<(), ApiError> {
             };
             agenda::add(conn, &meeting.id, sub)?;
         }
+    }
+    for (title, item, secret, majority) in POLLS {
+        let new = NewPoll {
+            title: (*title).to_owned(),
+            agenda_item_id: items.get(*item).cloned(),
+            secret: *secret,
+            options: None,
+            majority: *majority,
+            quorum: None,
+            allow_change: false,
+        };
+        polls::create(conn, &meeting.id, new, &admin)?;
     }
     meetings::set_state(
         conn,

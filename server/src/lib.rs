@@ -6,6 +6,7 @@
 
 pub mod agenda;
 pub mod attendance;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod client;
@@ -21,6 +22,7 @@ pub mod meetings;
 pub mod metrics;
 pub mod openapi;
 pub mod patch;
+pub mod polls;
 pub mod routes;
 pub mod speakers;
 pub mod startup;

@@ -4,11 +4,11 @@ use std::io::BufRead;
 use std::process::ExitCode;
 
 use clap::Parser;
-use ecabinet::cli::{Cli, Command, UserCommand};
+use ecabinet::cli::{AuditCommand, Cli, Command, UserCommand};
 use ecabinet::config::Settings;
 use ecabinet::startup::{Application, open_database};
 use ecabinet::users::handlers::{CreateUser, create_user};
-use ecabinet::{demo, telemetry};
+use ecabinet::{audit, demo, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -63,6 +63,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Audit {
+            command: AuditCommand::Verify { meeting, database },
+        } => {
+            let settings = Settings::load(cli.config.as_deref(), database.overrides())?;
+            telemetry::init(&settings.log);
+            let db = open_database(&settings).await?;
+            verify_audit(&db, meeting).await
+        }
+    }
+}
+
+/// Prints one line per meeting checked; fails (non-zero exit) at the first broken chain.
+async fn verify_audit(db: &ecabinet::db::Db, meeting: Option<String>) -> anyhow::Result<()> {
+    let report = audit::verify(db, meeting)
+        .await
+        .map_err(|e| anyhow::anyhow!("{} ({})", e, e.code()))?;
+    let mut broken = None;
+    for (meeting_id, outcome) in &report {
+        match outcome {
+            Ok(n) => println!("ok      meeting {meeting_id}: {n} entries intact"),
+            Err(b) => {
+                println!("BROKEN  {b}");
+                broken.get_or_insert_with(|| b.clone());
+            }
+        }
+    }
+    match broken {
+        Some(b) => anyhow::bail!("audit chain broken: {b}"),
+        None => {
+            println!("audit chain intact ({} meetings)", report.len());
+            Ok(())
+        }
     }
 }
 
@@ -78,6 +110,7 @@ fn read_password() -> anyhow::Result<String> {
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let demo_requested = settings.demo;
     let app = Application::build(settings).await?;
+    app.stop_on_signals()?;
     let state = app.state();
     if demo_requested {
         demo::seed(&state.db)

@@ -41,6 +41,8 @@ pub struct Metrics {
     pub live_sessions: Gauge,
     pub live_events: Counter,
     pub live_slow_closed: Counter,
+    pub ballots: Counter,
+    pub ballot_batches: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -87,6 +89,18 @@ impl Default for Metrics {
             "Sessions cut off because their queue filled",
             live_slow_closed.clone(),
         );
+        let ballots = Counter::default();
+        let ballot_batches = Counter::default();
+        registry.register(
+            "ballots",
+            "Ballots committed (new or changed)",
+            ballots.clone(),
+        );
+        registry.register(
+            "ballot_batches",
+            "Transactions that committed ballots (group commit)",
+            ballot_batches.clone(),
+        );
         Self {
             registry,
             http_requests,
@@ -95,6 +109,8 @@ impl Default for Metrics {
             live_sessions,
             live_events,
             live_slow_closed,
+            ballots,
+            ballot_batches,
         }
     }
 }

@@ -8,7 +8,10 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{agenda, attendance, auth, documents, events, health, live, meetings, speakers, users};
+use crate::{
+    agenda, attendance, audit, auth, documents, events, health, live, meetings, polls, speakers,
+    users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -51,6 +54,14 @@ use crate::{agenda, attendance, auth, documents, events, health, live, meetings,
         documents::handlers::file,
         documents::handlers::board_book,
         live::handlers::live,
+        polls::handlers::create,
+        polls::handlers::get,
+        polls::handlers::update,
+        polls::handlers::delete,
+        polls::handlers::open,
+        polls::handlers::close,
+        polls::handlers::cast,
+        audit::handlers::list,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth),
@@ -65,6 +76,8 @@ use crate::{agenda, attendance, auth, documents, events, health, live, meetings,
         (name = "speakers", description = "The speaker queue"),
         (name = "events", description = "The durable per-meeting event log"),
         (name = "documents", description = "PDF documents, their versions and the board book"),
+        (name = "polls", description = "Polls (biểu quyết), ballots and results; docs/polls.md"),
+        (name = "audit", description = "The per-meeting hash chain of decisions"),
         (name = "live", description = "The live channel (websocket); protocol in docs/live.md"),
     )
 )]

@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, web};
 
 use crate::error::ApiError;
 use crate::{
-    agenda, attendance, auth, client, documents, events, health, live, meetings, openapi, speakers,
-    users,
+    agenda, attendance, audit, auth, client, documents, events, health, live, meetings, openapi,
+    polls, speakers, users,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
@@ -111,6 +111,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                     web::get().to(documents::handlers::file),
                 )
                 .route("/meetings/{id}/live", web::get().to(live::handlers::live))
+                .route(
+                    "/meetings/{id}/polls",
+                    web::post().to(polls::handlers::create),
+                )
+                .service(
+                    web::resource("/polls/{id}")
+                        .route(web::get().to(polls::handlers::get))
+                        .route(web::patch().to(polls::handlers::update))
+                        .route(web::delete().to(polls::handlers::delete)),
+                )
+                .route("/polls/{id}/open", web::post().to(polls::handlers::open))
+                .route("/polls/{id}/close", web::post().to(polls::handlers::close))
+                .route("/polls/{id}/ballots", web::post().to(polls::handlers::cast))
+                .route("/meetings/{id}/audit", web::get().to(audit::handlers::list))
                 .default_service(web::to(not_found)),
         );
     client::configure(cfg, web_dir);

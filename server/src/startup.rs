@@ -87,6 +87,12 @@ impl Application {
             settings.documents.clone(),
         )?);
         actix_web::rt::spawn(sweep_files(files.clone(), db.clone()));
+        let polls = crate::polls::PollService::start(
+            db.clone(),
+            bus.clone(),
+            settings.polls.clone(),
+            metrics.clone(),
+        );
         let state = web::Data::new(AppState {
             files,
             db,
@@ -95,6 +101,7 @@ impl Application {
             metrics,
             bus,
             hub,
+            polls,
             settings: Arc::new(settings),
         });
 
@@ -151,15 +158,36 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM, ctrl-c or `handle().stop()`. On a signal, live sessions are
-    /// closed first with a reconnect hint, then in-flight requests finish.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+    /// Listens for SIGTERM and ctrl-c from now on (the handlers are installed before this
+    /// returns, so a signal sent as soon as the address is announced is never missed) and
+    /// then shuts down gracefully: live sessions are closed first with a reconnect hint, then
+    /// in-flight requests finish.
+    pub fn stop_on_signals(&self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let hub = self.state.hub.clone();
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut term = signal(SignalKind::terminate())?;
+            let mut interrupt = signal(SignalKind::interrupt())?;
+            actix_web::rt::spawn(async move {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = interrupt.recv() => {}
+                }
+                shutdown(&hub, &handle).await;
+            });
+        }
+        #[cfg(not(unix))]
         actix_web::rt::spawn(async move {
-            shutdown_signal().await;
+            let _ = tokio::signal::ctrl_c().await;
             shutdown(&hub, &handle).await;
         });
+        Ok(())
+    }
+
+    /// Serves until stopped (`handle().stop()`, or a signal after `stop_on_signals`).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
 }
@@ -170,26 +198,4 @@ pub async fn shutdown(hub: &Hub, handle: &ServerHandle) {
     hub.close_all();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     handle.stop(true).await;
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

@@ -21,6 +21,8 @@ pub struct AppState {
     pub bus: EventBus,
     pub hub: Arc<crate::live::Hub>,
     pub files: Arc<crate::documents::files::Files>,
+    /// Group commit of ballots and coalesced tallies.
+    pub polls: crate::polls::PollService,
 }
 
 impl AppState {

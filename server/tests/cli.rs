@@ -1,5 +1,7 @@
 //! The binary as a newcomer runs it: `serve --demo` prints where to open it and a printed demo
-//! account signs in; `user add` reads the password from stdin; SIGTERM stops it cleanly.
+//! account signs in; `user add` reads the password from stdin; SIGTERM stops it cleanly;
+//! `audit verify` tells an intact database from a tampered one; and a server killed with
+//! SIGKILL in the middle of a burst of ballots loses none it acknowledged.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
 
@@ -217,6 +219,314 @@ fn other_ecabinet_variables_do_not_stop_the_server() {
     assert!(
         status.is_some_and(|s| !s.success()),
         "a typo in a known section must stop the server"
+    );
+}
+
+/// Runs `audit verify` with extra arguments: (success, stdout + stderr).
+fn audit_verify(data: &std::path::Path, extra: &[&str]) -> (bool, String) {
+    let out = ecabinet(data)
+        .args(["audit", "verify"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn sqlite(data: &std::path::Path) -> diesel::SqliteConnection {
+    use diesel::Connection;
+    diesel::SqliteConnection::establish(data.join("ecabinet.db").to_str().unwrap()).unwrap()
+}
+
+#[derive(diesel::QueryableByName)]
+struct One {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    v: String,
+}
+
+#[test]
+fn audit_verify_tells_intact_from_tampered() {
+    use diesel::RunQueryDsl;
+    let dir = tempfile::tempdir().unwrap();
+    // The demo meeting's chain: two polls created, then scheduled.
+    let (child, _) = serve(dir.path(), &["--demo"]);
+    terminate(child);
+    let (ok, text) = audit_verify(dir.path(), &[]);
+    assert!(ok, "{text}");
+    assert!(text.contains("3 entries intact"), "{text}");
+    let meeting = diesel::sql_query("SELECT DISTINCT meeting_id AS v FROM audit_entries")
+        .load::<One>(&mut sqlite(dir.path()))
+        .unwrap()
+        .remove(0)
+        .v;
+    let (ok, text) = audit_verify(dir.path(), &["--meeting", &meeting]);
+    assert!(ok, "{text}");
+    let (ok, text) = audit_verify(dir.path(), &["--meeting", "no-such-meeting"]);
+    assert!(!ok, "an unknown meeting is not intact: {text}");
+
+    // Someone edits the second poll's majority in the database.
+    let n = diesel::sql_query(
+        "UPDATE audit_entries SET data = replace(data, '\"simple\"', '\"two_thirds\"') WHERE seq = 2",
+    )
+    .execute(&mut sqlite(dir.path()))
+    .unwrap();
+    assert_eq!(n, 1);
+    let (ok, text) = audit_verify(dir.path(), &[]);
+    assert!(!ok, "a tampered chain verified: {text}");
+    assert!(
+        text.contains(&format!("meeting {meeting} entry 2")),
+        "{text}"
+    );
+    let (ok, _) = audit_verify(dir.path(), &["--meeting", &meeting]);
+    assert!(!ok);
+
+    // Put back, it verifies again; removing an entry breaks the chain after it.
+    diesel::sql_query(
+        "UPDATE audit_entries SET data = replace(data, '\"two_thirds\"', '\"simple\"') WHERE seq = 2",
+    )
+    .execute(&mut sqlite(dir.path()))
+    .unwrap();
+    assert!(audit_verify(dir.path(), &[]).0);
+    diesel::sql_query("DELETE FROM audit_entries WHERE seq = 1")
+        .execute(&mut sqlite(dir.path()))
+        .unwrap();
+    let (ok, text) = audit_verify(dir.path(), &[]);
+    assert!(!ok && text.contains("entry 2"), "{text}");
+}
+
+const CRASH_SECRET: &str = "crash-test-secret-crash-test-secret-0123456789";
+
+/// SIGKILL in the middle of 2,000 ballots: after a restart every acknowledged ballot is there,
+/// none twice, each poll's tally equals its ballots, and the audit chain verifies.
+#[test]
+fn acknowledged_ballots_survive_sigkill() {
+    use diesel::RunQueryDsl;
+    use serde_json::{Value, json};
+    use std::collections::{HashMap, HashSet};
+
+    const MEMBERS: usize = 250;
+    const POLLS: usize = 8; // 7 named, the last secret: 2,000 ballots in all
+    let started = std::time::Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("ECABINET_AUTH__JWT_SECRET", CRASH_SECRET)];
+    let (child, base) = serve_with_env(dir.path(), &[], &env);
+
+    // Users and attendance go straight into the database (argon2 for 250 sign-ins would take
+    // longer than the test); tokens are signed with the server's key.
+    let mut conn = sqlite(dir.path());
+    let tokens = ecabinet::auth::tokens::TokenService::new(
+        CRASH_SECRET.as_bytes(),
+        &ecabinet::config::AuthSettings::default(),
+    );
+    let mut people = Vec::new();
+    for i in 0..=MEMBERS {
+        let (id, role) = (
+            ecabinet::db::new_id(),
+            if i == 0 { "admin" } else { "member" },
+        );
+        diesel::sql_query(format!(
+            "INSERT INTO users (id, username, display_name, role, password_hash, created_at) \
+             VALUES ('{id}', 'u{i}', 'Đại biểu {i}', '{role}', 'x', CURRENT_TIMESTAMP)"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+        let role = if i == 0 {
+            ecabinet::users::Role::Admin
+        } else {
+            ecabinet::users::Role::Member
+        };
+        people.push((id.clone(), tokens.issue(&id, role, "crash").unwrap()));
+    }
+    let admin = people.remove(0).1;
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let call = |path: String, body: Value| {
+        let (http, base, admin) = (http.clone(), base.clone(), admin.clone());
+        async move {
+            let res = http
+                .post(format!("{base}{path}"))
+                .bearer_auth(admin)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_success(), "{path}: {}", res.status());
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let (meeting, polls) = rt.block_on(async {
+        let m = call(
+            "/api/v1/meetings".into(),
+            json!({"title": "Phiên họp", "starts_at": "2026-12-01T01:00:00Z"}),
+        )
+        .await;
+        let m = m["id"].as_str().unwrap().to_owned();
+        for state in ["scheduled", "live"] {
+            call(
+                format!("/api/v1/meetings/{m}/state"),
+                json!({"state": state}),
+            )
+            .await;
+        }
+        (m, Vec::<String>::new())
+    });
+    for (id, _) in &people {
+        diesel::sql_query(format!(
+            "INSERT INTO participants (meeting_id, user_id, role, attendance, added_at) \
+             VALUES ('{meeting}', '{id}', 'member', 'present', CURRENT_TIMESTAMP)"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    }
+    let polls = rt.block_on(async {
+        let mut polls = polls;
+        for i in 0..POLLS {
+            let p = call(
+                format!("/api/v1/meetings/{meeting}/polls"),
+                json!({"title": format!("Nghị quyết {i}"), "majority": "simple", "secret": i == POLLS - 1}),
+            )
+            .await;
+            let p = p["id"].as_str().unwrap().to_owned();
+            let opened = call(format!("/api/v1/polls/{p}/open"), json!({})).await;
+            assert_eq!(opened["eligible"], MEMBERS);
+            polls.push(p);
+        }
+        polls
+    });
+
+    // The burst: 2,000 ballots, 128 in flight; the server is killed after the 600th answer.
+    let child = std::sync::Arc::new(std::sync::Mutex::new(child));
+    let acked: Vec<(String, String, String)> = rt.block_on(async {
+        let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(128));
+        let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for (i, (user, token)) in people.iter().enumerate() {
+            for (j, poll) in polls.iter().enumerate() {
+                let choice = ["yes", "no", "abstain"][(i + j) % 3];
+                let (http, base, token, poll, user) = (
+                    http.clone(),
+                    base.clone(),
+                    token.clone(),
+                    poll.clone(),
+                    user.clone(),
+                );
+                let (gate, answered, child) = (gate.clone(), answered.clone(), child.clone());
+                tasks.push(tokio::spawn(async move {
+                    let _permit = gate.acquire_owned().await.unwrap();
+                    let res = http
+                        .post(format!("{base}/api/v1/polls/{poll}/ballots"))
+                        .bearer_auth(token)
+                        .json(&json!({"choice": choice}))
+                        .send()
+                        .await;
+                    let ok = matches!(&res, Ok(r) if r.status().as_u16() == 201);
+                    if answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 600 {
+                        let _ = child.lock().unwrap().kill(); // SIGKILL
+                    }
+                    ok.then_some((poll, user, choice.to_owned()))
+                }));
+            }
+        }
+        let mut acked = Vec::new();
+        for t in tasks {
+            if let Some(a) = t.await.unwrap() {
+                acked.push(a);
+            }
+        }
+        acked
+    });
+    let _ = child.lock().unwrap().wait();
+    assert!(
+        acked.len() >= 500 && acked.len() < 2000,
+        "{} acknowledged: not mid-burst",
+        acked.len()
+    );
+
+    let (child, base) = serve_with_env(dir.path(), &[], &env);
+    let results: Vec<Value> = rt.block_on(async {
+        let mut out = Vec::new();
+        for p in &polls {
+            let res = http
+                .post(format!("{base}/api/v1/polls/{p}/close"))
+                .bearer_auth(&admin)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            out.push(res.json().await.unwrap());
+        }
+        out
+    });
+    let mut acked_by_poll: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
+    for (p, u, c) in &acked {
+        acked_by_poll
+            .entry(p.as_str())
+            .or_default()
+            .push((u.as_str(), c.as_str()));
+    }
+    for (p, closed) in polls.iter().zip(&results) {
+        let tally: u64 = closed["tally"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(Value::as_u64)
+            .sum();
+        assert_eq!(closed["voted"].as_u64(), Some(tally), "{closed}");
+        let mine = acked_by_poll.get(p.as_str()).cloned().unwrap_or_default();
+        if let Some(ballots) = closed["ballots"].as_array() {
+            assert_eq!(ballots.len() as u64, tally, "tally equals ballots");
+            let stored: HashMap<&str, &str> = ballots
+                .iter()
+                .map(|b| {
+                    (
+                        b["user_id"].as_str().unwrap(),
+                        b["choice"].as_str().unwrap(),
+                    )
+                })
+                .collect();
+            assert_eq!(stored.len(), ballots.len(), "a member counted twice");
+            for (u, c) in &mine {
+                assert_eq!(stored.get(u), Some(c), "acknowledged ballot of {u} lost");
+            }
+        } else {
+            // Secret: who voted, apart; as many voters as choices, every acknowledged voter in.
+            let voters: HashSet<String> = diesel::sql_query(format!(
+                "SELECT user_id AS v FROM poll_voters WHERE poll_id = '{p}'"
+            ))
+            .load::<One>(&mut sqlite(dir.path()))
+            .unwrap()
+            .into_iter()
+            .map(|r| r.v)
+            .collect();
+            assert_eq!(voters.len() as u64, tally);
+            for (u, _) in &mine {
+                assert!(
+                    voters.contains(*u),
+                    "acknowledged secret ballot of {u} lost"
+                );
+            }
+        }
+    }
+    terminate(child);
+    let (ok, text) = audit_verify(dir.path(), &[]);
+    assert!(ok, "{text}");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
     );
 }
 

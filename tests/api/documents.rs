@@ -382,6 +382,33 @@ async fn replacing_content_keeps_old_versions(backend: Backend) {
     .await;
     let log = events(&app, &c.secretary.token, &c.meeting, 0).await;
     assert!(event_types(&log).contains(&"document.replaced".to_owned()));
+    // Both versions' hashes are in the meeting's audit chain, and so is the deletion.
+    expect(
+        delete(&app, &format!("/api/v1/documents/{id}"), &c.secretary.token).await,
+        204,
+    )
+    .await;
+    let audit = get_json(
+        &app,
+        &format!("/api/v1/meetings/{}/audit", c.meeting),
+        &c.secretary.token,
+    )
+    .await;
+    let entries: Vec<(String, Value)> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"].as_str().unwrap_or("").starts_with("document."))
+        .map(|e| (e["kind"].as_str().unwrap().to_owned(), e["data"].clone()))
+        .collect();
+    let kinds: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["document.added", "document.replaced", "document.deleted"]
+    );
+    assert_eq!(entries[0].1["sha256"], doc["sha256"]);
+    assert_eq!(entries[1].1["sha256"], replaced["sha256"]);
+    assert_eq!(entries[1].1["version"], 2);
 }
 
 async fn closed_meetings_take_no_documents(backend: Backend) {

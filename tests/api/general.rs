@@ -79,6 +79,14 @@ async fn openapi_covers_every_endpoint(backend: Backend) {
         ("/api/v1/documents/{id}/content", "put"),
         ("/api/v1/documents/{id}/file", "get"),
         ("/api/v1/meetings/{id}/live", "get"),
+        ("/api/v1/meetings/{id}/polls", "post"),
+        ("/api/v1/polls/{id}", "get"),
+        ("/api/v1/polls/{id}", "patch"),
+        ("/api/v1/polls/{id}", "delete"),
+        ("/api/v1/polls/{id}/open", "post"),
+        ("/api/v1/polls/{id}/close", "post"),
+        ("/api/v1/polls/{id}/ballots", "post"),
+        ("/api/v1/meetings/{id}/audit", "get"),
     ];
     for (path, method) in expected {
         assert!(

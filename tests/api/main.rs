@@ -5,6 +5,7 @@
 
 mod agenda;
 mod attendance;
+mod audit;
 mod auth;
 mod demo;
 mod documents;
@@ -12,6 +13,7 @@ mod events;
 mod general;
 mod live;
 mod meetings;
+mod polls;
 mod speakers;
 mod support;
 mod users;

@@ -388,7 +388,8 @@ fn subtree(
 /// items adds its count here.
 fn attachments(conn: &mut DbConnection, item_ids: &[String]) -> Result<i64, ApiError> {
     let documents = crate::documents::attached_to(conn, item_ids)?.len();
-    Ok(i64::try_from(documents).unwrap_or(i64::MAX))
+    let documents = i64::try_from(documents).unwrap_or(i64::MAX);
+    Ok(documents.saturating_add(crate::polls::attached_to(conn, item_ids)?))
 }
 
 pub fn delete(
@@ -406,8 +407,9 @@ pub fn delete(
             "documents or polls are attached to this item; delete with cascade=true to remove them too",
         ));
     }
-    let mut events = Vec::new();
-    // Cascade: the documents go with their items, softly, as a delete of each would.
+    // Draft polls go with their items; opened ones are decisions and stay, detached.
+    let mut events = crate::polls::release_items(conn, &ids)?;
+    // The documents go with their items, softly, as a delete of each would.
     for document_id in crate::documents::attached_to(conn, &ids)? {
         let row = crate::documents::get(conn, &document_id)?;
         events.extend(crate::documents::delete(conn, &row, user_id)?);

@@ -16,6 +16,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_entries (meeting_id, seq) {
+        meeting_id -> Text,
+        seq -> BigInt,
+        kind -> Text,
+        data -> Text,
+        at -> Timestamp,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    ballots (poll_id, user_id) {
+        poll_id -> Text,
+        user_id -> Text,
+        cast_by -> Text,
+        choice -> Text,
+        receipt -> Text,
+        idempotency_key -> Nullable<Text>,
+        cast_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     blobs (sha256) {
         sha256 -> Text,
         bytes -> BigInt,
@@ -95,6 +119,54 @@ diesel::table! {
 }
 
 diesel::table! {
+    poll_choices (poll_id, id) {
+        poll_id -> Text,
+        id -> Text,
+        choice -> Text,
+    }
+}
+
+diesel::table! {
+    poll_eligible (poll_id, voter_id) {
+        poll_id -> Text,
+        voter_id -> Text,
+        seat_id -> Text,
+    }
+}
+
+diesel::table! {
+    poll_voters (poll_id, user_id) {
+        poll_id -> Text,
+        user_id -> Text,
+        receipt -> Text,
+        idempotency_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    polls (id) {
+        id -> Text,
+        meeting_id -> Text,
+        agenda_item_id -> Nullable<Text>,
+        title -> Text,
+        secret -> Bool,
+        options -> Text,
+        majority -> Text,
+        quorum -> Nullable<Integer>,
+        allow_change -> Bool,
+        state -> Text,
+        eligible -> Nullable<Integer>,
+        final_tally -> Nullable<Text>,
+        voted -> Nullable<Integer>,
+        result -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        opened_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Text,
         family_id -> Text,
@@ -135,6 +207,8 @@ diesel::table! {
 
 diesel::joinable!(agenda_items -> meetings (meeting_id));
 diesel::joinable!(agenda_items -> users (presenter_id));
+diesel::joinable!(audit_entries -> meetings (meeting_id));
+diesel::joinable!(ballots -> polls (poll_id));
 diesel::joinable!(document_versions -> blobs (sha256));
 diesel::joinable!(document_versions -> documents (document_id));
 diesel::joinable!(document_versions -> users (uploaded_by));
@@ -143,6 +217,12 @@ diesel::joinable!(documents -> meetings (meeting_id));
 diesel::joinable!(events -> meetings (meeting_id));
 diesel::joinable!(meetings -> users (created_by));
 diesel::joinable!(participants -> meetings (meeting_id));
+diesel::joinable!(poll_choices -> polls (poll_id));
+diesel::joinable!(poll_eligible -> polls (poll_id));
+diesel::joinable!(poll_voters -> polls (poll_id));
+diesel::joinable!(polls -> agenda_items (agenda_item_id));
+diesel::joinable!(polls -> meetings (meeting_id));
+diesel::joinable!(polls -> users (created_by));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(speakers -> agenda_items (agenda_item_id));
 diesel::joinable!(speakers -> meetings (meeting_id));
@@ -150,12 +230,18 @@ diesel::joinable!(speakers -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agenda_items,
+    audit_entries,
+    ballots,
     blobs,
     document_versions,
     documents,
     events,
     meetings,
     participants,
+    poll_choices,
+    poll_eligible,
+    poll_voters,
+    polls,
     refresh_tokens,
     speakers,
     users,

@@ -340,6 +340,7 @@ pub fn create(
     insert_version(conn, &id, 1, file, user_id)?;
     let row = get(conn, &id)?;
     let doc = current(conn, row)?;
+    audit_file(conn, "document.added", &doc)?;
     let event = events::append(conn, meeting_id, "document.added", &doc)?;
     Ok((doc, vec![event]))
 }
@@ -358,6 +359,7 @@ pub fn replace(
         .execute(conn)?;
     let fresh = get(conn, &row.id)?;
     let doc = current(conn, fresh)?;
+    audit_file(conn, "document.replaced", &doc)?;
     let event = events::append(conn, &row.meeting_id, "document.replaced", &doc)?;
     Ok((doc, vec![event]))
 }
@@ -410,6 +412,12 @@ pub fn delete(
             d::deleted_by.eq(Some(user_id)),
         ))
         .execute(conn)?;
+    crate::audit::append(
+        conn,
+        &row.meeting_id,
+        "document.deleted",
+        &serde_json::json!({ "document_id": row.id, "title": row.title, "deleted_by": user_id }),
+    )?;
     let event = events::append(
         conn,
         &row.meeting_id,
@@ -417,6 +425,24 @@ pub fn delete(
         &serde_json::json!({ "id": row.id }),
     )?;
     Ok(vec![event])
+}
+
+/// Records which exact bytes a document version is in the meeting's audit chain.
+fn audit_file(conn: &mut DbConnection, kind: &str, doc: &Document) -> Result<(), ApiError> {
+    crate::audit::append(
+        conn,
+        &doc.meeting_id,
+        kind,
+        &serde_json::json!({
+            "document_id": doc.id,
+            "title": doc.title,
+            "version": doc.version,
+            "sha256": doc.sha256,
+            "bytes": doc.bytes,
+            "pages": doc.pages,
+        }),
+    )?;
+    Ok(())
 }
 
 /// Every blob hash some version refers to.

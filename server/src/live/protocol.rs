@@ -32,6 +32,16 @@ pub struct Stroke {
     pub width: f64,
 }
 
+/// `{"type":"ballot","ref","poll_id","choice","key"?}`; the idempotency key defaults to the
+/// request's `ref`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Ballot {
+    pub poll_id: String,
+    pub choice: String,
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
 /// A client request: its type, its `ref` (echoed in the answer) and the whole object.
 #[derive(Debug)]
 pub struct Request {
@@ -53,6 +63,15 @@ impl Request {
             reference: body.get("ref").cloned(),
             body,
         })
+    }
+
+    /// The `ref` as an idempotency key: a string as it is, a number in decimal.
+    pub fn reference_key(&self) -> Option<String> {
+        match &self.reference {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        }
     }
 
     pub fn typed<T: for<'de> Deserialize<'de>>(&self) -> Result<T, &'static str> {

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use super::close;
 use super::hub::{Hub, JoinError, Outbound, Room, SessionHandle};
-use super::protocol::{self, Auth, Hello, PresenterPage, Request, Stroke};
+use super::protocol::{self, Auth, Ballot, Hello, PresenterPage, Request, Stroke};
 use crate::auth::AuthUser;
 use crate::auth::tokens::Claims;
 use crate::error::ApiError;
@@ -380,10 +380,27 @@ impl Live<'_> {
                 );
                 Ok(Value::Null)
             }
-            "ballot" => Err((
-                "not_supported",
-                "voting over the live channel is not available yet".into(),
-            )),
+            "ballot" => {
+                let ballot: Ballot = request.typed().map_err(invalid)?;
+                let key = ballot
+                    .key
+                    .filter(|k| !k.is_empty() && k.len() <= crate::polls::ballots::KEY_MAX)
+                    .or_else(|| request.reference_key());
+                let receipt = self
+                    .state
+                    .polls
+                    .cast(crate::polls::ballots::BallotRequest {
+                        poll_id: ballot.poll_id,
+                        user: self.user.clone(),
+                        choice: ballot.choice,
+                        key,
+                    })
+                    .await
+                    .map_err(|e| (e.code(), e.to_string()))?;
+                // Sent only now: `cast` returns after the ballot's transaction committed.
+                serde_json::to_value(receipt)
+                    .map_err(|_| ("internal_error", "internal error".into()))
+            }
             "hello" => Err((
                 "already_joined",
                 "this session has said hello already".into(),

@@ -26,9 +26,8 @@ pub struct MeetingDetail {
     pub participants: Vec<Participant>,
     /// Documents of the meeting, in order.
     pub documents: Vec<crate::documents::Document>,
-    /// Polls of the meeting (empty until polls are supported).
-    #[schema(value_type = Vec<Object>)]
-    pub polls: Vec<serde_json::Value>,
+    /// Polls of the meeting, oldest first.
+    pub polls: Vec<crate::polls::Poll>,
     /// The open speaker queue.
     pub speakers: Vec<speakers::Speaker>,
 }
@@ -86,7 +85,7 @@ pub async fn get(
                 agenda: agenda::tree(c, &id)?,
                 participants: participants::list(c, &id)?,
                 documents: crate::documents::list(c, &id)?,
-                polls: Vec::new(),
+                polls: crate::polls::list(c, &id)?,
                 speakers: speakers::open_queue(c, &id)?,
             })
         })

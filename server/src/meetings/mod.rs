@@ -392,6 +392,9 @@ pub fn set_state(
     from: MeetingState,
     to: MeetingState,
 ) -> Result<(Meeting, Vec<Event>), ApiError> {
+    if to == MeetingState::Closed {
+        crate::polls::require_none_open(conn, id)?;
+    }
     diesel::update(meetings::table.find(id))
         .set((
             meetings::state.eq(to.as_str()),
@@ -399,6 +402,13 @@ pub fn set_state(
         ))
         .execute(conn)?;
     let event = events::append(
+        conn,
+        id,
+        "meeting.state",
+        &serde_json::json!({"state": to, "previous": from}),
+    )?;
+    // A change of state is a decision of the meeting: it goes into the audit chain too.
+    crate::audit::append(
         conn,
         id,
         "meeting.state",

@@ -42,7 +42,7 @@ export interface BallotDeps {
 }
 
 /** Codes a live `error` shares with the HTTP answers: the ballot was refused, do not retry. */
-const FINAL = new Set(['already_voted', 'forbidden', 'poll_not_open', 'invalid_choice', 'not_found', 'poll_closed']);
+const FINAL = new Set(['already_voted', 'forbidden', 'not_eligible', 'poll_not_open', 'unknown_option', 'not_found', 'poll_closed']);
 
 /**
  * Casts a ballot: over the socket when it is up, else (or when the server does not take

@@ -1,0 +1,206 @@
+//! Majority and quorum: pure functions of the counts, with no database and no HTTP, so every
+//! rule is pinned by a table of cases.
+//!
+//! The motion is the poll's first option (`yes` by default). An option called `abstain` is an
+//! abstention; every other option counts against the motion.
+//! - `simple` (đa số phiếu): more ballots for than against; abstentions count for neither side.
+//!   A tie is rejected.
+//! - `absolute` (quá nửa): more than half of the eligible voters (those present at opening) for.
+//! - `two_thirds` (hai phần ba): at least two thirds of the eligible voters for.
+//! - quorum: when the poll sets one, at least that many voting members must have been present
+//!   at opening; otherwise the result is `no_quorum`, whatever the ballots say.
+
+use serde::{Deserialize, Serialize};
+
+/// How many ballots a motion needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Majority {
+    Simple,
+    Absolute,
+    TwoThirds,
+}
+
+impl Majority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Simple => "simple",
+            Self::Absolute => "absolute",
+            Self::TwoThirds => "two_thirds",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "simple" => Some(Self::Simple),
+            "absolute" => Some(Self::Absolute),
+            "two_thirds" => Some(Self::TwoThirds),
+            _ => None,
+        }
+    }
+}
+
+/// What a closed poll decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Adopted,
+    Rejected,
+    NoQuorum,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Adopted => "adopted",
+            Self::Rejected => "rejected",
+            Self::NoQuorum => "no_quorum",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "adopted" => Some(Self::Adopted),
+            "rejected" => Some(Self::Rejected),
+            "no_quorum" => Some(Self::NoQuorum),
+            _ => None,
+        }
+    }
+}
+
+/// The key of the abstention option.
+pub const ABSTAIN: &str = "abstain";
+
+/// The counts a decision depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// Ballots for the motion (the first option).
+    pub for_motion: u64,
+    /// Ballots for any other option but `abstain`.
+    pub against: u64,
+    /// Voting members present when the poll opened: who may vote.
+    pub eligible: u64,
+}
+
+impl Counts {
+    /// Reads the counts from a tally `(option, count)` in option order.
+    pub fn from_tally<'a>(tally: impl IntoIterator<Item = (&'a str, u64)>, eligible: u64) -> Self {
+        let mut counts = Counts {
+            for_motion: 0,
+            against: 0,
+            eligible,
+        };
+        for (i, (option, n)) in tally.into_iter().enumerate() {
+            if i == 0 {
+                counts.for_motion = n;
+            } else if option != ABSTAIN {
+                counts.against += n;
+            }
+        }
+        counts
+    }
+}
+
+/// The result of a poll.
+pub fn decide(majority: Majority, quorum: Option<u64>, counts: Counts) -> Outcome {
+    if quorum.is_some_and(|q| counts.eligible < q) {
+        return Outcome::NoQuorum;
+    }
+    let adopted = match majority {
+        Majority::Simple => counts.for_motion > counts.against,
+        Majority::Absolute => 2 * counts.for_motion > counts.eligible,
+        Majority::TwoThirds => counts.eligible > 0 && 3 * counts.for_motion >= 2 * counts.eligible,
+    };
+    if adopted {
+        Outcome::Adopted
+    } else {
+        Outcome::Rejected
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Majority::*;
+    use super::Outcome::*;
+    use super::*;
+
+    /// (majority, quorum, for, against, eligible, expected)
+    type Case = (Majority, Option<u64>, u64, u64, u64, Outcome);
+    const CASES: &[Case] = &[
+        // Simple majority: for > against among ballots that are not abstentions.
+        (Simple, None, 3, 2, 9, Adopted),
+        (Simple, None, 2, 2, 9, Rejected), // a tie does not pass
+        (Simple, None, 1, 0, 9, Adopted),  // abstentions and absentees do not count
+        (Simple, None, 0, 0, 9, Rejected), // nobody for: nothing passes
+        (Simple, None, 2, 3, 5, Rejected),
+        // Absolute: more than half of the eligible.
+        (Absolute, None, 5, 0, 9, Adopted),
+        (Absolute, None, 4, 0, 9, Rejected), // 4 of 9 is not over half even unopposed
+        (Absolute, None, 5, 5, 10, Rejected), // exactly half is not over half
+        (Absolute, None, 6, 4, 10, Adopted),
+        (Absolute, None, 0, 0, 0, Rejected),
+        // Two thirds of the eligible, at least.
+        (TwoThirds, None, 6, 0, 9, Adopted), // exactly two thirds passes
+        (TwoThirds, None, 5, 0, 9, Rejected),
+        (TwoThirds, None, 7, 3, 10, Adopted),
+        (TwoThirds, None, 6, 0, 10, Rejected), // 6/10 < 2/3
+        (TwoThirds, None, 2, 0, 3, Adopted),
+        (TwoThirds, None, 0, 0, 0, Rejected), // no one eligible: nothing passes
+        // Quorum of present members comes first.
+        (Simple, Some(5), 4, 0, 4, NoQuorum),
+        (Simple, Some(4), 4, 0, 4, Adopted), // quorum reached exactly
+        (Absolute, Some(10), 9, 0, 9, NoQuorum),
+        (TwoThirds, Some(3), 0, 3, 3, Rejected),
+        (Simple, Some(0), 0, 0, 0, Rejected),
+    ];
+
+    #[test]
+    fn decisions() {
+        for &(majority, quorum, for_motion, against, eligible, expected) in CASES {
+            let counts = Counts {
+                for_motion,
+                against,
+                eligible,
+            };
+            assert_eq!(
+                decide(majority, quorum, counts),
+                expected,
+                "{majority:?} quorum {quorum:?} {counts:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn counts_from_a_tally() {
+        let tally = [("yes", 4), ("no", 3), ("abstain", 2)];
+        assert_eq!(
+            Counts::from_tally(tally, 9),
+            Counts {
+                for_motion: 4,
+                against: 3,
+                eligible: 9
+            }
+        );
+        // Abstentions do not help the motion under a simple majority…
+        assert_eq!(decide(Simple, None, Counts::from_tally(tally, 9)), Adopted);
+        // …and count as not-for under an absolute one (4 of 9).
+        assert_eq!(
+            decide(Absolute, None, Counts::from_tally(tally, 9)),
+            Rejected
+        );
+        // Custom options: the first is the motion, the others are against.
+        let custom = [("dong_y", 2), ("phuong_an_b", 1), ("phuong_an_c", 1)];
+        assert_eq!(
+            Counts::from_tally(custom, 5),
+            Counts {
+                for_motion: 2,
+                against: 2,
+                eligible: 5
+            }
+        );
+        assert_eq!(
+            decide(Simple, None, Counts::from_tally(custom, 5)),
+            Rejected
+        );
+    }
+}

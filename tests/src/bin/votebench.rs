@@ -1,0 +1,432 @@
+//! Voting benchmark: N members of one meeting, each with a live session, all voting over the
+//! live channel within a spread (default one second). Measures, per ballot, the time from
+//! sending it to its `ack` (which the server sends only after the commit), and, per tablet,
+//! the time from the last ack to the `poll.tally` that shows every ballot. Then the sustained
+//! throughput of ballots over HTTP, as fast as 256 concurrent requests go. Every loop is
+//! bounded in count and time.
+//!
+//! Needs a server whose login limits allow N sign-ins from one address (benches/votes.sh).
+//! `cargo run --release -p ecabinet-tests --bin votebench -- --url http://127.0.0.1:18092 --members 2000`
+
+#![allow(clippy::print_stdout)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use ecabinet_tests::live::{LiveClient, Next};
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+
+#[derive(Debug, Parser)]
+struct Args {
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// Members in the meeting, each with one live session and one ballot.
+    #[arg(long, default_value_t = 2000)]
+    members: usize,
+    /// All ballots are sent within this many milliseconds (uniformly spread).
+    #[arg(long, default_value_t = 1000)]
+    spread_ms: u64,
+    #[arg(long, default_value = "admin")]
+    admin: String,
+    #[arg(long, default_value = "demo1234")]
+    password: String,
+    /// Give up after this many seconds in all.
+    #[arg(long, default_value_t = 900)]
+    max_secs: u64,
+}
+
+#[derive(Clone)]
+struct Http {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Http {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> anyhow::Result<Value> {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await?;
+        let status = res.status();
+        let v: Value = res.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!("{path}: {status} {v}");
+        }
+        Ok(v)
+    }
+
+    async fn post(&self, path: &str, token: &str, body: Value) -> anyhow::Result<Value> {
+        self.call(reqwest::Method::POST, path, Some(token), body)
+            .await
+    }
+
+    async fn login(&self, username: &str, password: &str) -> anyhow::Result<String> {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/auth/login",
+                None,
+                json!({"username": username, "password": password}),
+            )
+            .await?;
+        v["access_token"]
+            .as_str()
+            .map(str::to_owned)
+            .context("no token")
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn summary(name: &str, mut v: Vec<f64>) {
+    v.sort_by(f64::total_cmp);
+    println!(
+        "{name} (ms): n {}  p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}",
+        v.len(),
+        percentile(&v, 50.0),
+        percentile(&v, 90.0),
+        percentile(&v, 99.0),
+        percentile(&v, 100.0)
+    );
+}
+
+/// Runs `f` over `items` with at most `limit` at once; fails on the first error.
+async fn each<T, F, Fut, R>(items: Vec<T>, limit: usize, f: F) -> anyhow::Result<Vec<R>>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: Fn(T) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<R>> + Send,
+{
+    let gate = Arc::new(Semaphore::new(limit));
+    let mut tasks = Vec::new();
+    for item in items {
+        let (gate, f) = (gate.clone(), f.clone());
+        tasks.push(tokio::spawn(async move {
+            let _p = gate.acquire_owned().await?;
+            f(item).await
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await??);
+    }
+    Ok(out)
+}
+
+/// Creates the meeting, its members (signed in, checked in) and returns (meeting, admin, tokens).
+async fn prepare(http: &Http, args: &Args) -> anyhow::Result<(String, String, Vec<String>)> {
+    let admin = http.login(&args.admin, &args.password).await?;
+    let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+    let m = http
+        .post(
+            "/api/v1/meetings",
+            &admin,
+            json!({"title": format!("Biểu quyết thử {run}"), "starts_at": "2026-12-01T01:00:00Z"}),
+        )
+        .await?;
+    let meeting = m["id"].as_str().context("meeting id")?.to_owned();
+    let started = Instant::now();
+    let (h, a, m2) = (http.clone(), admin.clone(), meeting.clone());
+    let tokens = each((0..args.members).collect(), 8, move |i| {
+        let (http, admin, meeting, run) = (h.clone(), a.clone(), m2.clone(), run.clone());
+        async move {
+            let username = format!("bq{run}{i}");
+            let password = "vote-bench-password";
+            let user = http
+                .post(
+                    "/api/v1/users",
+                    &admin,
+                    json!({"username": username, "password": password, "role": "member"}),
+                )
+                .await?;
+            http.post(
+                &format!("/api/v1/meetings/{meeting}/participants"),
+                &admin,
+                json!({"user_id": user["id"], "role": "member"}),
+            )
+            .await?;
+            let token = http.login(&username, password).await?;
+            Ok((user["id"].as_str().unwrap_or_default().to_owned(), token))
+        }
+    })
+    .await?;
+    println!(
+        "setup: {} members created and signed in in {:.1} s",
+        tokens.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for state in ["scheduled", "live"] {
+        http.post(
+            &format!("/api/v1/meetings/{meeting}/state"),
+            &admin,
+            json!({"state": state}),
+        )
+        .await?;
+    }
+    let (h, a, m2) = (http.clone(), admin.clone(), meeting.clone());
+    each(
+        tokens.iter().map(|(id, _)| id.clone()).collect(),
+        16,
+        move |id| {
+            let (http, admin, meeting) = (h.clone(), a.clone(), m2.clone());
+            async move {
+                http.post(
+                    &format!("/api/v1/meetings/{meeting}/attendance"),
+                    &admin,
+                    json!({"user_id": id, "status": "present"}),
+                )
+                .await
+            }
+        },
+    )
+    .await?;
+    Ok((meeting, admin, tokens.into_iter().map(|(_, t)| t).collect()))
+}
+
+/// One tablet's view of the vote: when it sent its ballot, when it was acked, when it saw the
+/// full tally.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tablet {
+    sent: Option<Instant>,
+    acked: Option<Instant>,
+    full_tally: Option<Instant>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let deadline = Instant::now() + Duration::from_secs(args.max_secs);
+    let http = Http {
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(512)
+            .build()?,
+        base: args.url.trim_end_matches('/').to_owned(),
+    };
+    let (meeting, admin, tokens) = prepare(&http, &args).await?;
+    let n = tokens.len();
+    let poll = http
+        .post(
+            &format!("/api/v1/meetings/{meeting}/polls"),
+            &admin,
+            json!({"title": "Thông qua nghị quyết", "majority": "simple", "secret": true}),
+        )
+        .await?;
+    let poll_id = poll["id"].as_str().context("poll id")?.to_owned();
+
+    let last_seq = http
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/v1/meetings/{meeting}"),
+            Some(&admin),
+            Value::Null,
+        )
+        .await?["last_seq"]
+        .as_i64()
+        .unwrap_or(0);
+    // Connect every tablet, at most 256 handshakes at once.
+    let url = format!(
+        "{}/api/v1/meetings/{meeting}/live",
+        http.base.replacen("http", "ws", 1)
+    );
+    let gate = Arc::new(Semaphore::new(256));
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel();
+    // A watch, not a Notify: a tablet that looks after the start still sees it.
+    let (start_tx, start_rx) = tokio::sync::watch::channel(false);
+    let mut tasks = Vec::new();
+    let spread = args.spread_ms;
+    for (i, token) in tokens.iter().enumerate() {
+        let (url, gate, ready, token, poll_id, mut start) = (
+            url.clone(),
+            gate.clone(),
+            ready_tx.clone(),
+            token.clone(),
+            poll_id.clone(),
+            start_rx.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut t = Tablet::default();
+            let permit = gate.acquire_owned().await;
+            let Ok(mut c) = LiveClient::open(&url, None).await else {
+                let _ = ready.send(false);
+                return t;
+            };
+            // Tablets already in sync: no replay of the setup's thousands of events.
+            c.send(json!({"type": "hello", "token": token, "last_seq": last_seq})).await;
+            loop {
+                match c.next(Duration::from_secs(60)).await {
+                    Next::Json(v) if v["type"] == "welcome" => break,
+                    Next::Json(_) => {}
+                    _ => {
+                        let _ = ready.send(false);
+                        return t;
+                    }
+                }
+            }
+            drop(permit);
+            let _ = ready.send(true);
+            // Keep reading (and so answering the server's pings) until the vote starts.
+            loop {
+                tokio::select! {
+                    _ = start.wait_for(|s| *s) => break,
+                    next = c.next(Duration::from_secs(60)) => {
+                        if matches!(next, Next::Closed(_)) {
+                            return t;
+                        }
+                    }
+                }
+            }
+            // Each tablet votes at its own moment within the spread.
+            let delay = Duration::from_millis((i as u64 * 7919) % spread.max(1));
+            let vote_at = tokio::time::Instant::now() + delay;
+            let mut voted = false;
+            loop {
+                let wait = if voted { Duration::from_secs(30) } else { vote_at.saturating_duration_since(tokio::time::Instant::now()) };
+                match c.next(wait).await {
+                    Next::Timeout if !voted => {
+                        t.sent = Some(Instant::now());
+                        c.send(json!({"type": "ballot", "ref": "b", "poll_id": poll_id, "choice": (["yes", "no", "abstain"][i % 3])})).await;
+                        voted = true;
+                    }
+                    Next::Json(v) if v["type"] == "ack" && v["ref"] == "b" => t.acked = Some(Instant::now()),
+                    Next::Json(v) if v["type"] == "error" && v["ref"] == "b" => {
+                        eprintln!("ballot refused: {v}");
+                        t.acked = Some(Instant::now());
+                    }
+                    Next::Json(v) if v["type"] == "poll.tally" && v["data"]["voted"].as_u64() == Some(v["data"]["eligible"].as_u64().unwrap_or(u64::MAX)) => {
+                        t.full_tally = Some(Instant::now());
+                        if t.acked.is_some() {
+                            return t;
+                        }
+                    }
+                    Next::Json(_) => {}
+                    _ => return t,
+                }
+            }
+        }));
+    }
+    drop(ready_tx);
+    let mut opened = 0;
+    while opened < n && Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_secs(120), ready_rx.recv()).await {
+            Ok(Some(true)) => opened += 1,
+            Ok(Some(false)) | Ok(None) | Err(_) => {
+                bail!("a tablet failed to join ({opened} joined)")
+            }
+        }
+    }
+    println!("tablets: {opened} connected");
+    let opened_poll = http
+        .post(&format!("/api/v1/polls/{poll_id}/open"), &admin, json!({}))
+        .await?;
+    println!(
+        "poll opened with {} eligible; {n} ballots over {} ms",
+        opened_poll["eligible"], args.spread_ms
+    );
+    let vote_started = Instant::now();
+    let _ = start_tx.send(true);
+    let mut tablets = Vec::new();
+    for t in tasks {
+        tablets.push(t.await?);
+    }
+    let vote_secs = vote_started.elapsed().as_secs_f64();
+    let acks: Vec<f64> = tablets
+        .iter()
+        .filter_map(|t| Some(t.acked?.duration_since(t.sent?).as_secs_f64() * 1000.0))
+        .collect();
+    let last_ack = tablets
+        .iter()
+        .filter_map(|t| t.acked)
+        .max()
+        .context("no ack")?;
+    let last_sent = tablets
+        .iter()
+        .filter_map(|t| t.sent)
+        .max()
+        .context("no ballot")?;
+    let to_tally: Vec<f64> = tablets
+        .iter()
+        .filter_map(|t| {
+            Some(
+                t.full_tally?
+                    .saturating_duration_since(last_ack)
+                    .as_secs_f64()
+                    * 1000.0,
+            )
+        })
+        .collect();
+    let missing = tablets.iter().filter(|t| t.full_tally.is_none()).count();
+    println!("ballots acked: {} of {n} in {vote_secs:.2} s", acks.len());
+    summary("ack latency (send → ack)", acks);
+    summary("final tally on each tablet after the last ack", to_tally);
+    println!(
+        "last ballot sent → last ack: {:.1} ms; tablets without the final tally: {missing}",
+        last_ack.saturating_duration_since(last_sent).as_secs_f64() * 1000.0
+    );
+    let closed = http
+        .post(&format!("/api/v1/polls/{poll_id}/close"), &admin, json!({}))
+        .await?;
+    println!(
+        "closed: voted {} tally {} result {}",
+        closed["voted"], closed["tally"], closed["result"]
+    );
+
+    // Sustained: a second poll, every member's ballot over HTTP, 256 in flight.
+    let poll = http
+        .post(
+            &format!("/api/v1/meetings/{meeting}/polls"),
+            &admin,
+            json!({"title": "Thông lượng", "majority": "simple"}),
+        )
+        .await?;
+    let poll_id = poll["id"].as_str().context("poll id")?.to_owned();
+    http.post(&format!("/api/v1/polls/{poll_id}/open"), &admin, json!({}))
+        .await?;
+    let t0 = Instant::now();
+    let h = http.clone();
+    let lat = each(
+        tokens.clone().into_iter().enumerate().collect(),
+        256,
+        move |(i, token)| {
+            let (http, poll_id) = (h.clone(), poll_id.clone());
+            async move {
+                let s = Instant::now();
+                http.post(
+                    &format!("/api/v1/polls/{poll_id}/ballots"),
+                    &token,
+                    json!({"choice": (["yes", "no"][i % 2])}),
+                )
+                .await?;
+                Ok(s.elapsed().as_secs_f64() * 1000.0)
+            }
+        },
+    )
+    .await?;
+    let secs = t0.elapsed().as_secs_f64();
+    println!(
+        "sustained over HTTP: {n} ballots in {secs:.2} s = {:.0} ballots/s",
+        n as f64 / secs
+    );
+    summary("HTTP ballot latency at 256 in flight", lat);
+    Ok(())
+}
