@@ -252,12 +252,12 @@ struct One {
 fn audit_verify_tells_intact_from_tampered() {
     use diesel::RunQueryDsl;
     let dir = tempfile::tempdir().unwrap();
-    // The demo meeting's chain: two polls created, then scheduled.
+    // The demo meeting's chain: two polls created, then scheduled, then its five documents.
     let (child, _) = serve(dir.path(), &["--demo"]);
     terminate(child);
     let (ok, text) = audit_verify(dir.path(), &[]);
     assert!(ok, "{text}");
-    assert!(text.contains("3 entries intact"), "{text}");
+    assert!(text.contains("8 entries intact"), "{text}");
     let meeting = diesel::sql_query("SELECT DISTINCT meeting_id AS v FROM audit_entries")
         .load::<One>(&mut sqlite(dir.path()))
         .unwrap()
