@@ -8,7 +8,10 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{agenda, attendance, auth, documents, events, health, live, meetings, speakers, users};
+use crate::{
+    agenda, annotations, attendance, auth, documents, events, health, live, meetings, speakers,
+    users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -50,6 +53,13 @@ use crate::{agenda, attendance, auth, documents, events, health, live, meetings,
         documents::handlers::delete,
         documents::handlers::file,
         documents::handlers::board_book,
+        annotations::handlers::create,
+        annotations::handlers::list,
+        annotations::handlers::get,
+        annotations::handlers::update,
+        annotations::handlers::delete,
+        annotations::handlers::reply,
+        annotations::handlers::delete_reply,
         live::handlers::live,
     ),
     components(schemas(crate::error::Problem)),
@@ -65,6 +75,7 @@ use crate::{agenda, attendance, auth, documents, events, health, live, meetings,
         (name = "speakers", description = "The speaker queue"),
         (name = "events", description = "The durable per-meeting event log"),
         (name = "documents", description = "PDF documents, their versions and the board book"),
+        (name = "annotations", description = "Ink, highlights and notes on documents; docs/annotations.md"),
         (name = "live", description = "The live channel (websocket); protocol in docs/live.md"),
     )
 )]
