@@ -78,6 +78,13 @@ async fn openapi_covers_every_endpoint(backend: Backend) {
         ("/api/v1/documents/{id}", "delete"),
         ("/api/v1/documents/{id}/content", "put"),
         ("/api/v1/documents/{id}/file", "get"),
+        ("/api/v1/documents/{id}/annotations", "get"),
+        ("/api/v1/documents/{id}/annotations", "post"),
+        ("/api/v1/annotations/{id}", "get"),
+        ("/api/v1/annotations/{id}", "patch"),
+        ("/api/v1/annotations/{id}", "delete"),
+        ("/api/v1/annotations/{id}/replies", "post"),
+        ("/api/v1/annotations/{id}/replies/{reply_id}", "delete"),
         ("/api/v1/meetings/{id}/live", "get"),
     ];
     for (path, method) in expected {
