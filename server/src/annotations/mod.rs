@@ -196,13 +196,16 @@ pub enum ExportSet {
     AllVisible,
 }
 
+/// A message for the author's own sessions: (event type, data).
+pub type PrivateNotice = (&'static str, serde_json::Value);
+
 /// What a change must tell, once committed, besides its durable events.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub annotation: Annotation,
     pub meeting_id: String,
     /// Sent to the author's own sessions only: (event type, data).
-    pub private: Option<(&'static str, serde_json::Value)>,
+    pub private: Option<PrivateNotice>,
 }
 
 fn event_type(kind: &'static str) -> &'static str {
@@ -238,7 +241,7 @@ fn announce(
     before: Option<&AnnotationRow>,
     after: Option<&Annotation>,
     row: &AnnotationRow,
-) -> Result<(Vec<Event>, Option<(&'static str, serde_json::Value)>), ApiError> {
+) -> Result<(Vec<Event>, Option<PrivateNotice>), ApiError> {
     let meeting_id = row.meeting_id.as_str();
     let whole = |a: Option<&Annotation>| serde_json::to_value(a).map_err(ApiError::internal);
     Ok(
@@ -562,7 +565,7 @@ pub fn delete(
     conn: &mut DbConnection,
     row: AnnotationRow,
     access: &Access,
-) -> Result<(Option<(&'static str, serde_json::Value)>, Vec<Event>), ApiError> {
+) -> Result<(Option<PrivateNotice>, Vec<Event>), ApiError> {
     if row.author_id != access.user_id {
         return Err(ApiError::forbidden(
             "not_author",

@@ -392,7 +392,7 @@ mod tests {
                 "invalid_coordinates",
             ),
             (
-                ink(json!([[0.1, 0.2]; 4]), "#ff0000", 0.01),
+                ink(json!(vec![[0.1, 0.2]; 4]), "#ff0000", 0.01),
                 "too_many_points",
             ),
             (ink(json!([[0.1, 0.2]]), "red", 0.01), "invalid_color"),
@@ -403,7 +403,7 @@ mod tests {
             (json!({"strokes": []}), "empty_annotation"),
             (json!({"lines": []}), "invalid_data"),
             (
-                json!({"strokes": [{"points": [[0.1, 0.1]], "color": "#000000", "width": 0.01}; 3]}),
+                json!({"strokes": vec![json!({"points": [[0.1, 0.1]], "color": "#000000", "width": 0.01}); 3]}),
                 "too_many_strokes",
             ),
         ] {
@@ -442,7 +442,7 @@ mod tests {
         assert_eq!(
             code(Data::parse(
                 Kind::Highlight,
-                &hl(json!([[0.1, 0.1, 0.1, 0.1]; 3])),
+                &hl(json!(vec![[0.1, 0.1, 0.1, 0.1]; 3])),
                 &l
             )),
             "too_many_rects"
