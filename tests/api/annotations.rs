@@ -1272,7 +1272,42 @@ async fn nothing_private_leaks_through_any_endpoint_or_event(backend: Backend) {
     ));
 }
 
+/// A plan stored before annotations existed (no `pages`) is made again by the checking child
+/// on the first export, and the export works.
+async fn old_plans_are_made_again_for_an_export(backend: Backend) {
+    let (env, app) = spawn_app(backend).await;
+    let (c, doc) = setup(&app).await;
+    create(&app, &c.member, &doc, &ink("i", 2, false)).await;
+    let sha = get_json(&app, &format!("/api/v1/documents/{doc}"), &c.member.token).await["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let plan_path = env
+        .data
+        .path()
+        .join("blobs")
+        .join(&sha[..2])
+        .join(format!("{sha}.plan"));
+    let mut plan: Value = serde_json::from_slice(&std::fs::read(&plan_path).unwrap()).unwrap();
+    assert!(plan["pages"].as_array().is_some_and(|p| p.len() == 3));
+    plan.as_object_mut().unwrap().remove("pages");
+    std::fs::write(&plan_path, serde_json::to_vec(&plan).unwrap()).unwrap();
+
+    let res = download(
+        &app,
+        &c.member,
+        &format!("/api/v1/documents/{doc}/file?annotations=mine"),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let pages = subtypes(&annotations_in(&res.bytes().await.unwrap()));
+    assert_eq!(pages, vec![vec![], vec!["Ink".to_owned()], vec![]]);
+    let replanned: Value = serde_json::from_slice(&std::fs::read(&plan_path).unwrap()).unwrap();
+    assert_eq!(replanned["pages"].as_array().map(Vec::len), Some(3));
+}
+
 backend_tests!(
+    old_plans_are_made_again_for_an_export,
     private_and_shared_annotations_are_seen_by_the_right_people,
     creation_is_idempotent_and_stale_updates_conflict,
     sharing_is_announced_and_private_work_stays_out_of_the_log,
