@@ -31,6 +31,7 @@ pub struct Settings {
     pub live: LiveSettings,
     pub documents: DocumentSettings,
     pub polls: PollSettings,
+    pub annotations: AnnotationSettings,
     pub log: LogSettings,
 }
 
@@ -212,6 +213,41 @@ impl Default for PollSettings {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct AnnotationSettings {
+    /// Points in one stroke of an ink annotation.
+    pub max_points_per_stroke: usize,
+    /// Strokes in one ink annotation.
+    pub max_strokes: usize,
+    /// Rectangles in one highlight.
+    pub max_rects: usize,
+    /// Size of one annotation's `data`, in bytes of JSON as stored.
+    pub max_bytes: usize,
+    /// Characters of a note's text.
+    pub max_note_chars: usize,
+    /// Characters of one reply to a shared note, and replies one note may collect.
+    pub max_reply_chars: usize,
+    pub max_replies: usize,
+    /// Annotations one user may keep on one document.
+    pub max_per_document: i64,
+}
+
+impl Default for AnnotationSettings {
+    fn default() -> Self {
+        Self {
+            max_points_per_stroke: 5_000,
+            max_strokes: 500,
+            max_rects: 200,
+            max_bytes: 128 * 1024,
+            max_note_chars: 4_000,
+            max_reply_chars: 2_000,
+            max_replies: 200,
+            max_per_document: 10_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct WebSettings {
     /// Directory of the built tablet client (`npm run build` in `web/`).
     pub dir: PathBuf,
@@ -250,6 +286,7 @@ impl Default for Settings {
             live: LiveSettings::default(),
             documents: DocumentSettings::default(),
             polls: PollSettings::default(),
+            annotations: AnnotationSettings::default(),
             log: LogSettings::default(),
         }
     }
@@ -330,6 +367,7 @@ const SECTIONS: &[&str] = &[
     "live",
     "documents",
     "polls",
+    "annotations",
     "log",
 ];
 

@@ -32,6 +32,13 @@ pub enum ApiError {
     /// The resource is in a state that does not allow this.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// An update was based on a version that is no longer the latest; the problem carries
+    /// `current_version` so the client can re-read and retry.
+    #[error("{detail}")]
+    Stale {
+        detail: String,
+        current_version: i64,
+    },
     /// The body is larger than the configured limit.
     #[error("the request body exceeds the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -106,6 +113,7 @@ impl ApiError {
             | Self::Invalid { code, .. } => code,
             Self::NotFound { .. } => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::Stale { .. } => "stale_version",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::InvalidPdf { .. } => "invalid_pdf",
             Self::RangeNotSatisfiable { .. } => "range_not_satisfiable",
@@ -129,6 +137,12 @@ impl ApiError {
                 Self::InvalidPdf { reason, .. } => Some(reason),
                 _ => None,
             },
+            current_version: match self {
+                Self::Stale {
+                    current_version, ..
+                } => Some(*current_version),
+                _ => None,
+            },
         }
     }
 }
@@ -149,6 +163,9 @@ pub struct Problem {
     /// `page_tree_cycle`, `no_pages`, `too_many_pages`, `too_many_objects`, `hostile`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
+    /// For `stale_version`: the latest version of what the update was based on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
 }
 
 impl ResponseError for ApiError {
@@ -159,7 +176,7 @@ impl ResponseError for ApiError {
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Conflict { .. } | Self::Stale { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid { .. } | Self::InvalidPdf { .. } => StatusCode::UNPROCESSABLE_ENTITY,

@@ -5,6 +5,7 @@
 //! table of HTTP paths. `docs/architecture.md` describes the whole.
 
 pub mod agenda;
+pub mod annotations;
 pub mod attendance;
 pub mod audit;
 pub mod auth;

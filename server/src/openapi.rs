@@ -9,7 +9,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    agenda, attendance, audit, auth, documents, events, health, live, meetings, polls, speakers,
+    agenda, annotations, attendance, audit, auth, documents, events, health, live, meetings, polls,
+    speakers,
     users,
 };
 
@@ -53,6 +54,13 @@ use crate::{
         documents::handlers::delete,
         documents::handlers::file,
         documents::handlers::board_book,
+        annotations::handlers::create,
+        annotations::handlers::list,
+        annotations::handlers::get,
+        annotations::handlers::update,
+        annotations::handlers::delete,
+        annotations::handlers::reply,
+        annotations::handlers::delete_reply,
         live::handlers::live,
         polls::handlers::create,
         polls::handlers::get,
@@ -78,6 +86,7 @@ use crate::{
         (name = "documents", description = "PDF documents, their versions and the board book"),
         (name = "polls", description = "Polls (biểu quyết), ballots and results; docs/polls.md"),
         (name = "audit", description = "The per-meeting hash chain of decisions"),
+        (name = "annotations", description = "Ink, highlights and notes on documents; docs/annotations.md"),
         (name = "live", description = "The live channel (websocket); protocol in docs/live.md"),
     )
 )]

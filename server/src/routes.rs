@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, web};
 
 use crate::error::ApiError;
 use crate::{
-    agenda, attendance, audit, auth, client, documents, events, health, live, meetings, openapi,
-    polls, speakers, users,
+    agenda, annotations, attendance, audit, auth, client, documents, events, health, live,
+    meetings, openapi, polls, speakers, users,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
@@ -109,6 +109,25 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                 .route(
                     "/documents/{id}/file",
                     web::get().to(documents::handlers::file),
+                )
+                .service(
+                    web::resource("/documents/{id}/annotations")
+                        .route(web::get().to(annotations::handlers::list))
+                        .route(web::post().to(annotations::handlers::create)),
+                )
+                .service(
+                    web::resource("/annotations/{id}")
+                        .route(web::get().to(annotations::handlers::get))
+                        .route(web::patch().to(annotations::handlers::update))
+                        .route(web::delete().to(annotations::handlers::delete)),
+                )
+                .route(
+                    "/annotations/{id}/replies",
+                    web::post().to(annotations::handlers::reply),
+                )
+                .route(
+                    "/annotations/{id}/replies/{reply_id}",
+                    web::delete().to(annotations::handlers::delete_reply),
                 )
                 .route("/meetings/{id}/live", web::get().to(live::handlers::live))
                 .route(

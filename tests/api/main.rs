@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod agenda;
+mod annotations;
 mod attendance;
 mod audit;
 mod auth;

@@ -48,8 +48,11 @@ fn board_book(c: &mut Criterion) {
             heading: format!("{}. Nội dung số {}", i + 1, i + 1),
             depth: 0,
             documents: vec![BookDocument {
+                document_id: format!("d{i}"),
                 title: format!("Tài liệu {i}"),
                 sha256: sha,
+                version: 1,
+                pages: 50,
             }],
         });
     }

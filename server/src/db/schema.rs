@@ -16,6 +16,34 @@ diesel::table! {
 }
 
 diesel::table! {
+    annotation_replies (id) {
+        id -> Text,
+        annotation_id -> Text,
+        author_id -> Text,
+        text -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    annotations (id) {
+        id -> Text,
+        document_id -> Text,
+        meeting_id -> Text,
+        document_version -> Integer,
+        page -> Integer,
+        kind -> Text,
+        shared -> Bool,
+        orphaned -> Bool,
+        author_id -> Text,
+        data -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     audit_entries (meeting_id, seq) {
         meeting_id -> Text,
         seq -> BigInt,
@@ -207,6 +235,11 @@ diesel::table! {
 
 diesel::joinable!(agenda_items -> meetings (meeting_id));
 diesel::joinable!(agenda_items -> users (presenter_id));
+diesel::joinable!(annotation_replies -> annotations (annotation_id));
+diesel::joinable!(annotation_replies -> users (author_id));
+diesel::joinable!(annotations -> documents (document_id));
+diesel::joinable!(annotations -> meetings (meeting_id));
+diesel::joinable!(annotations -> users (author_id));
 diesel::joinable!(audit_entries -> meetings (meeting_id));
 diesel::joinable!(ballots -> polls (poll_id));
 diesel::joinable!(document_versions -> blobs (sha256));
@@ -230,6 +263,8 @@ diesel::joinable!(speakers -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agenda_items,
+    annotation_replies,
+    annotations,
     audit_entries,
     ballots,
     blobs,

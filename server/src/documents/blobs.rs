@@ -23,6 +23,11 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
     fn open(&self, sha256: &str) -> io::Result<fs::File>;
     /// The stamp plan written when the file was checked.
     fn plan(&self, sha256: &str) -> io::Result<Vec<u8>>;
+    /// Where a stored file is on local disk (a shared store reads from its local copy).
+    fn local_path(&self, sha256: &str) -> io::Result<PathBuf>;
+    /// Puts a freshly made plan in place of a stored file's old one (plans written by an
+    /// older version lack what newer features need).
+    fn replace_plan(&self, sha256: &str, staged_plan: &Path) -> io::Result<()>;
     /// Whether the file and its plan are present.
     fn contains(&self, sha256: &str) -> bool;
     /// Every stored hash, with the time it was stored.
@@ -93,6 +98,14 @@ impl BlobStore for LocalBlobs {
 
     fn plan(&self, sha256: &str) -> io::Result<Vec<u8>> {
         fs::read(self.plan_path(sha256)?)
+    }
+
+    fn local_path(&self, sha256: &str) -> io::Result<PathBuf> {
+        self.path(sha256)
+    }
+
+    fn replace_plan(&self, sha256: &str, staged_plan: &Path) -> io::Result<()> {
+        fs::rename(staged_plan, self.plan_path(sha256)?)
     }
 
     fn contains(&self, sha256: &str) -> bool {

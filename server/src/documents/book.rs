@@ -19,8 +19,11 @@ use crate::error::ApiError;
 /// A document as the book places it.
 #[derive(Debug, Clone, Serialize)]
 pub struct BookDocument {
+    pub document_id: String,
     pub title: String,
     pub sha256: String,
+    pub version: i32,
+    pub pages: i32,
 }
 
 /// One outline entry: an agenda item (numbered like "2.1") and its documents.
@@ -71,8 +74,11 @@ impl Plan {
         }
         fn book_document(d: &super::Document) -> BookDocument {
             BookDocument {
+                document_id: d.id.clone(),
                 title: d.title.clone(),
                 sha256: d.sha256.clone(),
+                version: d.version,
+                pages: d.pages,
             }
         }
         let mut sections = Vec::new();
@@ -99,6 +105,11 @@ impl Plan {
             meeting_title: meeting_title.to_owned(),
             sections,
         }
+    }
+
+    /// Every document in the order the book places them.
+    pub fn documents(&self) -> impl Iterator<Item = &BookDocument> {
+        self.sections.iter().flat_map(|s| s.documents.iter())
     }
 
     /// A key that changes whenever anything the book shows changes.

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use super::blobs::{BlobStore, LocalBlobs};
 use super::pdf::{Limits, StampPlan};
 use super::serve::Outgoing;
+use super::stamp::PageAdditions;
 use super::upload::{self, Staged};
 use super::{StoredFile, book, stamp, validate};
 use crate::config::DocumentSettings;
@@ -153,6 +154,69 @@ impl Files {
         Ok(tail)
     }
 
+    /// The plan of a stored file with its pages listed; a plan written before pages were
+    /// listed is made again by the checking child (the server never parses the file itself).
+    async fn full_plan(&self, sha256: &str) -> Result<Arc<StampPlan>, ApiError> {
+        let blobs = self.blobs.clone();
+        let sha = sha256.to_owned();
+        let plan = self.plan_of(sha256, move || blobs.plan(&sha)).await?;
+        if !plan.pages.is_empty() {
+            return Ok(plan);
+        }
+        let file = self.blobs.local_path(sha256).map_err(ApiError::internal)?;
+        let staged = Staged::new(self.blobs.staging_path().with_extension("plan"));
+        validate::check(&self.settings, &file, staged.path())
+            .await?
+            .map_err(|r| {
+                ApiError::internal(anyhow::anyhow!("stored file refused on re-planning: {r}"))
+            })?;
+        self.blobs
+            .replace_plan(sha256, staged.path())
+            .map_err(ApiError::internal)?;
+        staged.moved();
+        self.plans.remove(sha256);
+        let blobs = self.blobs.clone();
+        let sha = sha256.to_owned();
+        self.plan_of(sha256, move || blobs.plan(&sha)).await
+    }
+
+    /// A stored file with annotations added by `build` (from the file's plan), stamped with
+    /// `stamp_text` when given. With nothing to add it is the plain (or stamped) download.
+    pub async fn annotated<F>(
+        &self,
+        sha256: &str,
+        stamp_text: Option<String>,
+        filename: String,
+        build: F,
+    ) -> Result<Outgoing, ApiError>
+    where
+        F: FnOnce(&StampPlan) -> Result<PageAdditions, ApiError> + Send + 'static,
+    {
+        let plan = self.full_plan(sha256).await?;
+        let text = stamp_text.clone();
+        let tail = web::block(move || {
+            let additions = build(&plan)?;
+            if additions.is_empty() {
+                return Ok(None);
+            }
+            stamp::tail_with(&plan, text.as_deref(), &additions).map(Some)
+        })
+        .await
+        .map_err(ApiError::internal)??;
+        match tail {
+            None => self.outgoing(sha256, stamp_text, filename).await,
+            Some(tail) => {
+                let blobs = self.blobs.clone();
+                let sha = sha256.to_owned();
+                let file = web::block(move || blobs.open(&sha))
+                    .await
+                    .map_err(ApiError::internal)?
+                    .map_err(ApiError::internal)?;
+                self.finish(file, sha256, Some(Arc::new(tail)), filename)
+            }
+        }
+    }
+
     /// What to send for a stored file, stamped with `stamp_text` when given.
     pub async fn outgoing(
         &self,
@@ -202,13 +266,9 @@ impl Files {
         })
     }
 
-    /// The board book for `plan`, built (and checked like an upload) unless cached.
-    pub async fn board_book(
-        &self,
-        plan: book::Plan,
-        stamp_text: Option<String>,
-        filename: String,
-    ) -> Result<Outgoing, ApiError> {
+    /// Builds the board book for `plan` (checked like an upload) unless cached; its key and
+    /// the paths of the file and its plan.
+    async fn book_file(&self, plan: book::Plan) -> Result<(String, PathBuf, PathBuf), ApiError> {
         let key = format!("book-{}", plan.cache_key()?);
         let pdf_path = self.books.join(format!("{key}.pdf"));
         let plan_path = self.books.join(format!("{key}.plan"));
@@ -239,6 +299,17 @@ impl Files {
             std::fs::rename(staged.path(), &pdf_path).map_err(ApiError::internal)?;
             staged.moved();
         }
+        Ok((key, pdf_path, plan_path))
+    }
+
+    /// The board book for `plan`, stamped for the reader when `stamp_text` is given.
+    pub async fn board_book(
+        &self,
+        plan: book::Plan,
+        stamp_text: Option<String>,
+        filename: String,
+    ) -> Result<Outgoing, ApiError> {
+        let (key, pdf_path, plan_path) = self.book_file(plan).await?;
         let file = std::fs::File::open(&pdf_path).map_err(ApiError::internal)?;
         let tail = match stamp_text {
             Some(text) => {
@@ -250,6 +321,40 @@ impl Files {
             None => None,
         };
         self.finish(file, &key, tail, filename)
+    }
+
+    /// The board book with annotations added by `build` (from the book's plan).
+    pub async fn board_book_annotated<F>(
+        &self,
+        plan: book::Plan,
+        stamp_text: Option<String>,
+        filename: String,
+        build: F,
+    ) -> Result<Outgoing, ApiError>
+    where
+        F: FnOnce(&StampPlan) -> Result<PageAdditions, ApiError> + Send + 'static,
+    {
+        let (key, pdf_path, plan_path) = self.book_file(plan.clone()).await?;
+        let book_plan = self
+            .plan_of(&key, move || std::fs::read(&plan_path))
+            .await?;
+        let text = stamp_text.clone();
+        let tail = web::block(move || {
+            let additions = build(&book_plan)?;
+            if additions.is_empty() {
+                return Ok(None);
+            }
+            stamp::tail_with(&book_plan, text.as_deref(), &additions).map(Some)
+        })
+        .await
+        .map_err(ApiError::internal)??;
+        match tail {
+            None => self.board_book(plan, stamp_text, filename).await,
+            Some(tail) => {
+                let file = std::fs::File::open(&pdf_path).map_err(ApiError::internal)?;
+                self.finish(file, &key, Some(Arc::new(tail)), filename)
+            }
+        }
     }
 
     /// Removes abandoned uploads and stored files no version refers to (older than the grace

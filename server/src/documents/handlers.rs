@@ -4,6 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{Document, DocumentDetail, DocumentPatch, UploadQuery, book, serve};
+use crate::annotations::{self, ExportItem, ExportSet};
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::error::{ApiError, Problem};
@@ -199,6 +200,17 @@ pub async fn delete(
 pub struct FileQuery {
     /// A version number; the latest when absent.
     pub version: Option<i32>,
+    /// Writes these annotations into the file as PDF annotations: `mine`, `shared` or
+    /// `all-visible` (docs/annotations.md).
+    pub annotations: Option<ExportSet>,
+}
+
+/// What the board book may include.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BookQuery {
+    /// Writes these annotations into the book: `mine`, `shared` or `all-visible`.
+    pub annotations: Option<ExportSet>,
 }
 
 /// The watermark text for this reader, when the meeting asks for one.
@@ -234,14 +246,25 @@ pub async fn file(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let wanted = query.version;
-    let (version, title, stamp) = state
+    let (wanted, set) = (query.version, query.annotations);
+    let (version, title, stamp, items) = state
         .db
         .read(move |c| {
             let (row, access) = visible(c, &id, &user)?;
             let version = super::version(c, &row.id, wanted.unwrap_or(row.current_version))?;
             let stamp = stamp_for(c, &access, &user)?;
-            Ok((version, row.title, stamp))
+            let items = match set {
+                Some(set) => Some(annotations::for_export(
+                    c,
+                    &row.id,
+                    version.version,
+                    &user.id,
+                    set,
+                    0,
+                )?),
+                None => None,
+            };
+            Ok((version, row.title, stamp, items))
         })
         .await?;
     let name = if version.version > 1 {
@@ -249,23 +272,35 @@ pub async fn file(
     } else {
         format!("{title}.pdf")
     };
-    let out = state.files.outgoing(&version.sha256, stamp, name).await?;
+    let out = match items {
+        Some(items) => {
+            state
+                .files
+                .annotated(&version.sha256, stamp, name, move |plan| {
+                    annotations::export::additions(plan, &items)
+                })
+                .await?
+        }
+        None => state.files.outgoing(&version.sha256, stamp, name).await?,
+    };
     serve::respond(&req, out)
 }
 
 /// The meeting's documents merged in agenda order, with bookmarks.
 #[utoipa::path(get, path = "/api/v1/meetings/{id}/board-book", tag = "documents",
-    params(("id" = String, Path)), security(("bearer" = [])),
+    params(("id" = String, Path), BookQuery), security(("bearer" = [])),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
               (status = 304, description = "Not modified"), (status = 404, body = Problem)))]
 pub async fn board_book(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<String>,
+    query: web::Query<BookQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let (plan, stamp, title) = state
+    let set = query.annotations;
+    let (plan, stamp, title, items) = state
         .db
         .read(move |c| {
             let access = access::load(c, &id, &user)?;
@@ -273,12 +308,51 @@ pub async fn board_book(
             let documents = super::list(c, &id)?;
             let plan = book::Plan::new(&access.meeting.title, &agenda, &documents);
             let stamp = stamp_for(c, &access, &user)?;
-            Ok((plan, stamp, access.meeting.title.clone()))
+            let items = match set {
+                Some(set) => Some(book_annotations(c, &plan, &user.id, set)?),
+                None => None,
+            };
+            Ok((plan, stamp, access.meeting.title.clone(), items))
         })
         .await?;
-    let out = state
-        .files
-        .board_book(plan, stamp, format!("{title}.pdf"))
-        .await?;
+    let name = format!("{title}.pdf");
+    let out = match items {
+        Some(items) => {
+            state
+                .files
+                .board_book_annotated(plan, stamp, name, move |book_plan| {
+                    // The book opens with its agenda pages: the documents' pages follow them.
+                    let documents: usize = items.iter().map(|(pages, _)| *pages).sum();
+                    let cover = book_plan.pages.len().saturating_sub(documents);
+                    let mut placed = Vec::new();
+                    let mut offset = cover;
+                    for (pages, mut list) in items {
+                        for item in &mut list {
+                            item.page += offset;
+                        }
+                        placed.extend(list);
+                        offset += pages;
+                    }
+                    annotations::export::additions(book_plan, &placed)
+                })
+                .await?
+        }
+        None => state.files.board_book(plan, stamp, name).await?,
+    };
     serve::respond(&req, out)
+}
+
+/// Each document of the book with its page count and its annotations of `set`.
+fn book_annotations(
+    c: &mut DbConnection,
+    plan: &book::Plan,
+    user_id: &str,
+    set: ExportSet,
+) -> Result<Vec<(usize, Vec<ExportItem>)>, ApiError> {
+    plan.documents()
+        .map(|d| {
+            let items = annotations::for_export(c, &d.document_id, d.version, user_id, set, 0)?;
+            Ok((usize::try_from(d.pages).map_err(ApiError::internal)?, items))
+        })
+        .collect()
 }

@@ -357,6 +357,8 @@ pub fn replace(
     diesel::update(d::table.find(&row.id))
         .set((d::current_version.eq(number), d::updated_at.eq(db::now())))
         .execute(conn)?;
+    // In the same transaction: no moment where the new version exists without them.
+    crate::annotations::carry_forward(conn, &row.id, number, file.pages)?;
     let fresh = get(conn, &row.id)?;
     let doc = current(conn, fresh)?;
     audit_file(conn, "document.replaced", &doc)?;

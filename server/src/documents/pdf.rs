@@ -83,6 +83,38 @@ pub struct StampPlan {
     pub needs_newline: bool,
     /// Objects of the update, as (id, generation, body written as PDF).
     pub objects: Vec<PlannedObject>,
+    /// Every page in order, for updates that add annotations to pages. Empty in plans written
+    /// before annotations existed; those files are planned again on their first export.
+    #[serde(default)]
+    pub pages: Vec<PlannedPage>,
+}
+
+impl StampPlan {
+    /// The first object id free after the stamp's own objects, for other additions.
+    pub fn next_free(&self) -> u32 {
+        let after_plan = self.objects.iter().map(|o| o.id + 1).max().unwrap_or(0);
+        after_plan.max(self.first_free + reserved::COUNT)
+    }
+}
+
+/// A page as an update that annotates it needs it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlannedPage {
+    pub id: u32,
+    pub generation: u16,
+    /// The visible box (crop box, else media box) as `[x0, y0, x1, y1]`.
+    pub bbox: [f64; 4],
+    /// `/Rotate`, in degrees clockwise.
+    pub rotate: i64,
+    /// The page's dictionary entries as the file has them, without `/Annots`.
+    #[serde(with = "base64_bytes")]
+    pub original: Vec<u8>,
+    /// The same entries as the stamp rewrites them, without `/Annots`.
+    #[serde(with = "base64_bytes")]
+    pub stamped: Vec<u8>,
+    /// The items of the page's own `/Annots` array, written as PDF (e.g. `12 0 R 13 0 R`).
+    #[serde(with = "base64_bytes")]
+    pub annots: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -390,6 +422,7 @@ fn plan_stamp(doc: &Document, bytes: &[u8], pages: &[PageInfo]) -> Result<StampP
     });
 
     let mut stamp_streams: Vec<(String, u32)> = Vec::new();
+    let mut planned_pages = Vec::with_capacity(pages.len());
     for page in pages {
         let bbox = page_box(doc, page);
         let rotate = page
@@ -431,6 +464,18 @@ fn plan_stamp(doc: &Document, bytes: &[u8], pages: &[PageInfo]) -> Result<StampP
             .get_dictionary(page.id)
             .cloned()
             .map_err(|_| Rejection::Broken("a page is not a dictionary".into()))?;
+        let original = entries_without_annots(&dict)?;
+        let annots = match dict.get(b"Annots").ok().and_then(|x| resolve(doc, x)) {
+            Some(Object::Array(items)) => {
+                let mut out = Vec::new();
+                for item in items {
+                    out.extend(write(item)?);
+                    out.push(b' ');
+                }
+                out
+            }
+            _ => Vec::new(),
+        };
         let mut contents = vec![Object::Reference((save_id, 0))];
         match dict.get(b"Contents").ok().and_then(|c| resolve(doc, c)) {
             Some(Object::Array(items)) => contents.extend(items.iter().cloned()),
@@ -461,6 +506,15 @@ fn plan_stamp(doc: &Document, bytes: &[u8], pages: &[PageInfo]) -> Result<StampP
         xobjects.set(STAMP_NAME, Object::Reference(form_id));
         resources.set("XObject", Object::Dictionary(xobjects));
         dict.set("Resources", Object::Dictionary(resources));
+        planned_pages.push(PlannedPage {
+            id: page.id.0,
+            generation: page.id.1,
+            bbox,
+            rotate,
+            original,
+            stamped: entries_without_annots(&dict)?,
+            annots,
+        });
         // Inherited boxes and rotation stay inherited: the page keeps its own parent.
         objects.push(PlannedObject {
             id: page.id.0,
@@ -488,7 +542,20 @@ fn plan_stamp(doc: &Document, bytes: &[u8], pages: &[PageInfo]) -> Result<StampP
         trailer_entries,
         needs_newline: !bytes.ends_with(b"\n"),
         objects,
+        pages: planned_pages,
     })
+}
+
+/// A dictionary's entries written as PDF, `/Annots` left out, without the `<<` `>>` around
+/// them (the update writes its own, with an `/Annots` of its own).
+fn entries_without_annots(dict: &Dictionary) -> Result<Vec<u8>, Rejection> {
+    let mut dict = dict.clone();
+    dict.remove(b"Annots");
+    let mut out = write(&Object::Dictionary(dict))?;
+    if out.starts_with(b"<<") && out.ends_with(b">>") {
+        out = out[2..out.len() - 2].to_vec();
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

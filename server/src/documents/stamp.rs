@@ -33,8 +33,27 @@ pub fn render_template(
         .collect()
 }
 
+/// Annotations to add to pages in an update: the new objects, and per page (index from 0)
+/// the ids of the annotation objects to append to its `/Annots`.
+#[derive(Debug, Clone, Default)]
+pub struct PageAdditions {
+    pub annots: std::collections::BTreeMap<usize, Vec<u32>>,
+    pub objects: Vec<(u32, Vec<u8>)>,
+}
+
+impl PageAdditions {
+    pub fn is_empty(&self) -> bool {
+        self.annots.is_empty() && self.objects.is_empty()
+    }
+}
+
 /// The bytes appended to the original file to stamp `text` on each of its pages.
 pub fn tail(plan: &StampPlan, text: &str) -> Result<Vec<u8>, ApiError> {
+    tail_with(plan, Some(text), &PageAdditions::default())
+}
+
+/// The stamp's own objects: its form and its font, for `text`.
+fn stamp_objects(plan: &StampPlan, text: &str) -> Result<Vec<(u32, u16, Vec<u8>)>, ApiError> {
     let first = plan.first_free;
     let id = |offset: u32| (first + offset, 0u16);
     let font = FontSubset::for_texts([text])?;
@@ -79,31 +98,74 @@ pub fn tail(plan: &StampPlan, text: &str) -> Result<Vec<u8>, ApiError> {
         file: id(reserved::FONT_FILE),
         to_unicode: id(reserved::TO_UNICODE),
     }));
-
-    let mut out = Vec::with_capacity(
-        plan.objects
-            .iter()
-            .map(|o| o.body.len() + 32)
-            .sum::<usize>()
-            + 16 * 1024,
-    );
-    if plan.needs_newline {
-        out.push(b'\n');
-    }
-    let mut offsets: Vec<(u32, u16, u64)> = Vec::new();
-    let mut put = |out: &mut Vec<u8>, num: u32, generation: u16, body: &[u8]| {
-        offsets.push((num, generation, plan.file_len + out.len() as u64));
-        out.extend_from_slice(format!("{num} {generation} obj\n").as_bytes());
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\nendobj\n");
-    };
-    for object in &plan.objects {
-        put(&mut out, object.id, object.generation, &object.body);
-    }
+    let mut out = Vec::with_capacity(own.len());
     for ((num, generation), object) in &own {
         let mut body = Vec::new();
         lopdf::Writer::write_object(&mut body, object).map_err(ApiError::internal)?;
-        put(&mut out, *num, *generation, &body);
+        out.push((*num, *generation, body));
+    }
+    Ok(out)
+}
+
+/// The bytes appended to the original file: the stamp when `text` is given, and the pages'
+/// added annotations. With neither it is an empty update (the caller sends the file alone).
+pub fn tail_with(
+    plan: &StampPlan,
+    text: Option<&str>,
+    additions: &PageAdditions,
+) -> Result<Vec<u8>, ApiError> {
+    let first = plan.first_free;
+    // Pages that get annotations are written once, with both the stamp's changes (when
+    // stamped) and their new `/Annots`.
+    let mut annotated: std::collections::HashMap<u32, Vec<u8>> = std::collections::HashMap::new();
+    for (index, ids) in &additions.annots {
+        let page = plan.pages.get(*index).ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!(
+                "annotation on page {index} beyond the plan"
+            ))
+        })?;
+        let mut body = b"<<".to_vec();
+        body.extend_from_slice(if text.is_some() {
+            &page.stamped
+        } else {
+            &page.original
+        });
+        body.extend_from_slice(b"/Annots [");
+        body.extend_from_slice(&page.annots);
+        for id in ids {
+            body.extend_from_slice(format!("{id} 0 R ").as_bytes());
+        }
+        body.extend_from_slice(b"]>>");
+        annotated.insert(page.id, body);
+    }
+    let mut objects: Vec<(u32, u16, Vec<u8>)> = Vec::new();
+    if let Some(text) = text {
+        for object in &plan.objects {
+            if !annotated.contains_key(&object.id) {
+                objects.push((object.id, object.generation, object.body.clone()));
+            }
+        }
+        objects.extend(stamp_objects(plan, text)?);
+    }
+    for page in &plan.pages {
+        if let Some(body) = annotated.remove(&page.id) {
+            objects.push((page.id, page.generation, body));
+        }
+    }
+    for (id, body) in &additions.objects {
+        objects.push((*id, 0, body.clone()));
+    }
+
+    let mut out = Vec::with_capacity(objects.iter().map(|o| o.2.len() + 32).sum::<usize>() + 1024);
+    if plan.needs_newline {
+        out.push(b'\n');
+    }
+    let mut offsets: Vec<(u32, u16, u64)> = Vec::with_capacity(objects.len());
+    for (num, generation, body) in &objects {
+        offsets.push((*num, *generation, plan.file_len + out.len() as u64));
+        out.extend_from_slice(format!("{num} {generation} obj\n").as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
     }
 
     offsets.sort_unstable_by_key(|(num, _, _)| *num);

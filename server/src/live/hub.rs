@@ -121,6 +121,15 @@ impl Room {
         }
     }
 
+    /// Hands the same bytes to every session of one user (all their devices).
+    pub fn send_to_user(&self, user_id: &str, item: &Outbound, metrics: &Metrics) {
+        if let Ok(sessions) = self.sessions.read() {
+            for s in sessions.values().filter(|s| s.user_id == user_id) {
+                s.offer(item.clone(), metrics);
+            }
+        }
+    }
+
     fn device_counts(&self, only: Option<&HashSet<String>>) -> Vec<(String, usize)> {
         let mut counts: HashMap<&str, usize> = HashMap::new();
         let sessions = match self.sessions.read() {
@@ -172,10 +181,23 @@ pub enum JoinError {
 pub enum Wake {
     /// Another instance committed `seq` in this meeting.
     Committed { meeting_id: String, seq: i64 },
-    /// An ephemeral event from another instance.
-    Ephemeral { meeting_id: String, text: String },
+    /// An ephemeral event from another instance, for one user's sessions when `user_id` is set.
+    Ephemeral {
+        meeting_id: String,
+        user_id: Option<String>,
+        text: String,
+    },
     /// Notifications may have been missed: re-read every room.
     Resync,
+}
+
+/// An ephemeral event for the other instances: the meeting, the one user it is for (or
+/// everyone), the serialized message.
+#[derive(Debug, Clone)]
+pub struct EphemeralOut {
+    pub meeting_id: String,
+    pub user_id: Option<String>,
+    pub text: String,
 }
 
 #[derive(Debug)]
@@ -187,7 +209,7 @@ pub struct Hub {
     metrics: Arc<Metrics>,
     shutting_down: AtomicBool,
     /// Ephemeral events to pass to other instances (PostgreSQL only).
-    outgoing: Mutex<Option<mpsc::UnboundedSender<(String, String)>>>,
+    outgoing: Mutex<Option<mpsc::UnboundedSender<EphemeralOut>>>,
 }
 
 impl Hub {
@@ -207,7 +229,7 @@ impl Hub {
         &self.metrics
     }
 
-    pub fn set_outgoing(&self, tx: mpsc::UnboundedSender<(String, String)>) {
+    pub fn set_outgoing(&self, tx: mpsc::UnboundedSender<EphemeralOut>) {
         if let Ok(mut o) = self.outgoing.lock() {
             *o = Some(tx);
         }
@@ -315,10 +337,32 @@ impl Hub {
                 &self.metrics,
             );
         }
+        self.pass_on(meeting_id, None, text);
+    }
+
+    /// Sends an ephemeral event to one user's sessions in the meeting's room, here and, with
+    /// PostgreSQL, on other instances: how private annotations reach all the author's devices
+    /// and no one else's.
+    pub fn send_to_user(&self, meeting_id: &str, user_id: &str, text: String) {
+        if let Some(room) = self.room(meeting_id) {
+            room.send_to_user(
+                user_id,
+                &Outbound::Text(ByteString::from(text.clone())),
+                &self.metrics,
+            );
+        }
+        self.pass_on(meeting_id, Some(user_id), text);
+    }
+
+    fn pass_on(&self, meeting_id: &str, user_id: Option<&str>, text: String) {
         if let Ok(o) = self.outgoing.lock()
             && let Some(tx) = o.as_ref()
         {
-            let _ = tx.send((meeting_id.to_owned(), text));
+            let _ = tx.send(EphemeralOut {
+                meeting_id: meeting_id.to_owned(),
+                user_id: user_id.map(str::to_owned),
+                text,
+            });
         }
     }
 
@@ -400,9 +444,13 @@ pub async fn dispatch(
                 Some(Wake::Committed { meeting_id, seq }) => {
                     catch_up(&hub, &db, &mut delivered, &meeting_id, seq, None).await;
                 }
-                Some(Wake::Ephemeral { meeting_id, text }) => {
+                Some(Wake::Ephemeral { meeting_id, user_id, text }) => {
                     if let Some(room) = hub.room(&meeting_id) {
-                        room.broadcast(&Outbound::Text(ByteString::from(text)), None, hub.metrics());
+                        let item = Outbound::Text(ByteString::from(text));
+                        match user_id {
+                            Some(user) => room.send_to_user(&user, &item, hub.metrics()),
+                            None => room.broadcast(&item, None, hub.metrics()),
+                        }
                     }
                 }
                 Some(Wake::Resync) => resync(&hub, &db, &mut delivered).await,

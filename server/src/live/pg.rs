@@ -16,7 +16,7 @@ use super::hub::Wake;
 pub const EVENTS_CHANNEL: &str = "ecabinet_events";
 pub const EPHEMERAL_CHANNEL: &str = "ecabinet_ephemeral";
 /// PostgreSQL refuses notification payloads of 8000 bytes or more.
-const MAX_PAYLOAD: usize = 7_900;
+pub const MAX_PAYLOAD: usize = 7_900;
 
 /// `meeting_id:seq`, the payload of an event notification.
 pub fn event_payload(meeting_id: &str, seq: i64) -> String {
@@ -38,6 +38,7 @@ fn parse_ephemeral(payload: &str, instance: &str) -> Option<Wake> {
     }
     Some(Wake::Ephemeral {
         meeting_id: v["m"].as_str()?.to_owned(),
+        user_id: v["u"].as_str().map(str::to_owned),
         text: v["t"].as_str()?.to_owned(),
     })
 }
@@ -48,7 +49,7 @@ pub async fn bridge(
     url: String,
     instance: String,
     wake: mpsc::UnboundedSender<Wake>,
-    mut outgoing: mpsc::UnboundedReceiver<(String, String)>,
+    mut outgoing: mpsc::UnboundedReceiver<super::hub::EphemeralOut>,
 ) {
     loop {
         match tokio_postgres::connect(&url, NoTls).await {
@@ -89,8 +90,9 @@ pub async fn bridge(
                                 None => break,
                             },
                             out = outgoing.recv() => match out {
-                                Some((meeting_id, text)) => {
-                                    let payload = serde_json::json!({"o": instance, "m": meeting_id, "t": text}).to_string();
+                                Some(out) => {
+                                    // `u`: the one user whose sessions receive it (private annotations).
+                                    let payload = serde_json::json!({"o": instance, "m": out.meeting_id, "u": out.user_id, "t": out.text}).to_string();
                                     if payload.len() < MAX_PAYLOAD
                                         && client.execute("SELECT pg_notify($1, $2)", &[&EPHEMERAL_CHANNEL, &payload]).await.is_err()
                                     {
@@ -127,7 +129,12 @@ mod tests {
         assert!(parse_ephemeral(&p, "a").is_none());
         assert!(matches!(
             parse_ephemeral(&p, "b"),
-            Some(Wake::Ephemeral { .. })
+            Some(Wake::Ephemeral { user_id: None, .. })
+        ));
+        let p = serde_json::json!({"o": "a", "m": "m1", "u": "u1", "t": "{}"}).to_string();
+        assert!(matches!(
+            parse_ephemeral(&p, "b"),
+            Some(Wake::Ephemeral { user_id: Some(u), .. }) if u == "u1"
         ));
     }
 }

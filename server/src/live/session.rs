@@ -150,6 +150,7 @@ async fn serve(
             ),
         ),
         refused: 0,
+        pages: std::collections::HashMap::new(),
     };
     let outcome = live.run(session, stream, rx).await;
     hub.leave(&room, &handle);
@@ -185,6 +186,9 @@ struct Live<'a> {
     last_sent: i64,
     limiter: DefaultDirectRateLimiter,
     refused: u32,
+    /// Page counts of the meeting's documents this session drew on (ink batches come every
+    /// ~50 ms; the database is asked once per document).
+    pages: std::collections::HashMap<String, i32>,
 }
 
 impl Live<'_> {
@@ -370,6 +374,7 @@ impl Live<'_> {
             "annotation.stroke" => {
                 let stroke: Stroke = request.typed().map_err(invalid)?;
                 self.check_stroke(&stroke)?;
+                self.check_stroke_page(&stroke).await?;
                 let mut data =
                     serde_json::to_value(&stroke).map_err(|_| invalid("invalid_request"))?;
                 data["user_id"] = Value::from(self.user.id.clone());
@@ -446,6 +451,43 @@ impl Live<'_> {
                 "only the chair or the current presenter turns pages".into(),
             ))
         }
+    }
+
+    /// Ink is relayed only onto a page of a live document of this meeting.
+    async fn check_stroke_page(&mut self, stroke: &Stroke) -> Result<(), (&'static str, String)> {
+        let pages = match self.pages.get(&stroke.document_id) {
+            Some(p) => *p,
+            None => {
+                let (id, meeting) = (stroke.document_id.clone(), self.room.meeting_id.clone());
+                let pages = self
+                    .state
+                    .db
+                    .read(move |c| {
+                        let doc = crate::documents::get(c, &id)?;
+                        if doc.meeting_id != meeting {
+                            return Err(ApiError::NotFound { what: "document" });
+                        }
+                        Ok(crate::documents::version(c, &doc.id, doc.current_version)?.pages)
+                    })
+                    .await
+                    .map_err(|_| {
+                        (
+                            "unknown_document",
+                            "no such document in this meeting".to_owned(),
+                        )
+                    })?;
+                if self.pages.len() >= 64 {
+                    self.pages.clear();
+                }
+                self.pages.insert(stroke.document_id.clone(), pages);
+                pages
+            }
+        };
+        if stroke.page == 0 || i64::from(stroke.page) > i64::from(pages) {
+            self.pages.remove(&stroke.document_id);
+            return Err(("invalid_stroke", format!("page must be from 1 to {pages}")));
+        }
+        Ok(())
     }
 
     fn check_stroke(&self, stroke: &Stroke) -> Result<(), (&'static str, String)> {

@@ -3,6 +3,10 @@
 //! given rate and measures, per event, the time from its commit (the event's `at`) to each
 //! socket, and the server's memory per idle session. Every loop is bounded in count and time.
 //!
+//! With `--strokes`, the events are shared ink batches (`annotation.stroke`, ephemeral) sent by
+//! one drawing session over its websocket every 1/rate s, and the latency is from the send to
+//! each other socket's receipt.
+//!
 //! Example (see docs/benchmarks.md for the server settings it needs):
 //! `cargo run --release -p ecabinet-tests --bin loadtool -- --url http://127.0.0.1:8080 \
 //!    --sessions 1000 --events 200 --rate 20 --server-pid $PID`
@@ -46,6 +50,9 @@ struct Args {
     /// Talk to the Node.js `ws` baseline instead of ecabinet.
     #[arg(long)]
     baseline: bool,
+    /// Relay shared ink batches from one drawing session instead of committing events.
+    #[arg(long)]
+    strokes: bool,
     /// Give up after this many seconds in all.
     #[arg(long, default_value_t = 600)]
     max_secs: u64,
@@ -227,7 +234,16 @@ async fn main() -> anyhow::Result<()> {
             drop(permit);
             let _ = ready.send(Ok(()));
             while let Next::Json(v) = c.next(Duration::from_secs(30)).await {
-                if let Some(seq) = v["seq"].as_i64() {
+                if v["type"] == "annotation.stroke" {
+                    // Ink batches are keyed below zero, apart from the events' seqs.
+                    if let Some(n) = v["data"]["stroke_id"]
+                        .as_str()
+                        .and_then(|s| s.strip_prefix('b'))
+                        .and_then(|n| n.parse::<i64>().ok())
+                    {
+                        record.lock().await.push((-n - 1, Instant::now()));
+                    }
+                } else if let Some(seq) = v["seq"].as_i64() {
                     record.lock().await.push((seq, Instant::now()));
                     // `at` is read once per event below from the trigger side.
                     let _ = v;
@@ -259,6 +275,12 @@ async fn main() -> anyhow::Result<()> {
             "server memory: {a} KiB before, {b} KiB with the sessions idle: {:.1} KiB per session",
             (b.saturating_sub(a)) as f64 / opened.max(1) as f64
         );
+    }
+
+    if args.strokes {
+        let committed = draw(&http, &url, &admin, &meeting_id, &args, deadline).await?;
+        let trigger_secs = args.events as f64 / args.rate.max(0.1);
+        return report(&arrivals, committed, opened, trigger_secs, tasks).await;
     }
 
     // Trigger events at the given rate, without waiting for one answer before the next
@@ -311,12 +333,96 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let trigger_secs = trigger_started.elapsed().as_secs_f64();
+    report(&arrivals, committed, opened, trigger_secs, tasks).await
+}
+
+/// Uploads a document and sends `args.events` ink batches on it from one drawing session;
+/// returns each batch's key and send time.
+async fn draw(
+    http: &Http,
+    url: &str,
+    admin: &str,
+    meeting_id: &str,
+    args: &Args,
+    deadline: Instant,
+) -> anyhow::Result<Vec<(i64, Instant)>> {
+    let res = http
+        .client
+        .post(format!(
+            "{}/api/v1/meetings/{meeting_id}/documents",
+            http.base
+        ))
+        .query(&[("title", "Bản vẽ thử")])
+        .bearer_auth(admin)
+        .header("content-type", "application/pdf")
+        .body(ecabinet_tests::pdfs::simple(3, "ink"))
+        .send()
+        .await?;
+    let doc: Value = res.json().await?;
+    let document_id = doc["id"].as_str().context("document id")?.to_owned();
+    let mut drawer = LiveClient::open(url, None).await?;
+    drawer
+        .send(json!({"type": "hello", "token": admin, "last_seq": 0}))
+        .await;
+    loop {
+        match drawer.next(Duration::from_secs(30)).await {
+            Next::Json(v) if v["type"] == "welcome" => break,
+            Next::Json(_) => {}
+            other => bail!("drawer: {other:?}"),
+        }
+    }
+    let mut committed = Vec::with_capacity(args.events);
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rate.max(0.1)));
+    for n in 0..args.events {
+        if Instant::now() >= deadline {
+            break;
+        }
+        tick.tick().await;
+        // About 50 ms of a pen: a handful of points.
+        let t = n as f64 * 0.001;
+        let points: Vec<[f64; 3]> = (0..6)
+            .map(|k| [0.2 + t % 0.5 + k as f64 * 0.01, 0.3 + k as f64 * 0.005, 0.6])
+            .collect();
+        let sent = Instant::now();
+        drawer
+            .send(
+                json!({"type": "annotation.stroke", "ref": n, "document_id": document_id,
+                "page": 1, "stroke_id": format!("b{n}"), "points": points,
+                "color": "#1040c0", "width": 0.004}),
+            )
+            .await;
+        committed.push((-(n as i64) - 1, sent));
+        // Read the ack so the drawer's own queue never fills.
+        loop {
+            match drawer.next(Duration::from_secs(10)).await {
+                Next::Json(v) if v["ref"] == n => {
+                    if v["type"] != "ack" {
+                        bail!("batch refused: {v}");
+                    }
+                    break;
+                }
+                Next::Json(_) => {}
+                other => bail!("drawer: {other:?}"),
+            }
+        }
+    }
+    Ok(committed)
+}
+
+/// Waits (bounded) for the deliveries and prints the latency figures.
+async fn report(
+    arrivals: &[Arrivals],
+    committed: Vec<(i64, Instant)>,
+    opened: usize,
+    trigger_secs: f64,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+) -> anyhow::Result<()> {
     // Let deliveries finish (bounded).
     let expected = committed.len();
     let wait_until = Instant::now() + Duration::from_secs(30);
     loop {
         let mut done = 0;
-        for a in &arrivals {
+        for a in arrivals {
             if a.lock().await.len() >= expected {
                 done += 1;
             }
@@ -332,7 +438,7 @@ async fn main() -> anyhow::Result<()> {
     let mut missing = 0usize;
     for (seq, at) in &committed {
         let mut worst: f64 = 0.0;
-        for a in &arrivals {
+        for a in arrivals {
             let got = a.lock().await;
             match got.iter().find(|(s, _)| s == seq) {
                 Some((_, t)) => {

@@ -1,0 +1,2 @@
+DROP TABLE annotation_replies;
+DROP TABLE annotations;
