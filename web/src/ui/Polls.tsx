@@ -32,7 +32,7 @@ export function PollsPanel({ h, view, user }: Props) {
       <h2 id="polls-h">{t('poll.title')}</h2>
       {sorted.length === 0 && <p class="muted">{t('poll.none')}</p>}
       {sorted.map((p) => (
-        <PollCard h={h} view={view} user={user} poll={p} preside={preside} />
+        <PollCard key={p.id} h={h} view={view} user={user} poll={p} preside={preside} />
       ))}
       {preside && <CreatePoll h={h} view={view} />}
     </section>
