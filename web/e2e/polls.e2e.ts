@@ -6,7 +6,7 @@
 // a secret one only counts. Every wait is bounded (harness `waitText`/`until`, 10 s by default).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator } from 'playwright-core';
-import { launchBrowser, outsideRequests, shotOf, signIn, smallTargets, startServer, until, waitText, type Server, type Tablet } from './harness';
+import { launchBrowser, outsideRequests, shotOf, signIn, smallTargets, startServer, takeScreenshots, until, waitText, type Server, type Tablet } from './harness';
 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
 const SECRET_POLL = 'Thông qua Kế hoạch xây dựng xã nông thôn mới kiểu mẫu năm 2027 (bỏ phiếu kín)';
@@ -54,6 +54,14 @@ async function member(username: string): Promise<Tablet> {
   return t;
 }
 
+/** A screenshot of part of the meeting screen, with the sticky top bar out of the way. */
+async function shotPart(t: Tablet, loc: Locator, name: string) {
+  if (!takeScreenshots) return;
+  const style = await t.page.addStyleTag({ content: '.topbar { position: static !important; }' });
+  await shotOf(loc, name);
+  await style.evaluate((el) => (el as Element).remove());
+}
+
 const pollCard = (t: Tablet, title: string): Locator => t.page.getByTestId('poll').filter({ hasText: title });
 
 /** Chooses `choice`, confirms, and returns the receipt shown. */
@@ -93,6 +101,8 @@ describe('voting', () => {
     // No buttons on a draft; the member sees no drafts at all.
     expect(await m1.page.getByTestId('poll').count()).toBe(0);
     await waitText(pollCard(chair, NAMED_POLL).getByTestId('poll-eligibility'), 'đã điểm danh: 2/4');
+    // The refusal shown before is gone now that members are checked in.
+    await until('stale refusal cleared', async () => (await pollCard(chair, NAMED_POLL).getByTestId('poll-error').count()) === 0);
 
     const page = chair.page;
     await page.getByRole('button', { name: 'Tạo biểu quyết' }).click();
@@ -115,7 +125,7 @@ describe('voting', () => {
       for (const o of ['Tán thành', 'Không tán thành', 'Không biểu quyết']) await c.getByRole('button', { name: o, exact: true }).waitFor();
     }
     expect(await smallTargets(m1.page)).toEqual([]);
-    await shotOf(m1.page.locator('.panel.polls'), 'vi-voting-ballot');
+    await shotPart(m1, m1.page.locator('.panel.polls'), 'vi-voting-ballot');
   });
 
   it('two members vote over the live channel, get receipts, and the chair’s tally moves', async () => {
@@ -124,7 +134,7 @@ describe('voting', () => {
     expect(r1).toMatch(/^[0-9a-f]{32}$/);
     await waitText(tally, 'Đã biểu quyết: 1/2');
     await waitText(tally.getByTestId('tally-yes'), '1');
-    await shotOf(chair.page.locator('.panel.polls'), 'vi-voting-tally');
+    await shotPart(chair, pollCard(chair, NEW_POLL), 'vi-voting-tally');
     const r2 = await vote(m2, NEW_POLL, 'Không biểu quyết');
     expect(r2).toMatch(/^[0-9a-f]{32}$/);
     expect(r2).not.toBe(r1);
@@ -167,7 +177,7 @@ describe('voting', () => {
       await waitText(ballots, `${MEMBER2}: Không biểu quyết`);
       expect(await ballots.locator('li').count()).toBe(2);
     }
-    await shotOf(m2.page.locator('.panel.polls'), 'vi-voting-result');
+    await shotPart(m2, m2.page.locator('.panel.polls'), 'vi-voting-result');
   });
 
   it('a secret poll shows only counts, before and after closing', async () => {
@@ -209,7 +219,7 @@ describe('voting', () => {
     await waitText(c.getByTestId('poll-ballots'), `${MEMBER1}: Yes`);
     await waitText(pollCard(chair, SECRET_POLL).getByTestId('poll-secret-note'), 'only the counts are published');
     await until('English eligibility line', async () => (await pollCard(chair, NAMED_POLL).getByTestId('poll-eligibility').innerText()).includes('Voting members checked in: 2/4'));
-    await shotOf(chair.page.locator('.panel.polls'), 'en-voting');
+    await shotPart(chair, chair.page.locator('.panel.polls'), 'en-voting');
     expect(outsideRequests).toEqual([]);
   });
 });

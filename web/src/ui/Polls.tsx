@@ -1,7 +1,7 @@
 // Voting (biểu quyết): the open poll with large buttons and a confirmation, the receipt, the
 // live tally (counts only: secret-safe), the result at close; presiders create, open and close
 // polls. Observers see without buttons.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { errorText, session } from '../app';
 import { t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
@@ -46,7 +46,8 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
   const [busy, setBusy] = useState(false);
   const [already, setAlready] = useState(false);
   const [changing, setChanging] = useState(false);
-  const [err, setErr] = useState<string | null>(null);
+  // The error itself, translated when shown (a language switch changes it too).
+  const [err, setErr] = useState<{ e: unknown } | null>(null);
   const item = findItem(view.agenda, p.agenda_item_id ?? null);
   const status = canVote(view, user) ? voterStatus(view.participants, user.id) : 'none';
   const voted = !!receipt || already;
@@ -71,7 +72,7 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
       if (e instanceof ApiError && e.code === 'already_voted') {
         setAlready(true);
         setChanging(false);
-      } else setErr(errorText(e));
+      } else setErr({ e });
     } finally {
       setBusy(false);
       setChoice(null);
@@ -85,7 +86,7 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
       await session.request('POST', `/polls/${encodeURIComponent(p.id)}/${action}`);
       await h.catchUp();
     } catch (e) {
-      setErr(errorText(e));
+      setErr({ e });
     } finally {
       setBusy(false);
     }
@@ -97,6 +98,9 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
   }
   const eligible = eligibleNow(view.participants);
   const live = view.meeting.state === 'live';
+  // A refusal to open (no_eligible_voters, meeting_not_live) is stale once attendance or the
+  // meeting's state changes; a refused ballot once the poll's state does.
+  useEffect(() => setErr(null), [eligible, live, p.state]);
   return (
     <article class={`poll poll-${p.state}`} data-testid="poll" data-poll={p.id} data-state={p.state} aria-labelledby={`poll-${p.id}`}>
       <h3 id={`poll-${p.id}`}>{p.title ?? t('poll.untitled')}</h3>
@@ -173,7 +177,7 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
       )}
       {err && (
         <p class="error" role="alert" data-testid="poll-error">
-          {err}
+          {errorText(err.e)}
         </p>
       )}
       {p.state !== 'draft' && <Tally poll={p} />}
