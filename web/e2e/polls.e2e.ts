@@ -3,7 +3,7 @@
 // and opens a poll; two members vote from their own tablets over the live channel, each gets a
 // receipt; the chair's tally moves live; a second ballot from another tablet of the same member
 // says "already voted"; at close every tablet shows the result; a named poll lists the ballots,
-// a secret one only counts. Every wait is bounded (harness `waitText`/`until`, 10 s by default).
+// a secret one only counts; a substitute votes in an absent member's seat. Every wait is bounded (harness `waitText`/`until`, 10 s by default).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator } from 'playwright-core';
 import { launchBrowser, outsideRequests, shotOf, signIn, smallTargets, startServer, takeScreenshots, until, waitText, type Server, type Tablet } from './harness';
@@ -14,6 +14,8 @@ const NAMED_POLL = 'Thông qua Tờ trình dự toán ngân sách xã năm 2027'
 const NEW_POLL = 'Thông qua Báo cáo tình hình kinh tế – xã hội tháng 11';
 const MEMBER1 = 'Phạm Quốc Bảo'; // uyvien1
 const MEMBER2 = 'Hoàng Thị Lan'; // uyvien2
+const MEMBER3 = 'Võ Minh Tuấn'; // uyvien3, absent: their substitute attends
+const SUBSTITUTE = 'Ngô Văn Thành'; // duthay
 
 let server: Server;
 let browser: Browser;
@@ -22,7 +24,7 @@ let m1: Tablet; // uyvien1
 let m2: Tablet; // uyvien2
 let meetingPath = '';
 /** Ballots the members' tablets sent over the websocket (the live channel), by user. */
-const wsBallots: Record<string, number> = { uyvien1: 0, uyvien2: 0 };
+const wsBallots: Record<string, number> = { uyvien1: 0, uyvien2: 0, duthay: 0 };
 
 beforeAll(async () => {
   server = await startServer();
@@ -212,13 +214,35 @@ describe('voting', () => {
     expect(body.ballots).toBeUndefined();
   });
 
+  it('a substitute votes in the absent member’s seat; the named ballots say so', async () => {
+    const sub = await member('duthay');
+    await sub.page.getByRole('button', { name: 'Điểm danh' }).click();
+    await sub.page.getByTestId('checked-in').waitFor();
+    const card = pollCard(chair, NAMED_POLL);
+    await waitText(card.getByTestId('poll-eligibility'), 'đã điểm danh: 3/4');
+    await card.getByRole('button', { name: 'Bắt đầu biểu quyết' }).click();
+    await waitText(card.getByTestId('tally'), 'Đã biểu quyết: 0/3');
+    await vote(sub, NAMED_POLL, 'Tán thành');
+    await vote(m1, NAMED_POLL, 'Tán thành');
+    await waitText(card.getByTestId('tally'), 'Đã biểu quyết: 2/3');
+    await card.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
+    // Over half of the three present voted for it; Hoàng Thị Lan did not vote.
+    await waitText(card.getByTestId('poll-result'), 'Được thông qua');
+    const ballots = card.getByTestId('poll-ballots');
+    await waitText(ballots, `${MEMBER3}: Tán thành (do người dự thay ${SUBSTITUTE} bỏ phiếu)`);
+    await waitText(ballots, `${MEMBER1}: Tán thành`);
+    expect(await ballots.locator('li').count()).toBe(2);
+    await waitText(pollCard(m2, NAMED_POLL).getByTestId('poll-result'), 'Được thông qua');
+    await sub.context.close();
+  });
+
   it('shows the voting panel in English', async () => {
     await chair.page.getByRole('button', { name: 'EN' }).click();
     const c = pollCard(chair, NEW_POLL);
     await waitText(c.getByTestId('poll-result'), 'Adopted');
     await waitText(c.getByTestId('poll-ballots'), `${MEMBER1}: Yes`);
     await waitText(pollCard(chair, SECRET_POLL).getByTestId('poll-secret-note'), 'only the counts are published');
-    await until('English eligibility line', async () => (await pollCard(chair, NAMED_POLL).getByTestId('poll-eligibility').innerText()).includes('Voting members checked in: 2/4'));
+    await waitText(pollCard(chair, NAMED_POLL).getByTestId('poll-ballots'), `${MEMBER3}: Yes (cast by the substitute ${SUBSTITUTE})`);
     await shotPart(chair, chair.page.locator('.panel.polls'), 'en-voting');
     expect(outsideRequests).toEqual([]);
   });
