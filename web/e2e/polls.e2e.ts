@@ -3,7 +3,8 @@
 // and opens a poll; two members vote from their own tablets over the live channel, each gets a
 // receipt; the chair's tally moves live; a second ballot from another tablet of the same member
 // says "already voted"; at close every tablet shows the result; a named poll lists the ballots,
-// a secret one only counts; a substitute votes in an absent member's seat. Every wait is bounded (harness `waitText`/`until`, 10 s by default).
+// a secret one only counts; a substitute votes in an absent member's seat. Every wait is
+// bounded (harness `waitText`/`until`, 10 s by default).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator } from 'playwright-core';
 import { launchBrowser, outsideRequests, shotOf, signIn, smallTargets, startServer, takeScreenshots, until, waitText, type Server, type Tablet } from './harness';
