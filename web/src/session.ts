@@ -212,11 +212,11 @@ export class Session {
   }
 
   /** An authenticated JSON request; a 401 triggers one refresh and one retry. */
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, path: string, body?: unknown, extraHeaders?: Record<string, string>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.token();
       if (!token) throw new ApiError(401, 'signed_out');
-      const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+      const headers: Record<string, string> = { ...extraHeaders, Authorization: `Bearer ${token}` };
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       const sentAt = Date.now();
       const res = await this.fetchFn(`${this.base}/api/v1${path}`, {

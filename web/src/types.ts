@@ -88,7 +88,7 @@ export type PollState = 'draft' | 'open' | 'closed';
 export type Majority = 'simple' | 'absolute' | 'two_thirds';
 export type PollResult = 'adopted' | 'rejected' | 'no_quorum';
 
-/** A poll (contract.md "Polls"); fields beyond the contract's are optional. */
+/** A poll (contract.md "Polls", docs/polls.md); fields beyond the contract's are optional. */
 export interface Poll {
   id: string;
   state: PollState;
@@ -98,12 +98,16 @@ export interface Poll {
   options?: string[];
   majority?: Majority;
   quorum?: number | null;
+  /** Named polls only: a member may vote again while open; the new ballot replaces the old. */
+  allow_change?: boolean;
   tally: Record<string, number>;
   voted: number;
   eligible: number;
   result: PollResult | null;
-  /** Named polls, once closed. */
-  ballots?: { user_id: string; choice: string }[];
+  /** Named polls, once closed: `user_id` is the member's seat, `cast_by` the substitute who voted in it. */
+  ballots?: { user_id: string; choice: string; cast_by?: string }[];
+  opened_at?: string | null;
+  closed_at?: string | null;
 }
 
 export interface MeetingDetail extends Meeting {

@@ -67,6 +67,32 @@ describe('polls from events', () => {
   });
 });
 
+describe('polls in the server’s shapes (docs/polls.md "Live events")', () => {
+  it('takes poll.opened/closed as the poll plus poll_id, the final tally, the result and named ballots', () => {
+    const server = (extra: object) => ({ ...poll('p1', { secret: false, options: ['yes', 'no', 'abstain'], allow_change: false }), poll_id: 'p1', ...extra });
+    let s = fromDetail(detail({ polls: [poll('p1')] }));
+    s = applyEvents(s, [
+      ev(4, 'poll.opened', server({ state: 'open', eligible: 3, opened_at: '2026-11-28T08:00:00Z' })),
+      ev(5, 'poll.tally', { poll_id: 'p1', tally: { yes: 1, no: 0, abstain: 0 }, voted: 1, eligible: 3 }),
+      ev(6, 'poll.tally', { poll_id: 'p1', tally: { yes: 1, no: 1, abstain: 0 }, voted: 2, eligible: 3 }),
+    ]);
+    expect(s.polls[0]).toMatchObject({ state: 'open', voted: 2, eligible: 3, tally: { yes: 1, no: 1, abstain: 0 }, result: null });
+    s = applyEvent(
+      s,
+      ev(7, 'poll.tally', { poll_id: 'p1', tally: { yes: 2, no: 1, abstain: 0 }, voted: 3, eligible: 3 }),
+    );
+    s = applyEvent(
+      s,
+      ev(8, 'poll.closed', server({ state: 'closed', tally: { yes: 2, no: 1, abstain: 0 }, voted: 3, eligible: 3, result: 'adopted', ballots: [{ user_id: 'm1', choice: 'yes' }, { user_id: 'm3', choice: 'no', cast_by: 'sub' }] })),
+    );
+    expect(s.polls[0]).toMatchObject({ state: 'closed', result: 'adopted', voted: 3, ballots: [{ user_id: 'm1' }, { user_id: 'm3', cast_by: 'sub' }] });
+    // A replay of the same events changes nothing.
+    expect(applyEvent(s, ev(6, 'poll.tally', { poll_id: 'p1', tally: {}, voted: 0, eligible: 0 }))).toBe(s);
+    s = applyEvent(s, ev(9, 'poll.deleted', { poll_id: 'p1', title: 'x' }));
+    expect(s.polls).toEqual([]);
+  });
+});
+
 describe('who presents and who votes', () => {
   it('lets presiders and the presenter of the current item present', () => {
     const d = detail({ current_item_id: 'a2' });

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { castBallot, loadReceipts, optionKey, resultKey, saveReceipt, tallyRows } from '../src/polls/logic';
+import { castBallot, eligibleNow, loadReceipts, newBallotKey, optionKey, resultKey, saveReceipt, seatVoter, tallyRows, voterStatus } from '../src/polls/logic';
 import { LiveRequestError } from '../src/live';
 import { hasKey } from '../src/i18n';
-import { poll } from './fixtures';
+import { participant, poll } from './fixtures';
 
 describe('tally', () => {
   it('shows every option with its count and share, zero included', () => {
@@ -24,27 +24,51 @@ describe('tally', () => {
 });
 
 describe('castBallot', () => {
-  it('votes over the live channel and returns the receipt', async () => {
-    const live = vi.fn(async () => ({ type: 'ack', ref: 'r1', receipt: 'R-123' }));
+  it('votes over the live channel with an idempotency key and returns the receipt', async () => {
+    const live = vi.fn(async () => ({ type: 'ack', ref: 'r1', poll_id: 'p1', receipt: 'R-123' }));
     const http = vi.fn();
-    await expect(castBallot('p1', 'yes', { live, http })).resolves.toBe('R-123');
-    expect(live).toHaveBeenCalledWith({ type: 'ballot', poll_id: 'p1', choice: 'yes' });
+    await expect(castBallot('p1', 'yes', { live, http }, 'K-1')).resolves.toBe('R-123');
+    expect(live).toHaveBeenCalledWith({ type: 'ballot', poll_id: 'p1', choice: 'yes', key: 'K-1' });
     expect(http).not.toHaveBeenCalled();
   });
 
-  it('falls back to HTTP without a socket, on timeout or when the server does not take ballots live', async () => {
-    for (const code of ['not_connected', 'timeout', 'not_supported']) {
-      const http = vi.fn(async () => ({ receipt: 'H-1' }));
-      await expect(castBallot('p1', 'no', { live: async () => Promise.reject(new LiveRequestError(code)), http })).resolves.toBe('H-1');
-      expect(http).toHaveBeenCalledWith('p1', 'no');
+  it('makes a fresh key for each ballot when none is given', async () => {
+    const keys: string[] = [];
+    const live = vi.fn(async (b: any) => (keys.push(b.key), { receipt: 'R' }));
+    await castBallot('p1', 'yes', { live, http: vi.fn() });
+    await castBallot('p1', 'yes', { live, http: vi.fn() });
+    expect(keys[0]).toMatch(/\S{8,}/);
+    expect(keys[0]).not.toBe(keys[1]);
+    expect(newBallotKey()).not.toBe(newBallotKey());
+  });
+
+  it('goes again over HTTP with the same key when the ballot did not get through', async () => {
+    for (const code of ['not_connected', 'timeout', 'not_supported', 'unknown_type', 'service_unavailable', 'internal_error']) {
+      const http = vi.fn(async () => ({ poll_id: 'p1', receipt: 'H-1' }));
+      await expect(castBallot('p1', 'no', { live: async () => Promise.reject(new LiveRequestError(code)), http }, 'K-2')).resolves.toBe('H-1');
+      expect(http).toHaveBeenCalledWith('p1', 'no', 'K-2');
     }
   });
 
-  it('does not retry a refused ballot over HTTP', async () => {
+  it('does not retry a refusal, and gives it the HTTP status of the same refusal', async () => {
     const http = vi.fn();
-    await expect(castBallot('p1', 'yes', { live: async () => Promise.reject(new LiveRequestError('already_voted')), http })).rejects.toMatchObject({ status: 409, code: 'already_voted' });
-    await expect(castBallot('p1', 'yes', { live: async () => Promise.reject(new LiveRequestError('forbidden')), http })).rejects.toMatchObject({ code: 'forbidden' });
+    const cases: [string, number][] = [
+      ['already_voted', 409],
+      ['poll_not_open', 409],
+      ['not_eligible', 403],
+      ['forbidden', 403],
+      ['unknown_option', 422],
+      ['not_found', 404],
+      ['invalid_request', 400],
+    ];
+    for (const [code, status] of cases)
+      await expect(castBallot('p1', 'yes', { live: async () => Promise.reject(new LiveRequestError(code)), http })).rejects.toMatchObject({ status, code });
     expect(http).not.toHaveBeenCalled();
+  });
+
+  it('passes other failures through', async () => {
+    const boom = new Error('boom');
+    await expect(castBallot('p1', 'yes', { live: async () => Promise.reject(boom), http: vi.fn() })).rejects.toBe(boom);
   });
 
   it('keeps receipts per key in storage', () => {
@@ -55,5 +79,43 @@ describe('castBallot', () => {
     expect(loadReceipts(storage)).toEqual({ 'u1/p1': 'R-1', 'u1/p2': 'R-2' });
     m.set('ecabinet.receipts', 'not json');
     expect(loadReceipts(storage)).toEqual({});
+  });
+});
+
+describe('eligibility', () => {
+  const seats = [
+    participant('chair', 'chair', { attendance: 'present' }),
+    participant('m1', 'member', { attendance: 'present' }),
+    participant('m2', 'member', { attendance: 'unknown' }),
+    participant('m3', 'member', { attendance: 'substituted', substitute_id: 'sub' }),
+    participant('m4', 'member', { attendance: 'absent' }),
+    participant('obs', 'observer', { attendance: 'present' }),
+  ];
+
+  it('the seat is voted by the member when present, by the substitute when substituted', () => {
+    expect(seats.map(seatVoter)).toEqual([null, 'm1', null, 'sub', null, null]);
+  });
+
+  it('counts those who would be eligible if the poll opened now', () => {
+    expect(eligibleNow(seats)).toBe(2);
+    expect(eligibleNow(seats.filter((p) => p.role !== 'member'))).toBe(0);
+  });
+
+  it('tells a voter from a member who is not checked in and from someone who never votes', () => {
+    expect(voterStatus(seats, 'm1')).toBe('voter');
+    expect(voterStatus(seats, 'sub')).toBe('voter');
+    expect(voterStatus(seats, 'm3')).toBe('not_checked_in'); // their substitute attends
+    expect(voterStatus(seats, 'm2')).toBe('not_checked_in');
+    expect(voterStatus(seats, 'm4')).toBe('not_checked_in');
+    expect(voterStatus(seats, 'chair')).toBe('none');
+    expect(voterStatus(seats, 'obs')).toBe('none');
+    expect(voterStatus(seats, 'stranger')).toBe('none');
+  });
+});
+
+describe('poll messages', () => {
+  it('every refusal of opening, closing and voting has a message in both languages', () => {
+    for (const code of ['no_eligible_voters', 'meeting_not_live', 'poll_open', 'poll_closed', 'poll_not_draft', 'poll_not_open', 'not_eligible', 'already_voted', 'unknown_option', 'invalid_options', 'invalid_poll', 'invalid_quorum', 'service_unavailable'])
+      expect(hasKey(`err.${code}`), code).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
 // endpoint as the fallback. The server is the authority on who may vote and when.
 import { ApiError } from '../session';
 import { LiveRequestError } from '../live';
-import type { Poll } from '../types';
+import type { Participant, Poll } from '../types';
 
 export const DEFAULT_OPTIONS = ['yes', 'no', 'abstain'];
 
@@ -37,28 +37,79 @@ export function optionKey(option: string): string | null {
 export interface BallotDeps {
   /** A live request (LiveClient.request), rejecting with LiveRequestError. */
   live: (body: Record<string, unknown>) => Promise<any>;
-  /** POST /polls/{id}/ballots (Session.request). */
-  http: (pollId: string, choice: string) => Promise<{ receipt?: string }>;
+  /** POST /polls/{id}/ballots with `Idempotency-Key: key` (Session.request). */
+  http: (pollId: string, choice: string, key: string) => Promise<{ receipt?: string }>;
 }
 
-/** Codes a live `error` shares with the HTTP answers: the ballot was refused, do not retry. */
-const FINAL = new Set(['already_voted', 'forbidden', 'not_eligible', 'poll_not_open', 'unknown_option', 'not_found', 'poll_closed']);
+/**
+ * Live `error` codes that mean the ballot did not get through, so it goes again over HTTP
+ * (with the same idempotency key: if it was committed after all, the answer is its receipt).
+ * Every other code is the server's refusal (docs/polls.md "Ballots") and is final.
+ */
+const RETRY_OVER_HTTP = new Set(['not_connected', 'timeout', 'not_supported', 'unknown_type', 'service_unavailable', 'internal_error']);
+
+/** The HTTP status the same refusal has (docs/polls.md), so callers handle one error type. */
+const STATUS: Record<string, number> = {
+  not_found: 404,
+  forbidden: 403,
+  not_eligible: 403,
+  poll_not_open: 409,
+  already_voted: 409,
+  unknown_option: 422,
+};
+
+/** A fresh idempotency key for one ballot (one press of "Gửi phiếu"). */
+export function newBallotKey(): string {
+  const c = globalThis.crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  return `b-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
 
 /**
- * Casts a ballot: over the socket when it is up, else (or when the server does not take
- * ballots over the socket, or the answer does not come) over HTTP. A retry after a lost answer
- * meets 409 `already_voted`, which the caller shows as "already voted". Resolves with the receipt.
+ * Casts a ballot: over the socket when it is up, else (or when the answer does not come, or
+ * the server does not take ballots over the socket) over HTTP. Both carry the same
+ * idempotency `key`, so a ballot committed whose answer was lost gets its receipt on the
+ * retry instead of `already_voted`. Refusals reject with an ApiError (`code` as the server's).
+ * Resolves with the receipt.
  */
-export async function castBallot(pollId: string, choice: string, d: BallotDeps): Promise<string | null> {
+export async function castBallot(pollId: string, choice: string, d: BallotDeps, key: string = newBallotKey()): Promise<string | null> {
   try {
-    const ack = await d.live({ type: 'ballot', poll_id: pollId, choice });
+    const ack = await d.live({ type: 'ballot', poll_id: pollId, choice, key });
     return typeof ack?.receipt === 'string' ? ack.receipt : (ack?.data?.receipt ?? null);
   } catch (e) {
-    if (e instanceof LiveRequestError && FINAL.has(e.code)) throw new ApiError(e.code === 'already_voted' ? 409 : 403, e.code, e.message);
     if (!(e instanceof LiveRequestError)) throw e;
+    if (!RETRY_OVER_HTTP.has(e.code)) throw new ApiError(STATUS[e.code] ?? 400, e.code, e.message);
   }
-  const r = await d.http(pollId, choice);
+  const r = await d.http(pollId, choice, key);
   return r?.receipt ?? null;
+}
+
+/**
+ * Who casts the ballot of a member's seat as attendance stands now: the member when present,
+ * their substitute when substituted, nobody otherwise (docs/polls.md "Eligible voters"; the
+ * server fixes this when the poll opens).
+ */
+export function seatVoter(p: Participant): string | null {
+  if (p.role !== 'member') return null;
+  if (p.attendance === 'present') return p.user_id;
+  if (p.attendance === 'substituted') return p.substitute_id;
+  return null;
+}
+
+/** How many would be eligible if the poll opened now: voting members present or substituted. */
+export function eligibleNow(participants: Participant[]): number {
+  return participants.filter((p) => seatVoter(p) !== null).length;
+}
+
+/**
+ * Where the user stands for an open poll: `voter` (their seat is attended by them),
+ * `not_checked_in` (a member, or a member's substitute, whose seat they are not attending),
+ * `none` (chair, secretary, observer, staff: never votes).
+ */
+export function voterStatus(participants: Participant[], userId: string): 'voter' | 'not_checked_in' | 'none' {
+  const seats = participants.filter((p) => p.role === 'member' && (p.user_id === userId || p.substitute_id === userId));
+  if (!seats.length) return 'none';
+  return seats.some((p) => seatVoter(p) === userId) ? 'voter' : 'not_checked_in';
 }
 
 const RECEIPTS = 'ecabinet.receipts';
