@@ -10,8 +10,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::{
     agenda, annotations, attendance, audit, auth, documents, events, health, live, meetings, polls,
-    speakers,
-    users,
+    speakers, users,
 };
 
 #[derive(OpenApi)]
