@@ -193,16 +193,7 @@ impl Files {
         F: FnOnce(&StampPlan) -> Result<PageAdditions, ApiError> + Send + 'static,
     {
         let plan = self.full_plan(sha256).await?;
-        let text = stamp_text.clone();
-        let tail = web::block(move || {
-            let additions = build(&plan)?;
-            if additions.is_empty() {
-                return Ok(None);
-            }
-            stamp::tail_with(&plan, text.as_deref(), &additions).map(Some)
-        })
-        .await
-        .map_err(ApiError::internal)??;
+        let tail = additions_tail(plan, stamp_text.clone(), build).await?;
         match tail {
             None => self.outgoing(sha256, stamp_text, filename).await,
             Some(tail) => {
@@ -338,16 +329,7 @@ impl Files {
         let book_plan = self
             .plan_of(&key, move || std::fs::read(&plan_path))
             .await?;
-        let text = stamp_text.clone();
-        let tail = web::block(move || {
-            let additions = build(&book_plan)?;
-            if additions.is_empty() {
-                return Ok(None);
-            }
-            stamp::tail_with(&book_plan, text.as_deref(), &additions).map(Some)
-        })
-        .await
-        .map_err(ApiError::internal)??;
+        let tail = additions_tail(book_plan, stamp_text.clone(), build).await?;
         match tail {
             None => self.board_book(plan, stamp_text, filename).await,
             Some(tail) => {
@@ -383,4 +365,25 @@ impl Files {
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)
     }
+}
+
+/// The tail that adds what `build` makes for `plan` (annotations), with the reader's stamp when
+/// there is one; `None` when there is nothing to add.
+async fn additions_tail<F>(
+    plan: Arc<StampPlan>,
+    stamp_text: Option<String>,
+    build: F,
+) -> Result<Option<Vec<u8>>, ApiError>
+where
+    F: FnOnce(&StampPlan) -> Result<PageAdditions, ApiError> + Send + 'static,
+{
+    web::block(move || {
+        let additions = build(&plan)?;
+        if additions.is_empty() {
+            return Ok(None);
+        }
+        stamp::tail_with(&plan, stamp_text.as_deref(), &additions).map(Some)
+    })
+    .await
+    .map_err(ApiError::internal)?
 }
