@@ -88,6 +88,19 @@ echo "  ecabinet $ours MiB/s, nginx $theirs MiB/s, ratio $(awk "BEGIN{printf \"%
 echo "== 200 concurrent downloads of a 5 MiB document for 10 s (wrk)"
 timeout 60 wrk -t2 -c200 -d10s --timeout 30s -H "authorization: Bearer $token" "$api/documents/$mid/file" | sed 's/^/  /'
 
+echo "== board book of 20 documents x 50 pages (first request builds and checks it; then cached)"
+book=$(curl -sf -X POST $api/meetings "${auth[@]}" -H 'content-type: application/json' \
+    -d '{"title":"Board book","starts_at":"2026-12-01T08:00:00Z"}' | json "['id']")
+for i in $(seq 20); do
+    item=$(curl -sf -X POST "$api/meetings/$book/agenda" "${auth[@]}" -H 'content-type: application/json' \
+        -d "{\"title\":\"Item $i\"}" | json "['id']")
+    gen --pages 50 --label "book$i" "$data/book$i.pdf"
+    curl -sf -o /dev/null -X POST "$api/meetings/$book/documents?title=Doc$i&agenda_item_id=$item" \
+        "${auth[@]}" -H 'content-type: application/pdf' --data-binary "@$data/book$i.pdf"
+done
+curl -sf -o /dev/null --max-time 60 -w "  first: %{time_total} s, %{size_download} bytes\n" "$api/meetings/$book/board-book" "${auth[@]}"
+curl -sf -o /dev/null --max-time 60 -w "  cached: %{time_total} s\n" "$api/meetings/$book/board-book" "${auth[@]}"
+
 echo "== qpdf --overlay of a one-page stamp on a 100-page file (hyperfine)"
 timeout 120 hyperfine --warmup 2 --runs 20 -N \
     "qpdf $data/100p.pdf --overlay $data/stamp.pdf --repeat=1 -- $data/out.pdf" 2>&1 | sed 's/^/  /'
