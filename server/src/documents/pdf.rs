@@ -534,7 +534,6 @@ fn plan_stamp(doc: &Document, bytes: &[u8], pages: &[PageInfo]) -> Result<StampP
     if trailer_entries.starts_with(b"<<") && trailer_entries.ends_with(b">>") {
         trailer_entries = trailer_entries[2..trailer_entries.len() - 2].to_vec();
     }
-    let _ = next_id;
     Ok(StampPlan {
         file_len: bytes.len() as u64,
         prev_xref: doc.xref_start as u64,
