@@ -5,6 +5,7 @@
 //!
 //! PostgreSQL is found at `PG_TEST_URL` (default `postgres://postgres@127.0.0.1:5432/test`).
 
+pub mod http;
 pub mod live;
 pub mod pdfs;
 pub mod proxy;

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
+use ecabinet_tests::http::{Http, percentile};
 use ecabinet_tests::live::{LiveClient, Next};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
@@ -69,51 +70,6 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
-struct Http {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Http {
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: Value,
-    ) -> anyhow::Result<Value> {
-        let mut req = self
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .json(&body);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let res = req.send().await?;
-        let status = res.status();
-        let v: Value = res.json().await.unwrap_or(Value::Null);
-        if !status.is_success() {
-            bail!("{path}: {status} {v}");
-        }
-        Ok(v)
-    }
-
-    async fn login(&self, username: &str, password: &str) -> anyhow::Result<String> {
-        let v = self
-            .call(
-                reqwest::Method::POST,
-                "/api/v1/auth/login",
-                None,
-                json!({"username": username, "password": password}),
-            )
-            .await?;
-        v["access_token"]
-            .as_str()
-            .map(str::to_owned)
-            .context("no token")
-    }
-}
-
 /// Creates a meeting with `users` members and returns its id and one token per user.
 async fn prepare(http: &Http, args: &Args) -> anyhow::Result<(String, Vec<String>)> {
     let admin = http.login(&args.admin, &args.password).await?;
@@ -161,14 +117,6 @@ async fn prepare(http: &Http, args: &Args) -> anyhow::Result<(String, Vec<String
 
 /// Receive times of each event, per session.
 type Arrivals = Arc<Mutex<Vec<(i64, Instant)>>>;
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

@@ -1,0 +1,67 @@
+//! The small HTTP client and statistics the load tools share (`loadtool`, `votebench`).
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+/// JSON calls against one server.
+#[derive(Debug, Clone)]
+pub struct Http {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl Http {
+    /// Sends `body` as JSON and returns the JSON answer; a non-2xx status is an error.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> anyhow::Result<Value> {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await?;
+        let status = res.status();
+        let v: Value = res.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!("{path}: {status} {v}");
+        }
+        Ok(v)
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> anyhow::Result<Value> {
+        self.call(reqwest::Method::POST, path, Some(token), body)
+            .await
+    }
+
+    /// Signs in and returns the access token.
+    pub async fn login(&self, username: &str, password: &str) -> anyhow::Result<String> {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/auth/login",
+                None,
+                json!({"username": username, "password": password}),
+            )
+            .await?;
+        v["access_token"]
+            .as_str()
+            .map(str::to_owned)
+            .context("no token")
+    }
+}
+
+/// The `p`-th percentile of sorted values (nearest rank); NaN when there are none.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
