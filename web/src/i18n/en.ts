@@ -166,6 +166,7 @@ export const en: Record<Key, string> = {
   'err.agenda_item_in_use': 'The item has documents or polls.',
 
   'meeting.watermarkHint': 'Leave empty for none. May use {display_name}, {username}, {date}, {meeting}.',
+  'meeting.watermarkExample': '{display_name} · {date} · CONFIDENTIAL',
   'doc.title': 'Meeting documents',
   'doc.none': 'No meeting documents yet.',
   'doc.general': 'Other documents',

@@ -164,6 +164,7 @@ export const vi = {
   'err.agenda_item_in_use': 'Nội dung đang có tài liệu hoặc biểu quyết.',
 
   'meeting.watermarkHint': 'Để trống nếu không cần. Có thể dùng {display_name}, {username}, {date}, {meeting}.',
+  'meeting.watermarkExample': '{display_name} · {date} · MẬT',
   'doc.title': 'Tài liệu họp',
   'doc.none': 'Chưa có tài liệu họp.',
   'doc.general': 'Tài liệu khác',

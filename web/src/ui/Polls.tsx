@@ -3,7 +3,7 @@
 // polls. Observers see without buttons.
 import { useEffect, useState } from 'preact/hooks';
 import { errorText, session } from '../app';
-import { t } from '../i18n';
+import { fmtNumber, t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
 import { canPreside, canVote, counts, findItem, flatten, type MeetingView } from '../meeting/state';
 import { ConfirmButton } from './bits';
@@ -263,7 +263,7 @@ function Tally({ poll: p }: { poll: Poll }) {
               <span class={`tally-fill fill-${r.option}`} style={{ width: `${r.percent}%` }} />
             </span>
             <span class="tally-count" data-testid={`tally-${r.option}`}>
-              {r.count}
+              {fmtNumber(r.count)}
             </span>
           </li>
         ))}
