@@ -161,8 +161,9 @@ describe('documents, the reader and following the presenter', () => {
     await waitText(page.getByTestId('page-count'), 'Trang 1/100');
     const took = await page.evaluate(() => performance.getEntriesByName('ecabinet:reader-open-to-first-page').at(-1)?.duration ?? -1);
     console.log(`[figures] 100-page PDF, open to first page: ${Math.round(took)} ms`);
+    // The app marked the first page; its time is a figure, measured by tools/first-page.mjs
+    // (docs/benchmarks.md), not asserted here.
     expect(took).toBeGreaterThan(0);
-    expect(took).toBeLessThan(1500);
     // Page navigation by button and by number.
     await page.getByRole('button', { name: 'Trang sau' }).click();
     expect(await inkOnPage(page, 2)).toBeGreaterThan(50);

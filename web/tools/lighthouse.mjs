@@ -4,7 +4,8 @@
 //
 //   npm run build && E2E_SERVER_BIN=/path/to/ecabinet node tools/lighthouse.mjs [--phone] [--out DIR]
 //
-// Screens: sign-in, meeting list, the demo meeting (a member), the secretary console, all as page
+// Screens: sign-in, meeting list, the demo meeting (a member; the chair, with the poll and
+// speaker controls), the secretary console, all as page
 // loads (Lighthouse "navigation": performance, accessibility, best practices); the reader, which
 // opens with a tap, as a Lighthouse "snapshot" of the page once the first page is drawn
 // (accessibility and best practices; performance needs a page load). The session is put in
@@ -86,16 +87,18 @@ try {
       writeFileSync(join(outDir, `${name}${phone ? '-phone' : ''}.html`), generateReport(lhr, 'html'));
     }
   };
-  const nav = async (name, url, gate = false) => {
+  /** Audits a page load; `shows` is a selector proving the screen was the one meant (signed in…). */
+  const nav = async (name, url, shows, gate = false) => {
     const r = await lighthouse(url, { ...flags, onlyCategories: NAV }, undefined, page);
+    if (!(await page.$(shows))) throw new Error(`${name}: the page at ${page.url()} has no ${shows}`);
     await record(name, r.lhr, gate);
   };
 
-  await nav('sign-in', server.base + '/');
+  await nav('sign-in', server.base + '/', 'input[name="username"], input[autocomplete="username"]');
   const member = await signInAs('uyvien1');
   const id = await demoMeetingId(server.base, member);
-  await nav('meeting-list', server.base + '/');
-  await nav('meeting', `${server.base}/meetings/${encodeURIComponent(id)}`, true);
+  await nav('meeting-list', server.base + '/', 'section[data-group="upcoming"]');
+  await nav('meeting', `${server.base}/meetings/${encodeURIComponent(id)}`, '[data-testid="doc"]', true);
 
   // The reader: opened with a tap on the meeting screen, audited as it stands.
   await page.goto(`${server.base}/meetings/${encodeURIComponent(id)}`);
@@ -105,8 +108,10 @@ try {
   const snap = await snapshot(page, { flags: { ...flags, onlyCategories: SNAP } });
   await record('reader', snap.lhr, true);
 
+  await signInAs('chutich');
+  await nav('meeting-chair', `${server.base}/meetings/${encodeURIComponent(id)}`, '[data-testid="poll"]', true);
   await signInAs('thuky');
-  await nav('console', `${server.base}/meetings/${encodeURIComponent(id)}?tab=console`);
+  await nav('console', `${server.base}/meetings/${encodeURIComponent(id)}?tab=console`, '.agenda-editor');
 } finally {
   await browser.close();
   await server.stop();
