@@ -259,6 +259,7 @@ describe('voting', () => {
     await waitText(form.getByTestId('poll-form-errors'), 'Phương án 4 cần có chữ hoặc số.');
     await form.getByRole('button', { name: 'Xóa phương án 4' }).click();
     expect(await smallTargets(page)).toEqual([]);
+    await shotPart(chair, form, 'vi-voting-custom-form');
     await form.getByRole('button', { name: 'Tạo', exact: true }).click();
     const card = pollCard(chair, CUSTOM_POLL);
     await waitText(card.getByTestId('poll-options'), 'Phương án: Phuong an a xay moi · Phuong an b sua chua · Không biểu quyết');
