@@ -283,6 +283,7 @@ function CreatePoll({ h, view }: { h: MeetingHandle; view: MeetingView }) {
   return (
     <PollForm
       view={view}
+      formId="new"
       initial={emptyForm(view.meeting.current_item_id ?? '')}
       label={t('poll.create')}
       submit={t('poll.createSubmit')}
@@ -302,6 +303,7 @@ function EditPoll({ h, view, poll: p, onDone }: { h: MeetingHandle; view: Meetin
     <>
       <PollForm
         view={view}
+        formId={p.id}
         initial={formOf(p)}
         label={t('poll.editOf', { title: p.title ?? '' })}
         submit={t('poll.editSubmit')}
@@ -327,6 +329,8 @@ function EditPoll({ h, view, poll: p, onDone }: { h: MeetingHandle; view: Meetin
 
 /** The poll form (create and edit): checked here first, the server stays the authority. */
 function PollForm(props: {
+  /** Unique on the page (ids inside the form derive from it). */
+  formId: string;
   view: MeetingView;
   initial: PollFormValue;
   label: string;
@@ -341,7 +345,7 @@ function PollForm(props: {
   const setRow = (i: number, label: string) => set({ options: (f.options ?? []).map((r, j) => (j === i ? { label } : r)) });
   const errors = validate(f);
   const rowError = (i: number) => errors.find((e) => e.row === i);
-  const uid = props.initial.title ? 'edit' : 'new';
+  const uid = props.formId;
   async function submit(e: Event) {
     e.preventDefault();
     setShown(true);
