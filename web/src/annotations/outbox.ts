@@ -105,7 +105,6 @@ export class Outbox {
   private loaded: Promise<void> | null = null;
   private inFlight: number | null = null;
   private flushing: Promise<boolean> | null = null;
-  private again = false;
   private lastKey = 0;
   private listeners = new Set<(e: OutboxEvent) => void>();
 
@@ -211,22 +210,14 @@ export class Outbox {
   /**
    * Sends the signed-in user's waiting changes in order. Resolves true when the queue is empty
    * of theirs, false when the network or the server failed (kept for the next try). One flush
-   * at a time; a call during one makes it go round again.
+   * at a time; a call during one waits for it and then tries again (the network may be back).
    */
   flush(): Promise<boolean> {
-    if (this.flushing) {
-      this.again = true;
-      return this.flushing;
-    }
+    if (this.flushing) return this.flushing.then(() => this.flush());
     this.flushing = (async () => {
       try {
         await this.load();
-        let ok = true;
-        do {
-          this.again = false;
-          ok = await this.sendAll();
-        } while (ok && this.again);
-        return ok;
+        return await this.sendAll();
       } finally {
         this.flushing = null;
       }
