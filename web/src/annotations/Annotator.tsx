@@ -13,6 +13,7 @@ import {
   PEN_COLORS,
   PEN_WIDTH,
   addPoint,
+  dist,
   hasPressure,
   meaningfulRect,
   newId,
@@ -258,7 +259,7 @@ export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | nul
       .catch(() => undefined);
   };
 
-  const gesture = useRef<{ pointer: number; start: Point; erased: Set<string> } | null>(null);
+  const gesture = useRef<{ pointer: number; start: Point; last: Point; erased: Set<string> } | null>(null);
 
   const eraseAt = (p: Point, erased: Set<string>) => {
     const hit = topAt(list, p, aspect, (a) => mine(a) && !erased.has(a.id));
@@ -273,7 +274,11 @@ export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | nul
     e.stopPropagation();
     e.preventDefault();
     if (drawing.current || gesture.current) return; // a second finger: ignore
-    (e.currentTarget as HTMLElement).setPointerCapture?.(e.pointerId);
+    try {
+      (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId);
+    } catch {
+      /* a pointer the browser no longer tracks: moves still arrive while over the page */
+    }
     const p = pointAt(e, tool === 'pen');
     if (tool === 'pen') {
       const d: Drawing = { id: newId(), pointer: e.pointerId, page, points: [p], sent: 0, color: penColor, live: sharing };
@@ -282,7 +287,7 @@ export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | nul
       pathEl.current?.setAttribute('d', pathOf(d.points, W, H));
       pathEl.current?.setAttribute('stroke', d.color);
     } else {
-      gesture.current = { pointer: e.pointerId, start: p, erased: new Set() };
+      gesture.current = { pointer: e.pointerId, start: p, last: p, erased: new Set() };
       if (tool === 'highlight') setDragRect(rectFrom(p, p));
       if (tool === 'eraser') eraseAt(p, gesture.current.erased);
     }
@@ -303,7 +308,12 @@ export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | nul
     e.stopPropagation();
     const p = pointAt(e);
     if (tool === 'highlight') setDragRect(rectFrom(g.start, p));
-    else if (tool === 'eraser') eraseAt(p, g.erased);
+    else if (tool === 'eraser') {
+      // Along the path, not only where move events land: a quick swipe erases what it crosses.
+      const steps = Math.min(50, Math.ceil(dist(g.last, p, aspect) / 0.005));
+      for (let i = 1; i <= steps; i++) eraseAt([g.last[0] + ((p[0] - g.last[0]) * i) / steps, g.last[1] + ((p[1] - g.last[1]) * i) / steps], g.erased);
+      g.last = p;
+    }
   };
 
   const onUp = (e: PointerEvent) => {
@@ -380,6 +390,7 @@ export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | nul
         class={`ann-layer tool-${tool}`}
         data-testid="ann-layer"
         data-page={page}
+        data-doc={docId}
         onPointerDown={onDown as any}
         onPointerMove={onMove as any}
         onPointerUp={onUp as any}
