@@ -76,20 +76,33 @@ async function tool(page: Page, name: string) {
   await page.getByTestId('ann-bar').getByRole('button', { name, exact: true }).click();
 }
 
-/** The page's box on screen and a point at page fractions (x, y). */
+/**
+ * A point at page fractions (x, y) in the viewport; the reader's stage is scrolled first so
+ * that height `y` of the page is in the middle of the screen (a page at fit-width is taller
+ * than the screen).
+ */
 async function at(page: Page, x: number, y: number) {
+  await page.getByTestId('ann-layer').evaluate((el, y) => {
+    const stage = el.closest('.reader-stage') as HTMLElement;
+    const b = el.getBoundingClientRect();
+    const s = stage.getBoundingClientRect();
+    stage.scrollTop += b.top + y * b.height - (s.top + s.height / 2);
+  }, y);
   const b = (await page.getByTestId('ann-layer').boundingBox())!;
   return { x: b.x + x * b.width, y: b.y + y * b.height };
 }
 
 /** Draws with the mouse (pointer events) from (x0, y0) to (x1, y1) in `steps` moves. */
 async function draw(page: Page, x0: number, y0: number, x1: number, y1: number, steps = 12, between?: () => Promise<void>) {
-  const a = await at(page, x0, y0);
-  const b = await at(page, x1, y1);
+  await at(page, (x0 + x1) / 2, (y0 + y1) / 2);
+  const b = (await page.getByTestId('ann-layer').boundingBox())!;
+  const pt = (x: number, y: number) => ({ x: b.x + x * b.width, y: b.y + y * b.height });
+  const a = pt(x0, y0);
+  const c = pt(x1, y1);
   await page.mouse.move(a.x, a.y);
   await page.mouse.down();
   for (let i = 1; i <= steps; i++) {
-    await page.mouse.move(a.x + ((b.x - a.x) * i) / steps, a.y + ((b.y - a.y) * i) / steps);
+    await page.mouse.move(a.x + ((c.x - a.x) * i) / steps, a.y + ((c.y - a.y) * i) / steps);
     if (i === Math.floor(steps / 2) && between) await between();
   }
   await page.mouse.up();
@@ -101,6 +114,11 @@ describe('annotations', () => {
   it('a shared stroke appears on another member’s tablet while drawn and once stored; a private one does not', async () => {
     m1 = await signIn(browser, server.base, 'uyvien1');
     m2 = await signIn(browser, server.base, 'uyvien2');
+    if (process.env.DEBUG_ANN) {
+      m1.page.on('console', (m) => console.log('[m1 console]', m.text()));
+      m1.page.on('response', async (r) => r.url().includes('annotations') && console.log('[m1]', r.request().method(), r.url(), r.status(), r.request().postData()?.slice(0, 300)));
+      m1.page.on('websocket', (ws) => ws.on('framesent', (f) => String(f.payload).includes('stroke') && console.log('[m1 ws]', String(f.payload).slice(0, 200))));
+    }
     await openReader(m1);
     await openReader(m2);
     expect(await listed('uyvien1')).toEqual([]);
@@ -239,7 +257,9 @@ describe('annotations', () => {
     await tool(p1, 'Chọn');
     const pin = p1.getByTestId('note-pin').first();
     await pin.click();
-    await waitText(p1.getByTestId('ann-panel'), 'ghi khi mất kết nối');
+    await p1.getByTestId('ann-panel').waitFor();
+    expect(await p1.getByTestId('ann-panel').getByLabel('Nội dung ghi chú').inputValue()).toContain('ghi khi mất kết nối');
+    await at(p1, 0.5, 0.42);
     await shot(p1, 'vi-reader-annotations');
     expect(await smallTargets(p1)).toEqual([]);
     await p1.getByTestId('ann-panel').getByRole('button', { name: 'Đóng' }).click();
@@ -250,9 +270,12 @@ describe('annotations', () => {
     await tool(p1, 'Pen');
     await p1.getByTestId('ann-bar').getByRole('radio', { name: 'Blue' }).click();
     await until('annotations drawn', async () => (await inks(p1).count()) >= 3, 5000);
+    // Undo outlives closing the reader: the last change of this session (the highlight) is undoable.
+    expect(await p1.getByTestId('ann-undo').isEnabled()).toBe(true);
+    await at(p1, 0.5, 0.42);
     await shot(p1, 'en-reader-annotations');
     await p1.getByRole('button', { name: /Close/ }).first().click();
-    await p1.getByRole('button', { name: 'VI' }).click();
+    await p1.getByRole('button', { name: 'VI', exact: true }).click();
   });
 
   it('an observer annotates privately only: no share toggle', async () => {

@@ -113,7 +113,7 @@ export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | nul
   const [queued, setQueued] = useState(0);
   const [undoable, setUndoable] = useState(0);
   const [dragRect, setDragRect] = useState<Rect | null>(null);
-  const undo = useRef(new UndoStack());
+  const undo = useRef(undoFor(cfg?.me, cfg?.docId));
   const deleted = useRef(new Set<string>());
   const drawing = useRef<Drawing | null>(null);
   const pathEl = useRef<SVGPathElement>(null);
@@ -141,6 +141,8 @@ export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | nul
   };
   useEffect(() => {
     if (!docId) return;
+    undo.current = undoFor(me, docId);
+    setUndoable(undo.current.size);
     void reload();
     flushSoon();
     const fetchOne = (id: string) =>
@@ -474,6 +476,7 @@ export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | nul
               type="button"
               class={`btn ann-tool ${tool === k ? 'on' : ''}`}
               aria-pressed={tool === k}
+              title={t(`ann.tool.${k}` as Key)}
               data-tool={k}
               onClick={() => {
                 setTool(k);
@@ -481,7 +484,7 @@ export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | nul
                 if (k !== 'none') setSelected(null);
               }}
             >
-              <span aria-hidden="true">{TOOL_ICON[k]}</span> {t(`ann.tool.${k}` as Key)}
+              <span aria-hidden="true">{TOOL_ICON[k]}</span> <span class="ann-label">{t(`ann.tool.${k}` as Key)}</span>
             </button>
           ))}
         </span>
@@ -516,7 +519,7 @@ export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | nul
           </button>
         )}
         <button type="button" class="btn" disabled={!undoable} onClick={undoLast} data-testid="ann-undo">
-          <span aria-hidden="true">↶</span> {t('ann.undo')}
+          <span aria-hidden="true">↶</span> <span class="ann-label">{t('ann.undo')}</span>
         </button>
         {queued > 0 && (
           <span class="badge att-absent" role="status" data-testid="ann-queued">
@@ -559,6 +562,15 @@ export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | nul
   ) : null;
 
   return { bar, layer };
+}
+
+/** Undo stacks per user and document for this page's life: closing and reopening a document keeps its undo. */
+const stacks = new Map<string, UndoStack>();
+function undoFor(me = '', docId = ''): UndoStack {
+  const k = `${me}/${docId}`;
+  let s = stacks.get(k);
+  if (!s) stacks.set(k, (s = new UndoStack()));
+  return s;
 }
 
 const TOOL_ICON: Record<Tool, string> = { none: '☝', pen: '✒', highlight: '▮', note: '✎', eraser: '⌫' };
