@@ -165,6 +165,44 @@ describe('annotations', () => {
     await panel.getByRole('button', { name: 'Đóng' }).click();
   });
 
+  it('a private stroke reaches its author’s other tablet; a shared note collects replies live', async () => {
+    const m1b = await signIn(browser, server.base, 'uyvien1');
+    await openReader(m1b);
+    const p1 = m1.page;
+    const mine = await inks(p1).count();
+    await until('the other tablet lists the same', async () => (await inks(m1b.page).count()) === mine, 8000);
+    await tool(p1, 'Bút');
+    await draw(p1, 0.6, 0.15, 0.9, 0.18);
+    await until('the private stroke on its author’s other tablet', async () => (await inks(m1b.page).count()) === mine + 1, 8000);
+    await m1b.context.close();
+
+    await p1.getByTestId('ann-share-new').click();
+    await tool(p1, 'Ghi chú dán');
+    const spot = await at(p1, 0.1, 0.4);
+    await p1.mouse.click(spot.x, spot.y);
+    await p1.getByTestId('note-editor').getByLabel('Nội dung ghi chú').fill('Đề nghị bổ sung số liệu so sánh cùng kỳ');
+    await waitText(p1.getByTestId('note-editor'), 'Ghi chú sẽ được chia sẻ với cuộc họp.');
+    await p1.getByTestId('note-editor').getByRole('button', { name: 'Lưu ghi chú' }).click();
+    await p1.getByTestId('ann-share-new').click();
+    const p2 = m2.page;
+    await until('the shared note on member 2’s tablet', async () => (await p2.getByTestId('note-pin').count()) === 1, 8000);
+    await tool(p2, 'Chọn');
+    await at(p2, 0.1, 0.4);
+    await p2.getByRole('button', { name: /bổ sung số liệu/ }).click();
+    const panel2 = p2.getByTestId('ann-panel');
+    await waitText(panel2, 'Đề nghị bổ sung số liệu so sánh cùng kỳ');
+    expect(await panel2.getByTestId('ann-share').count()).toBe(0); // not theirs
+    await panel2.getByLabel('Trả lời').fill('Nhất trí, đề nghị văn phòng bổ sung.');
+    await panel2.getByRole('button', { name: 'Gửi trả lời' }).click();
+    await waitText(panel2, 'Trả lời (1)');
+    await tool(p1, 'Chọn');
+    await at(p1, 0.1, 0.4);
+    await p1.getByRole('button', { name: /bổ sung số liệu/ }).click();
+    await waitText(p1.getByTestId('ann-panel'), 'Nhất trí, đề nghị văn phòng bổ sung.');
+    await p1.getByTestId('ann-panel').getByRole('button', { name: 'Đóng' }).click();
+    await panel2.getByRole('button', { name: 'Đóng' }).click();
+  });
+
   it('keeps a stylus’s pressure as the third value of each point', async () => {
     const p1 = m1.page;
     await tool(p1, 'Bút');
@@ -209,6 +247,7 @@ describe('annotations', () => {
   it('a member annotates offline; after a reload the ink and the note reach the server once', async () => {
     const p1 = m1.page;
     const before = await listed('uyvien1');
+    const pins = await p1.getByTestId('note-pin').count();
     await m1.context.setOffline(true);
     await tool(p1, 'Bút');
     await draw(p1, 0.15, 0.9, 0.55, 0.92);
@@ -219,7 +258,7 @@ describe('annotations', () => {
     await editor.getByLabel('Nội dung ghi chú').fill('Đề nghị làm rõ số liệu thu ngân sách (ghi khi mất kết nối)');
     await editor.getByRole('button', { name: 'Lưu ghi chú' }).click();
     await waitText(p1.getByTestId('ann-queued'), '2 ghi chú đã lưu trên thiết bị, sẽ đồng bộ');
-    expect(await p1.getByTestId('note-pin').count()).toBe(1);
+    expect(await p1.getByTestId('note-pin').count()).toBe(pins + 1);
     expect((await listed('uyvien1')).length).toBe(before.length);
 
     // The server stays unreachable while the tablet comes back and reloads the page.
@@ -242,7 +281,7 @@ describe('annotations', () => {
     expect(new Set(after.map((a) => a.id)).size).toBe(after.length);
     await waitText(p1.getByTestId('meeting-title'), DEMO);
     await p1.getByRole('button', { name: `Mở tài liệu: ${ITEM1}` }).click();
-    await until('the offline note shown', async () => (await p1.getByTestId('note-pin').count()) === 1, 10_000);
+    await until('the offline note shown', async () => (await p1.getByTestId('note-pin').count()) === pins + 1, 10_000);
     expect(await p1.getByTestId('ann-queued').count()).toBe(0);
     expect((await listed('uyvien1')).length).toBe(before.length + 2);
   });
@@ -255,8 +294,8 @@ describe('annotations', () => {
     await draw(p1, 0.1, 0.07, 0.9, 0.1, 6);
     await until('the highlight', async () => (await p1.locator('.ann-highlight').count()) === 1, 5000);
     await tool(p1, 'Chọn');
-    const pin = p1.getByTestId('note-pin').first();
-    await pin.click();
+    await at(p1, 0.8, 0.2);
+    await p1.getByRole('button', { name: /ghi khi mất kết nối/ }).click();
     await p1.getByTestId('ann-panel').waitFor();
     expect(await p1.getByTestId('ann-panel').getByLabel('Nội dung ghi chú').inputValue()).toContain('ghi khi mất kết nối');
     await at(p1, 0.5, 0.42);
