@@ -23,6 +23,19 @@ export interface MeetingHandle {
   send: (body: Record<string, unknown>) => Promise<any>;
   /** The latest `presenter.page` (with a counter, so the same page announced twice is seen). */
   presenter: { page: PresenterPage; n: number } | null;
+  /**
+   * Annotation traffic for an open reader: live events (`annotation.*`, durable and
+   * ephemeral) as `(type, data)`, and `('reconnected', null)` when the live channel is back
+   * (ephemeral events are not replayed: re-list).
+   */
+  onAnnotation: (fn: AnnotationListener) => () => void;
+}
+
+export type AnnotationListener = (type: string, data: any) => void;
+
+/** Sends the annotations kept on the tablet (annotations/sync.ts, loaded on demand). */
+function flushAnnotations() {
+  void import('../annotations/sync').then((m) => m.flushSoon()).catch(() => undefined);
 }
 
 export function useMeeting(id: string): MeetingHandle {
@@ -33,6 +46,10 @@ export function useMeeting(id: string): MeetingHandle {
   const [actionError, setActionError] = useState<{ e: unknown } | null>(null);
   const [presenter, setPresenter] = useState<{ page: PresenterPage; n: number } | null>(null);
   const live = useRef<LiveClient | null>(null);
+  const annotationListeners = useRef(new Set<AnnotationListener>());
+  const toAnnotations = (type: string, data: any) => {
+    for (const f of annotationListeners.current) f(type, data);
+  };
 
   useEffect(() => {
     let alive = true;
@@ -50,15 +67,23 @@ export function useMeeting(id: string): MeetingHandle {
           refreshToken: () => session.refresh(),
           fetchEvents: (after) =>
             session.request<EventPage>('GET', `/meetings/${encodeURIComponent(id)}/events?after=${after}`),
-          onEvents: (events) => setView((cur) => (cur ? applyEvents(cur, events) : cur)),
+          onEvents: (events) => {
+            setView((cur) => (cur ? applyEvents(cur, events) : cur));
+            for (const e of events) if (e.type.startsWith('annotation.')) toAnnotations(e.type, e.data);
+          },
           onStatus: (st) => {
             setStatus(st);
+            if (st === 'socket' || st === 'polling') {
+              flushAnnotations();
+              toAnnotations('reconnected', null);
+            }
             // Presence only comes over the socket; without it, show none rather than stale dots.
             if (st !== 'socket') setPresence(null);
           },
           onPresence: (msg) => setPresence((cur) => applyPresence(cur ?? new Map(), msg)),
           onEphemeral: (type, data) => {
             if (type === 'presenter.page') setPresenter((cur) => ({ page: data as PresenterPage, n: (cur?.n ?? 0) + 1 }));
+            else if (type.startsWith('annotation.')) toAnnotations(type, data);
           },
           onResync: () => void load(),
         });
@@ -117,5 +142,9 @@ export function useMeeting(id: string): MeetingHandle {
     catchUp,
     send,
     presenter,
+    onAnnotation: (fn) => {
+      annotationListeners.current.add(fn);
+      return () => annotationListeners.current.delete(fn);
+    },
   };
 }

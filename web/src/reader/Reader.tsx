@@ -10,6 +10,8 @@ import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
 import { fmtPercent, t } from '../i18n';
 import { OfflineError, type DocStore } from '../documents/offline';
 import { clampPage, nextZoom, type Zoom } from './view';
+import { useAnnotator, type AnnotateConfig, type Shown } from '../annotations/Annotator';
+import { textBoxes } from './text';
 
 pdfjs.GlobalWorkerOptions.workerSrc = workerUrl;
 
@@ -36,6 +38,8 @@ export interface ReaderProps {
   tools?: any;
   /** A line under the toolbar (the presenter's position, errors). */
   notice?: any;
+  /** Annotation tools for this document (none for the board book). */
+  annotate?: AnnotateConfig;
 }
 
 type Load =
@@ -57,6 +61,9 @@ export function Reader(p: ReaderProps) {
   /** The scale of the page on screen (fit-width computes one). */
   const scaleRef = useRef(1);
   const pages = load.state === 'ready' ? load.pdf.numPages : 0;
+  /** The page drawn on the canvas now, and its size on screen (the annotation overlay fits it). */
+  const [shown, setShown] = useState<Shown | null>(null);
+  const ann = useAnnotator(p.annotate, shown, load.state === 'ready' ? (n) => textBoxes(load.pdf, n) : undefined);
 
   // Load the file.
   useEffect(() => {
@@ -148,6 +155,7 @@ export function Reader(p: ReaderProps) {
       c.style.height = `${Math.floor(vp.height)}px`;
       c.getContext('2d')!.drawImage(off, 0, 0);
       c.dataset.renderedPage = String(pg.pageNumber);
+      setShown({ page: pg.pageNumber, width: Math.floor(vp.width), height: Math.floor(vp.height) });
       if (!performance.getEntriesByName('ecabinet:reader-first-page').length) {
         performance.mark('ecabinet:reader-first-page');
         try {
@@ -176,7 +184,8 @@ export function Reader(p: ReaderProps) {
   // Keyboard: arrows and PageUp/PageDown turn pages, Escape closes.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if ((e.target as HTMLElement)?.tagName === 'INPUT') return;
+      const tag = (e.target as HTMLElement)?.tagName;
+      if (tag === 'INPUT' || tag === 'TEXTAREA') return;
       if (e.key === 'Escape') p.onClose();
       else if (e.key === 'ArrowRight' || e.key === 'PageDown') go(page + 1);
       else if (e.key === 'ArrowLeft' || e.key === 'PageUp') go(page - 1);
@@ -267,6 +276,7 @@ export function Reader(p: ReaderProps) {
           {t('reader.thumbnails')}
         </button>
       </div>
+      {ann.bar}
       {p.notice}
       <div class="reader-body">
         {thumbs && ready && <Thumbnails pdf={load.pdf} page={page} onPick={(n) => go(n)} />}
@@ -277,7 +287,12 @@ export function Reader(p: ReaderProps) {
               {load.message}
             </p>
           )}
-          {ready && <canvas ref={canvas} class="reader-canvas" data-testid="reader-canvas" role="img" aria-label={t('reader.pageOf', { page, pages })} />}
+          {ready && (
+            <div class="page-wrap">
+              <canvas ref={canvas} class="reader-canvas" data-testid="reader-canvas" role="img" aria-label={t('reader.pageOf', { page, pages })} />
+              {shown && ann.layer}
+            </div>
+          )}
         </div>
       </div>
     </div>

@@ -1,16 +1,17 @@
 // Documents in the meeting view (per agenda item, offline marks, the board book, "download all
 // for offline"), the reader host (lazy PDF.js, follow the presenter, presenting) and the
 // secretary's document editor (upload with progress, new version, rename/move, delete).
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ComponentType } from 'preact';
 import { docStore, errorText, session } from '../app';
 import { fmtNumber, t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
-import { canPresent, documentsOf, flatten, type MeetingView } from '../meeting/state';
+import { canPresent, documentsOf, flatten, myParticipant, type MeetingView } from '../meeting/state';
 import { bookPath, filePath, offlineIds } from '../documents/offline';
 import { titleFromFileName, uploadErrorText, uploadPdf } from '../documents/upload';
 import { initialFollow, presenterMoved, setFollowing, shouldAnnounce, userMoved, type FollowState, type PresenterPage } from '../reader/follow';
 import type { ReaderProps } from '../reader/Reader';
+import type { AnnotateConfig } from '../annotations/Annotator';
 import type { Doc, User } from '../types';
 import { ConfirmButton } from './bits';
 import { LiveRequestError } from '../live';
@@ -188,6 +189,7 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
       <FollowToggle follow={follow} onChange={setFollow} />
     </>
   );
+  const annotate = useAnnotateConfig(h, view, user, opened?.docId ?? null);
   const target = follow.target;
   const targetDoc = target && view.documents.find((d) => d.id === target.document_id);
   const noticeEl = (
@@ -228,6 +230,7 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
         }}
         tools={tools}
         notice={noticeEl}
+        annotate={annotate}
       />
     ) : (
       <div class="reader" role="dialog" aria-label={opened.title}>
@@ -246,6 +249,34 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
     mayPresent,
     element,
   };
+}
+
+/**
+ * What the reader's annotation tools need (annotations/Annotator.tsx): observers annotate
+ * privately only, and nobody shares in a closed meeting (docs/annotations.md).
+ */
+function useAnnotateConfig(h: MeetingHandle, view: MeetingView, user: User, docId: string | null): AnnotateConfig | undefined {
+  const doc = docId ? view.documents.find((d) => d.id === docId) : undefined;
+  const closed = view.meeting.state === 'closed';
+  const observer = (() => {
+    const p = myParticipant(view, user);
+    return !!p && p.user_id === user.id && p.role === 'observer';
+  })();
+  const names = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const p of view.participants) {
+      m.set(p.user_id, p.display_name);
+      if (p.substitute_id && p.substitute_name) m.set(p.substitute_id, p.substitute_name);
+    }
+    return m;
+  }, [view.participants]);
+  return useMemo(
+    () =>
+      doc
+        ? { docId: doc.id, docVersion: doc.version, me: user.id, names, canShare: !observer && !closed, closed, subscribe: h.onAnnotation, send: h.send }
+        : undefined,
+    [doc?.id, doc?.version, user.id, names, observer, closed],
+  );
 }
 
 /** A switch (a button with aria-checked: a whole 44 px target, unlike a checkbox). */
