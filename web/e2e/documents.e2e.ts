@@ -2,6 +2,7 @@
 // rendered by PDF.js), the secretary uploads a PDF that appears live on the member's tablet,
 // refused files are explained, the chair presents and the members' readers follow, the board
 // book opens, and opened documents stay readable offline. Also measures the first page's load.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, outsideRequests, shot, signIn, smallTargets, startServer, until, waitText, type Server, type Tablet } from './harness';
@@ -161,8 +162,9 @@ describe('documents, the reader and following the presenter', () => {
     await waitText(page.getByTestId('page-count'), 'Trang 1/100');
     const took = await page.evaluate(() => performance.getEntriesByName('ecabinet:reader-open-to-first-page').at(-1)?.duration ?? -1);
     console.log(`[figures] 100-page PDF, open to first page: ${Math.round(took)} ms`);
+    // The app marked the first page; its time is a figure, measured by tools/first-page.mjs
+    // (docs/benchmarks.md), not asserted here.
     expect(took).toBeGreaterThan(0);
-    expect(took).toBeLessThan(1500);
     // Page navigation by button and by number.
     await page.getByRole('button', { name: 'Trang sau' }).click();
     expect(await inkOnPage(page, 2)).toBeGreaterThan(50);
@@ -254,6 +256,37 @@ describe('documents, the reader and following the presenter', () => {
     await row.getByRole('button', { name: 'Xóa' }).click();
     await row.getByRole('button', { name: 'Đồng ý' }).click();
     await until('gone on the member tablet', async () => (await member.page.getByTestId('doc').filter({ hasText: '(sửa đổi)' }).count()) === 0, 8000);
+  });
+
+  it('the secretary sets the watermark, sees an upload’s progress, and downloads the board book stamped', async () => {
+    const page = secretary.page;
+    const details = page.locator('form').filter({ has: page.getByRole('heading', { name: 'Thông tin cuộc họp' }) });
+    await details.getByLabel('Dấu chìm trên tài liệu').fill('{display_name} · {date} · MẬT');
+    await details.getByRole('button', { name: 'Lưu' }).click();
+    await waitText(details, 'Đã lưu.');
+    // Uploads slowed to 4 Mbit/s (Chromium's network emulation), so the progress bar is seen.
+    const cdp = await secretary.context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 5, downloadThroughput: -1, uploadThroughput: 4e6 / 8 });
+    const editor = page.locator('.documents-editor');
+    await editor.locator('input[name="doc_file"]').setInputFiles({ name: 'ban-chup.pdf', mimeType: 'application/pdf', buffer: makePdf(10, 'Ban chup', { imageBytes: 150_000 }) });
+    await editor.getByLabel('Tên tài liệu').fill('Bản chụp thử');
+    await editor.getByRole('button', { name: 'Tải lên', exact: true }).click();
+    await waitText(page.locator('.upload-progress'), /Đang tải lên ban-chup\.pdf: \d+\s?%/);
+    expect(await page.getByRole('progressbar', { name: 'Tiến độ tải lên' }).count()).toBe(1);
+    await waitText(page.getByTestId('upload-done'), 'Đã tải lên “Bản chụp thử” (10 trang).', 20_000);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    // The board book, as the secretary downloads it: a PDF with the watermark's stamp appended.
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.getByRole('button', { name: 'Tải xuống tập tài liệu họp' }).first().click()]);
+    expect(download.suggestedFilename()).toMatch(/\.pdf$/);
+    const file = readFileSync((await download.path())!);
+    expect(file.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(file.includes('/GS gs')).toBe(true); // the stamp's content stream (server/src/documents/stamp.rs)
+    // Removed again, so the member's "all saved on this device" below still holds.
+    const row = editor.getByTestId('doc-edit').filter({ hasText: 'Bản chụp thử' });
+    await row.getByRole('button', { name: 'Xóa' }).click();
+    await row.getByRole('button', { name: 'Đồng ý' }).click();
+    await until('test upload gone', async () => (await member.page.getByTestId('doc').filter({ hasText: 'Bản chụp thử' }).count()) === 0, 8000);
   });
 
   it('reads in English too', async () => {

@@ -13,6 +13,8 @@ const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy
 const SECRET_POLL = 'Thông qua Kế hoạch xây dựng xã nông thôn mới kiểu mẫu năm 2027 (bỏ phiếu kín)';
 const NAMED_POLL = 'Thông qua Tờ trình dự toán ngân sách xã năm 2027';
 const NEW_POLL = 'Thông qua Báo cáo tình hình kinh tế – xã hội tháng 11';
+const CUSTOM_POLL = 'Chọn phương án đầu tư nhà văn hóa thôn Tân Lập';
+const CUSTOM_POLL_EDITED = 'Chọn phương án đầu tư nhà văn hóa thôn Tân Lập năm 2027';
 const MEMBER1 = 'Phạm Quốc Bảo'; // uyvien1
 const MEMBER2 = 'Hoàng Thị Lan'; // uyvien2
 const MEMBER3 = 'Võ Minh Tuấn'; // uyvien3, absent: their substitute attends
@@ -235,6 +237,84 @@ describe('voting', () => {
     expect(await ballots.locator('li').count()).toBe(2);
     await waitText(pollCard(m2, NAMED_POLL).getByTestId('poll-result'), 'Được thông qua');
     await sub.context.close();
+  });
+
+  it('a poll with custom options is checked, edited while a draft, deleted or opened; members vote on its options', async () => {
+    const page = chair.page;
+    await page.getByRole('button', { name: 'Tạo biểu quyết' }).click();
+    const form = page.getByRole('form', { name: 'Tạo biểu quyết' });
+    await form.getByLabel('Nội dung biểu quyết').fill(CUSTOM_POLL);
+    await form.locator('select[name="poll_options_mode"]').selectOption('custom');
+    // Customising starts from the three default options, in the glossary's words.
+    expect(await form.getByLabel(/^Phương án \d+$/).evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual(['Tán thành', 'Không tán thành', 'Không biểu quyết']);
+    await form.getByLabel('Phương án 1', { exact: true }).fill('Phương án A: xây mới');
+    await form.getByLabel('Phương án 2', { exact: true }).fill('Phương án B: sửa chữa');
+    await waitText(form, 'Mã: phuong-an-a-xay-moi');
+    // A blank option and a repeated one are refused in the form, before the server is asked.
+    await form.getByRole('button', { name: 'Thêm phương án' }).click();
+    await form.getByLabel('Phương án 4', { exact: true }).fill('phương án a – xây mới');
+    await form.getByRole('button', { name: 'Tạo', exact: true }).click();
+    await waitText(form.getByTestId('poll-form-errors'), 'Phương án 4 trùng với một phương án ở trên.');
+    await form.getByLabel('Phương án 4', { exact: true }).fill('???');
+    await waitText(form.getByTestId('poll-form-errors'), 'Phương án 4 cần có chữ hoặc số.');
+    await form.getByRole('button', { name: 'Xóa phương án 4' }).click();
+    expect(await smallTargets(page)).toEqual([]);
+    await shotPart(chair, form, 'vi-voting-custom-form');
+    await form.getByRole('button', { name: 'Tạo', exact: true }).click();
+    const card = pollCard(chair, CUSTOM_POLL);
+    await waitText(card.getByTestId('poll-options'), 'Phương án: Phuong an a xay moi · Phuong an b sua chua · Không biểu quyết');
+    await waitText(card, 'Biểu quyết công khai · Đa số phiếu');
+    await shotPart(chair, card, 'vi-voting-custom-options');
+
+    // Edited while a draft: question, majority, quorum, secrecy and one option.
+    await card.getByRole('button', { name: `Sửa biểu quyết: ${CUSTOM_POLL}` }).click();
+    const edit = page.getByRole('form', { name: `Sửa biểu quyết: ${CUSTOM_POLL}` });
+    await edit.getByLabel('Nội dung biểu quyết').fill(CUSTOM_POLL_EDITED);
+    await edit.getByLabel('Điều kiện thông qua').selectOption('two_thirds');
+    await edit.getByLabel('Số thành viên tối thiểu (không bắt buộc)').fill('2');
+    await edit.getByLabel('Hình thức biểu quyết').selectOption('secret');
+    await edit.getByLabel('Phương án 2', { exact: true }).fill('Phương án B: cải tạo');
+    await edit.getByRole('button', { name: 'Lưu thay đổi' }).click();
+    const edited = pollCard(chair, CUSTOM_POLL_EDITED);
+    await waitText(edited, 'Bỏ phiếu kín · Hai phần ba · Tối thiểu 2 thành viên có mặt');
+    await waitText(edited.getByTestId('poll-options'), 'Phương án: Phuong an a xay moi · Phuong an b cai tao · Không biểu quyết');
+    // The server has what the card shows.
+    const pollId = await edited.getAttribute('data-poll');
+    const saved = await page.evaluate(async (id) => {
+      const s = JSON.parse(localStorage.getItem('ecabinet.session') ?? '{}');
+      return (await fetch(`/api/v1/polls/${id}`, { headers: { Authorization: `Bearer ${s.access_token}` } })).json();
+    }, pollId);
+    expect(saved).toMatchObject({ title: CUSTOM_POLL_EDITED, options: ['phuong-an-a-xay-moi', 'phuong-an-b-cai-tao', 'abstain'], majority: 'two_thirds', quorum: 2, secret: true, allow_change: false, state: 'draft' });
+
+    // A draft can be deleted (confirmed first).
+    await page.getByRole('button', { name: 'Tạo biểu quyết' }).click();
+    const form2 = page.getByRole('form', { name: 'Tạo biểu quyết' });
+    await form2.getByLabel('Nội dung biểu quyết').fill('Biểu quyết tạo nhầm');
+    await form2.getByRole('button', { name: 'Tạo', exact: true }).click();
+    const wrong = pollCard(chair, 'Biểu quyết tạo nhầm');
+    await waitText(wrong, 'Phương án: Tán thành · Không tán thành · Không biểu quyết');
+    await wrong.getByRole('button', { name: 'Xóa', exact: true }).click();
+    await wrong.getByRole('button', { name: 'Đồng ý' }).click();
+    await until('deleted poll gone', async () => (await pollCard(chair, 'Biểu quyết tạo nhầm').count()) === 0);
+
+    // Opened: no more editing; the members see the custom options as buttons and vote.
+    await edited.getByRole('button', { name: 'Bắt đầu biểu quyết' }).click();
+    await waitText(edited, 'Đang biểu quyết');
+    expect(await edited.getByRole('button', { name: `Sửa biểu quyết: ${CUSTOM_POLL_EDITED}` }).count()).toBe(0);
+    for (const t of [m1, m2]) {
+      const c = pollCard(t, CUSTOM_POLL_EDITED);
+      for (const o of ['Phuong an a xay moi', 'Phuong an b cai tao', 'Không biểu quyết']) await c.getByRole('button', { name: o, exact: true }).waitFor();
+      expect(await c.getByRole('button', { name: 'Tán thành', exact: true }).count()).toBe(0);
+    }
+    await shotPart(m1, pollCard(m1, CUSTOM_POLL_EDITED), 'vi-voting-custom-ballot');
+    await vote(m1, CUSTOM_POLL_EDITED, 'Phuong an a xay moi');
+    await vote(m2, CUSTOM_POLL_EDITED, 'Phuong an a xay moi');
+    const tally = edited.getByTestId('tally');
+    await waitText(tally, 'Đã biểu quyết: 2/3');
+    await waitText(tally.getByTestId('tally-phuong-an-a-xay-moi'), '2');
+    await edited.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
+    // Two of the three present for the motion: two thirds reached.
+    for (const t of [chair, m1, m2]) await waitText(pollCard(t, CUSTOM_POLL_EDITED).getByTestId('poll-result'), 'Được thông qua');
   });
 
   it('shows the voting panel in English', async () => {

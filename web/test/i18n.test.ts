@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { en } from '../src/i18n/en';
 import { vi as viDict } from '../src/i18n/vi';
-import { fmtClock, fmtDateTime, fmtNumber, fmtTime, getLocale, hasKey, setLocale, t } from '../src/i18n';
+import { fmtClock, fmtDateTime, fmtNumber, fmtPercent, fmtTime, getLocale, hasKey, setLocale, t } from '../src/i18n';
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -91,6 +91,8 @@ describe('formatting', () => {
   it('formats numbers per locale', () => {
     expect(fmtNumber(1234567.5, 'vi')).toBe('1.234.567,5');
     expect(fmtNumber(1234567.5, 'en')).toBe('1,234,567.5');
+    expect(fmtPercent(1.5, 'vi')).toMatch(/^150\s?%$/);
+    expect(fmtPercent(0.5, 'en')).toBe('50%');
   });
   it('formats a countdown', () => {
     expect(fmtClock(125)).toBe('2:05');

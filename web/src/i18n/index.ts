@@ -66,6 +66,11 @@ export function fmtNumber(n: number, locale: Locale = current): string {
   return new Intl.NumberFormat(TAGS[locale]).format(n);
 }
 
+/** A share such as 150 % (vi-VN) or 150% (en-GB); `ratio` 1.5 is 150 %. */
+export function fmtPercent(ratio: number, locale: Locale = current): string {
+  return new Intl.NumberFormat(TAGS[locale], { style: 'percent', maximumFractionDigits: 0 }).format(ratio);
+}
+
 /** Date and time, e.g. "Thứ Ba, 1 tháng 12, 2026 · 08:00" / "Tuesday, 1 December 2026 · 08:00". */
 export function fmtDateTime(iso: string, locale: Locale = current, timeZone?: string): string {
   const d = new Date(iso);

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import * as pdfjs from 'pdfjs-dist';
 import type { PDFDocumentProxy, RenderTask } from 'pdfjs-dist';
 import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
-import { t } from '../i18n';
+import { fmtPercent, t } from '../i18n';
 import { OfflineError, type DocStore } from '../documents/offline';
 import { clampPage, nextZoom, type Zoom } from './view';
 import { useAnnotator, type AnnotateConfig, type Shown } from '../annotations/Annotator';
@@ -270,7 +270,7 @@ export function Reader(p: ReaderProps) {
           +
         </button>
         <span class="zoom-level" aria-live="polite">
-          {zoom === 'fit' ? '' : `${Math.round(zoom * 100)}%`}
+          {zoom === 'fit' ? '' : fmtPercent(zoom)}
         </span>
         <button type="button" class={`btn ${thumbs ? 'on' : ''}`} aria-pressed={thumbs} disabled={!ready} onClick={() => setThumbs(!thumbs)}>
           {t('reader.thumbnails')}

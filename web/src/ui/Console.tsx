@@ -87,7 +87,7 @@ function DetailsForm({ h, view }: Props) {
           </label>
           <label class="field">
             <span>{t('meeting.watermark')}</span>
-            <input name="watermark" placeholder="{display_name} · {date} · MẬT" aria-describedby="watermark-hint" value={watermark} onInput={(e) => setWatermark(e.currentTarget.value)} />
+            <input name="watermark" placeholder={t('meeting.watermarkExample')} aria-describedby="watermark-hint" value={watermark} onInput={(e) => setWatermark(e.currentTarget.value)} />
             <span id="watermark-hint" class="muted small">
               {t('meeting.watermarkHint')}
             </span>

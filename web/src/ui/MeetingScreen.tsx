@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorText, useLocale, useNow, useUser } from '../app';
-import { t, fmtDateTime, fmtTime, fmtClock } from '../i18n';
+import { t, fmtDateTime, fmtTime, fmtClock, fmtNumber } from '../i18n';
 import type { LiveStatus } from '../live';
 import { useMeeting, type MeetingHandle } from '../meeting/useMeeting';
 import {
@@ -346,7 +346,7 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
         </div>
       )}
       <h3>
-        {t('speakers.queue')} <span class="count">({waiting.length})</span>
+        {t('speakers.queue')} <span class="count">({fmtNumber(waiting.length)})</span>
       </h3>
       {waiting.length === 0 ? (
         <p class="muted">{t('speakers.queueEmpty')}</p>

@@ -3,9 +3,11 @@
 // polls. Observers see without buttons.
 import { useEffect, useState } from 'preact/hooks';
 import { errorText, session } from '../app';
-import { t } from '../i18n';
+import { fmtNumber, t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
 import { canPreside, canVote, counts, findItem, flatten, type MeetingView } from '../meeting/state';
+import { ConfirmButton } from './bits';
+import { createBody, defaultRows, emptyForm, formOf, MAX_OPTIONS, optionLabel, patchBody, rowKey, validate, type PollFormValue } from '../polls/form';
 import { castBallot, eligibleNow, loadReceipts, optionKey, optionsOf, resultKey, saveReceipt, tallyRows, voterStatus } from '../polls/logic';
 import { ApiError } from '../session';
 import type { Majority, Poll, User } from '../types';
@@ -16,10 +18,7 @@ interface Props {
   user: User;
 }
 
-const label = (option: string) => {
-  const k = optionKey(option);
-  return k ? t(k as any) : option;
-};
+const label = (option: string) => optionLabel(option);
 
 export function PollsPanel({ h, view, user }: Props) {
   const preside = canPreside(view, user) && view.meeting.state !== 'closed';
@@ -46,6 +45,7 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
   const [busy, setBusy] = useState(false);
   const [already, setAlready] = useState(false);
   const [changing, setChanging] = useState(false);
+  const [editing, setEditing] = useState(false);
   // The error itself, translated when shown (a language switch changes it too).
   const [err, setErr] = useState<{ e: unknown } | null>(null);
   const item = findItem(view.agenda, p.agenda_item_id ?? null);
@@ -101,6 +101,28 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
   // A refusal to open (no_eligible_voters, meeting_not_live) is stale once attendance or the
   // meeting's state changes; a refused ballot once the poll's state does.
   useEffect(() => setErr(null), [eligible, live, p.state]);
+  // Someone opened (or deleted) the poll while it was being edited: the form goes away.
+  useEffect(() => {
+    if (p.state !== 'draft') setEditing(false);
+  }, [p.state]);
+  async function remove() {
+    setBusy(true);
+    setErr(null);
+    try {
+      await session.request('DELETE', `/polls/${encodeURIComponent(p.id)}`);
+      await h.catchUp();
+    } catch (e) {
+      setErr({ e });
+    } finally {
+      setBusy(false);
+    }
+  }
+  if (editing && preside && p.state === 'draft')
+    return (
+      <article class="poll poll-draft" data-testid="poll" data-poll={p.id} data-state={p.state}>
+        <EditPoll h={h} view={view} poll={p} onDone={() => setEditing(false)} />
+      </article>
+    );
   return (
     <article class={`poll poll-${p.state}`} data-testid="poll" data-poll={p.id} data-state={p.state} aria-labelledby={`poll-${p.id}`}>
       <h3 id={`poll-${p.id}`}>{p.title ?? t('poll.untitled')}</h3>
@@ -112,6 +134,11 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
         {p.allow_change && ` · ${t('poll.allowChange')}`}
         {item && ` · ${item.title}`}
       </p>
+      {p.state === 'draft' && (
+        <p class="muted small" data-testid="poll-options">
+          {t('poll.optionsAre', { list: optionsOf(p).map(label).join(' · ') })}
+        </p>
+      )}
       {preside && p.state === 'draft' && (
         <div class="poll-eligibility" data-testid="poll-eligibility">
           <p class="small">{t('poll.eligibleNow', { n: eligible, total: counts(view.participants).voting_total })}</p>
@@ -205,9 +232,15 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
         </details>
       ) : null}
       {preside && p.state === 'draft' && (
-        <button type="button" class="btn primary" disabled={busy} onClick={() => void run('open')}>
-          {t('poll.open')}
-        </button>
+        <div class="actions">
+          <button type="button" class="btn primary" disabled={busy} onClick={() => void run('open')}>
+            {t('poll.open')}
+          </button>
+          <button type="button" class="btn" disabled={busy} aria-label={t('poll.editOf', { title: p.title ?? '' })} onClick={() => setEditing(true)}>
+            {t('poll.edit')}
+          </button>
+          <ConfirmButton label={t('poll.delete')} confirm={t('poll.deleteConfirm')} disabled={busy} onConfirm={() => void remove()} />
+        </div>
       )}
       {preside && p.state === 'open' && (
         <button type="button" class="btn danger" disabled={busy} onClick={() => void run('close')}>
@@ -230,7 +263,7 @@ function Tally({ poll: p }: { poll: Poll }) {
               <span class={`tally-fill fill-${r.option}`} style={{ width: `${r.percent}%` }} />
             </span>
             <span class="tally-count" data-testid={`tally-${r.option}`}>
-              {r.count}
+              {fmtNumber(r.count)}
             </span>
           </li>
         ))}
@@ -241,55 +274,109 @@ function Tally({ poll: p }: { poll: Poll }) {
 
 function CreatePoll({ h, view }: { h: MeetingHandle; view: MeetingView }) {
   const [open, setOpen] = useState(false);
-  const [title, setTitle] = useState('');
-  const [item, setItem] = useState(view.meeting.current_item_id ?? '');
-  const [secret, setSecret] = useState(false);
-  const [majority, setMajority] = useState<Majority>('simple');
-  const [quorum, setQuorum] = useState('');
-  const [allowChange, setAllowChange] = useState(false);
   if (!open)
     return (
       <button type="button" class="btn" onClick={() => setOpen(true)}>
         {t('poll.create')}
       </button>
     );
+  return (
+    <PollForm
+      view={view}
+      formId="new"
+      initial={emptyForm(view.meeting.current_item_id ?? '')}
+      label={t('poll.create')}
+      submit={t('poll.createSubmit')}
+      onCancel={() => setOpen(false)}
+      onSubmit={async (f) => {
+        const r = await h.act('POST', `/meetings/${view.meeting.id}/polls`, createBody(f));
+        if (r) setOpen(false);
+      }}
+    />
+  );
+}
+
+/** Editing a draft poll: only what changed is sent (`PATCH /polls/{id}`). */
+function EditPoll({ h, view, poll: p, onDone }: { h: MeetingHandle; view: MeetingView; poll: Poll; onDone: () => void }) {
+  const [nothing, setNothing] = useState(false);
+  return (
+    <>
+      <PollForm
+        view={view}
+        formId={p.id}
+        initial={formOf(p)}
+        label={t('poll.editOf', { title: p.title ?? '' })}
+        submit={t('poll.editSubmit')}
+        onCancel={onDone}
+        onSubmit={async (f) => {
+          const body = patchBody(p, f);
+          if (!Object.keys(body).length) {
+            setNothing(true);
+            return;
+          }
+          const r = await h.act('PATCH', `/polls/${encodeURIComponent(p.id)}`, body);
+          if (r) onDone();
+        }}
+      />
+      {nothing && (
+        <p class="muted small" role="status">
+          {t('poll.noChange')}
+        </p>
+      )}
+    </>
+  );
+}
+
+/** The poll form (create and edit): checked here first, the server stays the authority. */
+function PollForm(props: {
+  /** Unique on the page (ids inside the form derive from it). */
+  formId: string;
+  view: MeetingView;
+  initial: PollFormValue;
+  label: string;
+  submit: string;
+  onSubmit: (f: PollFormValue) => Promise<void>;
+  onCancel: () => void;
+}) {
+  const [f, setF] = useState<PollFormValue>(props.initial);
+  const [shown, setShown] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const set = (patch: Partial<PollFormValue>) => setF((old) => ({ ...old, ...patch }));
+  const setRow = (i: number, label: string) => set({ options: (f.options ?? []).map((r, j) => (j === i ? { label } : r)) });
+  const errors = validate(f);
+  const rowError = (i: number) => errors.find((e) => e.row === i);
+  const uid = props.formId;
   async function submit(e: Event) {
     e.preventDefault();
-    const q = parseInt(quorum, 10);
-    const r = await h.act('POST', `/meetings/${view.meeting.id}/polls`, {
-      title: title.trim(),
-      agenda_item_id: item || undefined,
-      secret,
-      majority,
-      quorum: Number.isFinite(q) && q > 0 ? q : undefined,
-      // A secret poll never knows which choice was the member's, so it cannot let them change it.
-      allow_change: !secret && allowChange,
-    });
-    if (r) {
-      setTitle('');
-      setOpen(false);
+    setShown(true);
+    if (errors.length) return;
+    setBusy(true);
+    try {
+      await props.onSubmit(f);
+    } finally {
+      setBusy(false);
     }
   }
   return (
-    <form class="form create-poll" onSubmit={submit} aria-label={t('poll.create')}>
+    <form class="form create-poll" onSubmit={submit} aria-label={props.label} noValidate data-testid="poll-form">
       <label class="field">
         <span>{t('poll.question')}</span>
-        <input name="poll_title" required value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
+        <input name="poll_title" required value={f.title} onInput={(e) => set({ title: e.currentTarget.value })} />
       </label>
       <label class="field">
         <span>{t('upload.item')}</span>
-        <select name="poll_item" value={item} onChange={(e) => setItem(e.currentTarget.value)}>
+        <select name="poll_item" value={f.agendaItemId} onChange={(e) => set({ agendaItemId: e.currentTarget.value })}>
           <option value="">{t('common.none')}</option>
-          {flatten(view.agenda).map((f) => (
-            <option value={f.item.id}>
-              {f.number}. {f.item.title}
+          {flatten(props.view.agenda).map((x) => (
+            <option value={x.item.id}>
+              {x.number}. {x.item.title}
             </option>
           ))}
         </select>
       </label>
       <label class="field">
         <span>{t('poll.majorityLabel')}</span>
-        <select name="poll_majority" value={majority} onChange={(e) => setMajority(e.currentTarget.value as Majority)}>
+        <select name="poll_majority" value={f.majority} onChange={(e) => set({ majority: e.currentTarget.value as Majority })}>
           {(['simple', 'absolute', 'two_thirds'] as const).map((mj) => (
             <option value={mj}>{t(`poll.majority.${mj}`)}</option>
           ))}
@@ -297,29 +384,93 @@ function CreatePoll({ h, view }: { h: MeetingHandle; view: MeetingView }) {
       </label>
       <label class="field">
         <span>{t('poll.quorum')}</span>
-        <input name="poll_quorum" type="number" min="1" inputMode="numeric" value={quorum} onInput={(e) => setQuorum(e.currentTarget.value)} />
+        <input name="poll_quorum" type="number" min="1" max="100000" inputMode="numeric" value={f.quorum} onInput={(e) => set({ quorum: e.currentTarget.value })} />
       </label>
       <label class="field">
         <span>{t('poll.kind')}</span>
-        <select name="poll_secret" value={secret ? 'secret' : 'named'} onChange={(e) => setSecret(e.currentTarget.value === 'secret')}>
+        <select name="poll_secret" value={f.secret ? 'secret' : 'named'} onChange={(e) => set({ secret: e.currentTarget.value === 'secret' })}>
           <option value="named">{t('poll.named')}</option>
           <option value="secret">{t('poll.secret')}</option>
         </select>
       </label>
-      {!secret && (
+      {!f.secret && (
         <label class="field">
           <span>{t('poll.allowChangeLabel')}</span>
-          <select name="poll_allow_change" value={allowChange ? 'yes' : 'no'} onChange={(e) => setAllowChange(e.currentTarget.value === 'yes')}>
+          <select name="poll_allow_change" value={f.allowChange ? 'yes' : 'no'} onChange={(e) => set({ allowChange: e.currentTarget.value === 'yes' })}>
             <option value="no">{t('poll.allowChange.no')}</option>
             <option value="yes">{t('poll.allowChange.yes')}</option>
           </select>
         </label>
       )}
+      <fieldset class="field poll-options">
+        <legend>{t('pollForm.options')}</legend>
+        <label class="field">
+          <span class="sr-only">{t('pollForm.options')}</span>
+          <select
+            name="poll_options_mode"
+            value={f.options ? 'custom' : 'default'}
+            onChange={(e) => set({ options: e.currentTarget.value === 'custom' ? (f.options ?? defaultRows()) : null })}
+          >
+            <option value="default">{t('pollForm.optionsDefault')}</option>
+            <option value="custom">{t('pollForm.optionsCustom')}</option>
+          </select>
+        </label>
+        {f.options && (
+          <>
+            <p class="muted small" id={`poll-options-hint-${uid}`}>
+              {t('pollForm.optionsHint')}
+            </p>
+            <ol class="option-rows">
+              {f.options.map((row, i) => {
+                const k = rowKey(row);
+                const err = shown ? rowError(i) : undefined;
+                return (
+                  <li class="option-row" data-testid="poll-option-row">
+                    <label class="field">
+                      <span>{t('pollForm.option', { n: i + 1 })}</span>
+                      <input
+                        name="poll_option"
+                        value={row.label}
+                        maxLength={200}
+                        aria-invalid={err ? true : undefined}
+                        aria-describedby={`poll-options-hint-${uid}`}
+                        onInput={(e) => setRow(i, e.currentTarget.value)}
+                      />
+                    </label>
+                    {k && !optionKey(k) && <span class="muted small option-key">{t('pollForm.optionKey', { key: k })}</span>}
+                    <button
+                      type="button"
+                      class="btn ghost"
+                      aria-label={t('pollForm.removeOption', { n: i + 1 })}
+                      disabled={(f.options?.length ?? 0) <= 2}
+                      onClick={() => set({ options: (f.options ?? []).filter((_, j) => j !== i) })}
+                    >
+                      ✕
+                    </button>
+                  </li>
+                );
+              })}
+            </ol>
+            {f.options.length < MAX_OPTIONS && (
+              <button type="button" class="btn" onClick={() => set({ options: [...(f.options ?? []), { label: '' }] })}>
+                {t('pollForm.addOption')}
+              </button>
+            )}
+          </>
+        )}
+      </fieldset>
+      {shown && errors.length > 0 && (
+        <ul class="error form-errors" role="alert" data-testid="poll-form-errors">
+          {errors.map((e) => (
+            <li>{t(e.key, e.row !== undefined ? { n: e.row + 1 } : undefined)}</li>
+          ))}
+        </ul>
+      )}
       <div class="actions">
-        <button type="submit" class="btn primary">
-          {t('poll.createSubmit')}
+        <button type="submit" class="btn primary" disabled={busy}>
+          {props.submit}
         </button>
-        <button type="button" class="btn" onClick={() => setOpen(false)}>
+        <button type="button" class="btn" onClick={props.onCancel}>
           {t('common.cancel')}
         </button>
       </div>

@@ -1,0 +1,109 @@
+// The real server for the measuring tools (tools/lighthouse.mjs, tools/first-page.mjs), started as
+// the e2e harness does (e2e/harness.ts): `ecabinet serve --demo` on a loopback port, a fresh
+// data directory, the built client from web/dist. The binary is $E2E_SERVER_BIN (or
+// target/release/ecabinet, then target/debug/ecabinet); nothing is built here.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const repoRoot = resolve(webDir, '..');
+
+/** Chromium flags for this machine (docs: the helper brief; same as the e2e harness). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+export function serverBinary() {
+  const candidates = [process.env.E2E_SERVER_BIN, join(repoRoot, 'target', 'release', 'ecabinet'), join(repoRoot, 'target', 'debug', 'ecabinet')];
+  const bin = candidates.find((c) => c && existsSync(c));
+  if (!bin) throw new Error('no server binary: set E2E_SERVER_BIN=/path/to/ecabinet');
+  return bin;
+}
+
+/** Starts the server; resolves with `{ base, bin, stop }` once `/readyz` answers. */
+export async function startServer(extraEnv = {}) {
+  const bin = serverBinary();
+  if (!existsSync(join(webDir, 'dist', 'index.html'))) throw new Error('web/dist is missing: run npm run build first');
+  const data = mkdtempSync(join(tmpdir(), 'ecabinet-measure-'));
+  const child = spawn(bin, ['serve', '--demo', '--bind', '127.0.0.1:0', '--data', data], {
+    cwd: repoRoot,
+    env: {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ECABINET_'))),
+      ECABINET_WEB__DIR: join(webDir, 'dist'),
+      ECABINET_LOG__FILTER: 'warn',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const base = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`server did not start:\n${out}`)), 60_000);
+    child.stdout.on('data', (b) => {
+      out += b.toString();
+      const m = out.match(/(http:\/\/127\.0\.0\.1:\d+)\//);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    });
+    child.stderr.on('data', (b) => (out += b.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+  for (let i = 0; i < 100; i++) {
+    const r = await fetch(`${base}/readyz`).catch(() => null);
+    if (r?.ok) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    bin,
+    stop: async () => {
+      child.removeAllListeners('exit');
+      child.kill('SIGTERM');
+      await new Promise((r) => {
+        const t = setTimeout(() => {
+          child.kill('SIGKILL');
+          r(null);
+        }, 5000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          r(null);
+        });
+      });
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Signs `username` in over the API; the session as the client keeps it in localStorage. */
+export async function apiSession(base, username, password = 'demo1234') {
+  const r = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!r.ok) throw new Error(`sign-in of ${username}: ${r.status}`);
+  const p = await r.json();
+  return { access_token: p.access_token, refresh_token: p.refresh_token, expires_at: Date.now() + p.expires_in * 1000, user: p.user };
+}
+
+/** The demo meeting's id, as `username` sees the list. */
+export async function demoMeetingId(base, session) {
+  const r = await fetch(`${base}/api/v1/meetings`, { headers: { Authorization: `Bearer ${session.access_token}` } });
+  const body = await r.json();
+  const m = body.meetings.find((x) => x.title.startsWith('Phiên họp thường kỳ')) ?? body.meetings[0];
+  return m.id;
+}
