@@ -718,6 +718,59 @@ async fn named_polls_may_allow_changes(backend: Backend) {
     );
 }
 
+/// Options are the words the room reads: Vietnamese text is stored as typed (trimmed, NFC),
+/// voted on and tallied under the same words.
+async fn options_in_vietnamese_are_voted_and_tallied(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    let c = live_meeting(&app).await;
+    let m = &c.meeting;
+    for bad in [
+        json!(["Đồng ý", "đồng ý"]),
+        json!(["Phương án A", "a\u{0007}b"]),
+        json!(["  ", "Phương án B"]),
+    ] {
+        assert_problem(
+            app.post(
+                &format!("/api/v1/meetings/{m}/polls"),
+                Some(&c.chair.token),
+                &json!({"title": "x", "majority": "simple", "options": bad}),
+            )
+            .await,
+            422,
+            "invalid_options",
+        )
+        .await;
+    }
+    let poll = create_poll(
+        &app,
+        &c.chair.token,
+        m,
+        // The first option arrives decomposed (NFD), as some keyboards send it.
+        json!({"title": "Chọn phương án xây trường", "majority": "simple",
+               "options": [" Xa\u{0302}\u{0300}y mới ", "Sửa chữa", "abstain"]}),
+    )
+    .await;
+    assert_eq!(poll["options"], json!(["Xầy mới", "Sửa chữa", "abstain"]));
+    let p = pid(&poll);
+    expect(act(&app, &c.chair.token, &p, "open").await, 200).await;
+    assert_problem(
+        ballot(&app, &c.member.token, &p, "Phương án khác").await,
+        422,
+        "unknown_option",
+    )
+    .await;
+    expect(ballot(&app, &c.member.token, &p, "Xầy mới").await, 201).await;
+    expect(ballot(&app, &c.member2.token, &p, "Sửa chữa").await, 201).await;
+    expect(act(&app, &c.chair.token, &p, "close").await, 200).await;
+    let done = poll_state(&app, &c.chair.token, &p).await;
+    assert_eq!(
+        done["tally"],
+        json!({"Xầy mới": 1, "Sửa chữa": 1, "abstain": 0})
+    );
+    // One for, one against: a tie is not a simple majority.
+    assert_eq!(done["result"], "rejected");
+}
+
 async fn majorities_and_quorum(backend: Backend) {
     let (_env, app) = spawn_app(backend).await;
     let c = live_meeting(&app).await;
@@ -1238,6 +1291,7 @@ backend_tests!(
     a_thousand_concurrent_ballots_count_once,
     substitutes_vote_for_their_member,
     named_polls_may_allow_changes,
+    options_in_vietnamese_are_voted_and_tallied,
     majorities_and_quorum,
     secret_polls_keep_no_link_in_the_database,
     tallies_are_coalesced_and_live,

@@ -23,6 +23,7 @@ use std::fmt;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::audit;
 use crate::auth::AuthUser;
@@ -82,38 +83,38 @@ impl fmt::Display for PollState {
     }
 }
 
-/// A poll's option keys: 2 to 20 distinct keys of `a-z 0-9 _ -`, at most 64 characters each.
+/// A poll's options: 2 to 20 distinct texts of 1 to 64 characters, as the tablets show them
+/// ("Phương án A", or the default keys `yes`/`no`/`abstain` that tablets translate). Stored
+/// trimmed and in Unicode NFC, so the same words typed on two keyboards are one option; a ballot
+/// names its choice exactly as the poll lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options(Vec<String>);
 
 impl Options {
     pub fn parse(raw: Option<Vec<String>>) -> Result<Self, ApiError> {
         let invalid = |why: &str| ApiError::invalid("invalid_options", why.to_owned());
-        let list = match raw {
-            None => {
-                return Ok(Self(
-                    DEFAULT_OPTIONS.iter().map(|s| (*s).to_owned()).collect(),
-                ));
-            }
-            Some(list) => list,
+        let Some(raw) = raw else {
+            return Ok(Self(
+                DEFAULT_OPTIONS.iter().map(|s| (*s).to_owned()).collect(),
+            ));
         };
-        if !(2..=MAX_OPTIONS).contains(&list.len()) {
+        if !(2..=MAX_OPTIONS).contains(&raw.len()) {
             return Err(invalid("a poll has 2 to 20 options"));
         }
-        for (i, o) in list.iter().enumerate() {
-            let ok = !o.is_empty()
-                && o.len() <= OPTION_MAX_LEN
-                && o.bytes().all(|c| {
-                    c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-'
-                });
-            if !ok {
+        let mut list: Vec<String> = Vec::with_capacity(raw.len());
+        for o in raw {
+            let o: String = o.trim().nfc().collect();
+            let chars = o.chars().count();
+            if chars == 0 || chars > OPTION_MAX_LEN || o.chars().any(char::is_control) {
                 return Err(invalid(
-                    "an option key is 1 to 64 characters of a-z, 0-9, _ and -",
+                    "an option is 1 to 64 characters of text, without control characters",
                 ));
             }
-            if list[..i].contains(o) {
+            // Options that differ only by case would read the same on a tablet.
+            if list.iter().any(|l| l.to_lowercase() == o.to_lowercase()) {
                 return Err(invalid("an option is listed twice"));
             }
+            list.push(o);
         }
         if list.first().is_some_and(|o| o == rules::ABSTAIN) {
             return Err(invalid(
@@ -779,13 +780,25 @@ mod tests {
         );
         let custom = Options::parse(Some(vec!["dong_y".into(), "khong".into()])).unwrap();
         assert!(custom.contains("khong") && !custom.contains("yes"));
+        // Vietnamese text is an option as typed, trimmed and in NFC.
+        let decomposed = "Phu\u{031b}o\u{031b}\u{0300}ng a\u{0301}n A";
+        let words = Options::parse(Some(vec![
+            format!("  {decomposed} "),
+            "Phương án B: xây mới".into(),
+        ]))
+        .unwrap();
+        assert_eq!(words.as_slice(), ["Phường án A", "Phương án B: xây mới"]);
+        assert!(words.contains("Phường án A") && !words.contains("Phương án C"));
         for bad in [
             vec!["yes".to_owned()],
             vec!["yes".into(), "yes".into()],
-            vec!["Yes".into(), "no".into()],
+            vec!["Yes".into(), "yes".into()],
+            vec!["Đồng ý".into(), "đồng ý".into()],
             vec!["abstain".into(), "yes".into()],
             vec!["".into(), "no".into()],
-            vec!["tán thành".into(), "no".into()],
+            vec!["   ".into(), "no".into()],
+            vec!["a\nb".into(), "no".into()],
+            vec!["x".repeat(65), "no".into()],
             (0..21).map(|i| format!("o{i}")).collect(),
         ] {
             assert!(Options::parse(Some(bad.clone())).is_err(), "{bad:?}");
