@@ -15,6 +15,8 @@ const NAMED_POLL = 'Thông qua Tờ trình dự toán ngân sách xã năm 2027'
 const NEW_POLL = 'Thông qua Báo cáo tình hình kinh tế – xã hội tháng 11';
 const CUSTOM_POLL = 'Chọn phương án đầu tư nhà văn hóa thôn Tân Lập';
 const CUSTOM_POLL_EDITED = 'Chọn phương án đầu tư nhà văn hóa thôn Tân Lập năm 2027';
+const OPTION_A = 'Phương án A: xây mới';
+const OPTION_B = 'Phương án B: cải tạo';
 const MEMBER1 = 'Phạm Quốc Bảo'; // uyvien1
 const MEMBER2 = 'Hoàng Thị Lan'; // uyvien2
 const MEMBER3 = 'Võ Minh Tuấn'; // uyvien3, absent: their substitute attends
@@ -68,6 +70,11 @@ async function shotPart(t: Tablet, loc: Locator, name: string) {
 }
 
 const pollCard = (t: Tablet, title: string): Locator => t.page.getByTestId('poll').filter({ hasText: title });
+
+/** The tally row of `option` (as the poll lists it: `yes`, or typed text with its accents). */
+const tallyRow = (tally: Locator, option: string): Locator => tally.locator(`[data-testid="tally-row"][data-option=${JSON.stringify(option)}]`);
+/** The count shown for `option`. */
+const tallyCount = (tally: Locator, option: string): Locator => tallyRow(tally, option).getByTestId('tally-count');
 
 /** Chooses `choice`, confirms, and returns the receipt shown. */
 async function vote(t: Tablet, title: string, choice: string): Promise<string> {
@@ -138,14 +145,14 @@ describe('voting', () => {
     const r1 = await vote(m1, NEW_POLL, 'Tán thành');
     expect(r1).toMatch(/^[0-9a-f]{32}$/);
     await waitText(tally, 'Đã biểu quyết: 1/2');
-    await waitText(tally.getByTestId('tally-yes'), '1');
+    await waitText(tallyCount(tally, 'yes'), '1');
     await shotPart(chair, pollCard(chair, NEW_POLL), 'vi-voting-tally');
     const r2 = await vote(m2, NEW_POLL, 'Không biểu quyết');
     expect(r2).toMatch(/^[0-9a-f]{32}$/);
     expect(r2).not.toBe(r1);
     await waitText(tally, 'Đã biểu quyết: 2/2');
-    await waitText(tally.getByTestId('tally-abstain'), '1');
-    expect(await tally.getByTestId('tally-no').innerText()).toBe('0');
+    await waitText(tallyCount(tally, 'abstain'), '1');
+    expect(await tallyCount(tally, 'no').innerText()).toBe('0');
     // Both ballots went over the websocket, not the HTTP fallback.
     expect(wsBallots.uyvien1).toBe(1);
     expect(wsBallots.uyvien2).toBe(1);
@@ -166,7 +173,7 @@ describe('voting', () => {
     expect(await card.getByTestId('receipt-code').count()).toBe(0);
     // Nothing changed in the count.
     await waitText(pollCard(chair, NEW_POLL).getByTestId('tally'), 'Đã biểu quyết: 2/2');
-    expect(await pollCard(chair, NEW_POLL).getByTestId('tally-no').innerText()).toBe('0');
+    expect(await tallyCount(pollCard(chair, NEW_POLL), 'no').innerText()).toBe('0');
     await other.context.close();
   });
 
@@ -199,8 +206,8 @@ describe('voting', () => {
       const c = pollCard(t, SECRET_POLL);
       await waitText(c.getByTestId('poll-result'), 'Không được thông qua'); // 1 for, 1 against: a tie
       await waitText(c.getByTestId('poll-secret-note'), 'chỉ công bố số phiếu');
-      expect(await c.getByTestId('tally-yes').innerText()).toBe('1');
-      expect(await c.getByTestId('tally-no').innerText()).toBe('1');
+      expect(await tallyCount(c, 'yes').innerText()).toBe('1');
+      expect(await tallyCount(c, 'no').innerText()).toBe('1');
       expect(await c.getByTestId('poll-ballots').count()).toBe(0);
       const text = await c.innerText();
       expect(text).not.toContain(MEMBER1);
@@ -247,44 +254,47 @@ describe('voting', () => {
     await form.locator('select[name="poll_options_mode"]').selectOption('custom');
     // Customising starts from the three default options, in the glossary's words.
     expect(await form.getByLabel(/^Phương án \d+$/).evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual(['Tán thành', 'Không tán thành', 'Không biểu quyết']);
-    await form.getByLabel('Phương án 1', { exact: true }).fill('Phương án A: xây mới');
-    await form.getByLabel('Phương án 2', { exact: true }).fill('Phương án B: sửa chữa');
-    await waitText(form, 'Mã: phuong-an-a-xay-moi');
-    // A blank option and a repeated one are refused in the form, before the server is asked.
+    await form.getByLabel('Phương án 1', { exact: true }).fill(OPTION_A);
+    // Extra spaces go; the words stay as typed, accents and all (no key line under the field).
+    await form.getByLabel('Phương án 2', { exact: true }).fill('  Phương án B:   sửa chữa ');
+    expect(await form.getByText(/Mã:/).count()).toBe(0);
+    // A blank option and a repeated one (other case, accents typed as combining marks) are
+    // refused in the form, before the server is asked.
     await form.getByRole('button', { name: 'Thêm phương án' }).click();
-    await form.getByLabel('Phương án 4', { exact: true }).fill('phương án a – xây mới');
+    await form.getByLabel('Phương án 4', { exact: true }).fill('phương án a: XÂY MỚI'.normalize('NFD'));
     await form.getByRole('button', { name: 'Tạo', exact: true }).click();
-    await waitText(form.getByTestId('poll-form-errors'), 'Phương án 4 trùng với một phương án ở trên.');
-    await form.getByLabel('Phương án 4', { exact: true }).fill('???');
-    await waitText(form.getByTestId('poll-form-errors'), 'Phương án 4 cần có chữ hoặc số.');
+    await waitText(form.getByTestId('poll-form-errors'), 'Phương án 4 trùng với một phương án ở trên');
+    await form.getByLabel('Phương án 4', { exact: true }).fill('   ');
+    await waitText(form.getByTestId('poll-form-errors'), 'Phương án 4 chưa có nội dung.');
     await form.getByRole('button', { name: 'Xóa phương án 4' }).click();
     expect(await smallTargets(page)).toEqual([]);
     await shotPart(chair, form, 'vi-voting-custom-form');
     await form.getByRole('button', { name: 'Tạo', exact: true }).click();
     const card = pollCard(chair, CUSTOM_POLL);
-    await waitText(card.getByTestId('poll-options'), 'Phương án: Phuong an a xay moi · Phuong an b sua chua · Không biểu quyết');
+    await waitText(card.getByTestId('poll-options'), `Phương án: ${OPTION_A} · Phương án B: sửa chữa · Không biểu quyết`);
     await waitText(card, 'Biểu quyết công khai · Đa số phiếu');
     await shotPart(chair, card, 'vi-voting-custom-options');
 
     // Edited while a draft: question, majority, quorum, secrecy and one option.
     await card.getByRole('button', { name: `Sửa biểu quyết: ${CUSTOM_POLL}` }).click();
     const edit = page.getByRole('form', { name: `Sửa biểu quyết: ${CUSTOM_POLL}` });
+    expect(await edit.getByLabel(/^Phương án \d+$/).evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual([OPTION_A, 'Phương án B: sửa chữa', 'Không biểu quyết']);
     await edit.getByLabel('Nội dung biểu quyết').fill(CUSTOM_POLL_EDITED);
     await edit.getByLabel('Điều kiện thông qua').selectOption('two_thirds');
     await edit.getByLabel('Số thành viên tối thiểu (không bắt buộc)').fill('2');
     await edit.getByLabel('Hình thức biểu quyết').selectOption('secret');
-    await edit.getByLabel('Phương án 2', { exact: true }).fill('Phương án B: cải tạo');
+    await edit.getByLabel('Phương án 2', { exact: true }).fill(OPTION_B);
     await edit.getByRole('button', { name: 'Lưu thay đổi' }).click();
     const edited = pollCard(chair, CUSTOM_POLL_EDITED);
     await waitText(edited, 'Bỏ phiếu kín · Hai phần ba · Tối thiểu 2 thành viên có mặt');
-    await waitText(edited.getByTestId('poll-options'), 'Phương án: Phuong an a xay moi · Phuong an b cai tao · Không biểu quyết');
+    await waitText(edited.getByTestId('poll-options'), `Phương án: ${OPTION_A} · ${OPTION_B} · Không biểu quyết`);
     // The server has what the card shows.
     const pollId = await edited.getAttribute('data-poll');
     const saved = await page.evaluate(async (id) => {
       const s = JSON.parse(localStorage.getItem('ecabinet.session') ?? '{}');
       return (await fetch(`/api/v1/polls/${id}`, { headers: { Authorization: `Bearer ${s.access_token}` } })).json();
     }, pollId);
-    expect(saved).toMatchObject({ title: CUSTOM_POLL_EDITED, options: ['phuong-an-a-xay-moi', 'phuong-an-b-cai-tao', 'abstain'], majority: 'two_thirds', quorum: 2, secret: true, allow_change: false, state: 'draft' });
+    expect(saved).toMatchObject({ title: CUSTOM_POLL_EDITED, options: [OPTION_A, OPTION_B, 'abstain'], majority: 'two_thirds', quorum: 2, secret: true, allow_change: false, state: 'draft' });
 
     // A draft can be deleted (confirmed first).
     await page.getByRole('button', { name: 'Tạo biểu quyết' }).click();
@@ -303,15 +313,25 @@ describe('voting', () => {
     expect(await edited.getByRole('button', { name: `Sửa biểu quyết: ${CUSTOM_POLL_EDITED}` }).count()).toBe(0);
     for (const t of [m1, m2]) {
       const c = pollCard(t, CUSTOM_POLL_EDITED);
-      for (const o of ['Phuong an a xay moi', 'Phuong an b cai tao', 'Không biểu quyết']) await c.getByRole('button', { name: o, exact: true }).waitFor();
+      for (const o of [OPTION_A, OPTION_B, 'Không biểu quyết']) await c.getByRole('button', { name: o, exact: true }).waitFor();
       expect(await c.getByRole('button', { name: 'Tán thành', exact: true }).count()).toBe(0);
     }
     await shotPart(m1, pollCard(m1, CUSTOM_POLL_EDITED), 'vi-voting-custom-ballot');
-    await vote(m1, CUSTOM_POLL_EDITED, 'Phuong an a xay moi');
-    await vote(m2, CUSTOM_POLL_EDITED, 'Phuong an a xay moi');
+    const before = { ...wsBallots };
+    await vote(m1, CUSTOM_POLL_EDITED, OPTION_A);
+    await vote(m2, CUSTOM_POLL_EDITED, OPTION_A);
+    // The choice went over the live channel as the option's own words, and was taken.
+    expect([wsBallots.uyvien1 - before.uyvien1, wsBallots.uyvien2 - before.uyvien2]).toEqual([1, 1]);
     const tally = edited.getByTestId('tally');
     await waitText(tally, 'Đã biểu quyết: 2/3');
-    await waitText(tally.getByTestId('tally-phuong-an-a-xay-moi'), '2');
+    // The tally shows the same words, each with its own count, on the chair's and a member's tablet.
+    for (const tl of [tally, pollCard(m1, CUSTOM_POLL_EDITED).getByTestId('tally')]) {
+      await waitText(tallyCount(tl, OPTION_A), '2');
+      expect(await tallyRow(tl, OPTION_A).locator('.tally-label').innerText()).toBe(OPTION_A);
+      expect(await tallyRow(tl, OPTION_B).locator('.tally-label').innerText()).toBe(OPTION_B);
+      expect(await tallyCount(tl, OPTION_B).innerText()).toBe('0');
+      expect(await tallyRow(tl, 'abstain').locator('.tally-label').innerText()).toBe('Không biểu quyết');
+    }
     await edited.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
     // Two of the three present for the motion: two thirds reached.
     for (const t of [chair, m1, m2]) await waitText(pollCard(t, CUSTOM_POLL_EDITED).getByTestId('poll-result'), 'Được thông qua');

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { castBallot, eligibleNow, loadReceipts, newBallotKey, optionKey, resultKey, saveReceipt, seatVoter, tallyRows, voterStatus } from '../src/polls/logic';
+import { castBallot, eligibleNow, loadReceipts, newBallotKey, optionKey, optionsOf, optionTone, resultKey, saveReceipt, seatVoter, tallyRows, voterStatus } from '../src/polls/logic';
 import { LiveRequestError } from '../src/live';
 import { hasKey } from '../src/i18n';
 import { participant, poll } from './fixtures';
@@ -13,6 +13,22 @@ describe('tally', () => {
       { option: 'abstain', count: 0, percent: 0 },
     ]);
     expect(tallyRows(poll('p2', { tally: {} })).every((r) => r.percent === 0)).toBe(true);
+  });
+
+  it('is keyed by the options as the poll lists them, Vietnamese text included', () => {
+    const options = ['Phương án A: xây mới', 'Phương án B: sửa chữa', 'abstain'];
+    const p = poll('p3', { options, tally: { 'Phương án A: xây mới': 2, 'Phương án B: sửa chữa': 1, abstain: 1 }, voted: 4 });
+    expect(tallyRows(p)).toEqual([
+      { option: 'Phương án A: xây mới', count: 2, percent: 50 },
+      { option: 'Phương án B: sửa chữa', count: 1, percent: 25 },
+      { option: 'abstain', count: 1, percent: 25 },
+    ]);
+    // Without `options` (an older event), the tally's own keys are the options.
+    expect(optionsOf(poll('p4', { options: undefined, tally: { 'Đồng ý': 0, 'Không đồng ý': 0 } }))).toEqual(['Đồng ý', 'Không đồng ý']);
+  });
+
+  it('gives class names only from the default keys, never from typed text', () => {
+    expect(['yes', 'no', 'abstain', 'Phương án A: xây mới', 'x" onclick="y', 'Yes'].map(optionTone)).toEqual(['yes', 'no', 'abstain', 'other', 'other', 'other']);
   });
 
   it('names the options and results with the glossary’s words', () => {

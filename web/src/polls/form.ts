@@ -1,12 +1,14 @@
 // The poll form's rules (creating and editing a draft poll), apart from the view so they are
-// unit-tested: option keys from what the secretary types, validation mirroring the server's
+// unit-tested: the option a typed row stands for, validation mirroring the server's
 // (docs/polls.md "A poll"), the body of `POST /meetings/{id}/polls` and the smallest
 // `PATCH /polls/{id}` for an edit.
 //
-// The server keeps options as keys (`a-z 0-9 _ -`, 1–64 characters, 2–20 of them, the first
-// is the motion and cannot be `abstain`) and has no labels, so a custom option's key is made
-// from its label (diacritics dropped: "Phương án A" → `phuong-an-a`) and shown back from the key
-// ("Phuong an a"). The default keys are shown in the glossary's words.
+// An option is its text, as the room reads it ("Phương án A: xây mới"): 2–20 of them, 1–64
+// code points each, no control characters, none repeating another but for case, the first (the
+// motion) not `abstain`. The server stores them trimmed and in NFC; the form also collapses
+// inner whitespace, so what is checked here is exactly what is sent. The default options are
+// the keys `yes`/`no`/`abstain`, shown in the glossary's words, and typing those words (either
+// language) gives the key back.
 import { t, type Locale } from '../i18n';
 import { vi } from '../i18n/vi';
 import { en } from '../i18n/en';
@@ -14,6 +16,7 @@ import type { Majority, Poll } from '../types';
 import { DEFAULT_OPTIONS, optionKey } from './logic';
 
 export const MAX_OPTIONS = 20;
+/** Unicode code points, as the server counts them. */
 export const OPTION_MAX_LEN = 64;
 export const QUORUM_MAX = 100_000;
 export const ABSTAIN = 'abstain';
@@ -30,62 +33,63 @@ export interface PollFormValue {
   options: OptionRow[] | null;
 }
 
-/** A custom option row: what is typed, and the key it had when the poll was loaded (edits). */
+/** A custom option row: what is in the field, and the option it showed when the poll was loaded (edits). */
 export interface OptionRow {
-  label: string;
-  key?: string;
+  text: string;
+  stored?: string;
 }
 
 /** A problem with the form, as a translation key (and the option row when it is one). */
 export interface FormError {
-  key: 'pollForm.err.title' | 'pollForm.err.quorum' | 'pollForm.err.optionEmpty' | 'pollForm.err.optionLong' | 'pollForm.err.optionTwice' | 'pollForm.err.optionCount' | 'pollForm.err.firstAbstain';
+  key:
+    | 'pollForm.err.title'
+    | 'pollForm.err.quorum'
+    | 'pollForm.err.optionEmpty'
+    | 'pollForm.err.optionLong'
+    | 'pollForm.err.optionControl'
+    | 'pollForm.err.optionTwice'
+    | 'pollForm.err.optionCount'
+    | 'pollForm.err.firstAbstain';
   row?: number;
+}
+
+/** Typed text as it is sent: whitespace runs as one space, trimmed, in Unicode NFC. */
+export function tidy(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().normalize('NFC');
+}
+
+/** The comparison the server makes for duplicates (options differing only by case are one). */
+function fold(option: string): string {
+  return option.toLowerCase();
 }
 
 /** The glossary's words of the default options in both languages, to map them back to keys. */
 const KNOWN = new Map<string, string>();
-for (const o of DEFAULT_OPTIONS)
-  for (const d of [vi, en] as Record<string, string>[]) KNOWN.set(norm(d[`poll.choice.${o}`]), o);
+for (const o of DEFAULT_OPTIONS) for (const d of [vi, en] as Record<string, string>[]) KNOWN.set(fold(tidy(d[`poll.choice.${o}`])), o);
 
-function norm(s: string): string {
-  return s.trim().replace(/\s+/g, ' ').toLocaleLowerCase('vi');
+/**
+ * The option typed text stands for: a default option's own words (either language, any case)
+ * give its key, anything else is the text itself, tidied. Empty when only whitespace was typed.
+ */
+export function optionFromText(text: string): string {
+  const o = tidy(text);
+  return KNOWN.get(fold(o)) ?? o;
+}
+
+/** How an option is shown: the glossary's words for the defaults, else the option as stored. */
+export function optionLabel(option: string, locale?: Locale): string {
+  const k = optionKey(option);
+  return k ? t(k as any, undefined, locale) : option;
 }
 
 /**
- * The key of a typed option: a default option's own words (either language) give its key,
- * anything else is transliterated (Vietnamese diacritics dropped, đ → d), lower-cased, with
- * runs of other characters as one `-`. Empty when nothing usable is left.
+ * The option of a row: the loaded option while its field still shows it as it was shown (in
+ * either language), so an untouched row is sent back unchanged; else made from the text.
  */
-export function keyFromLabel(label: string): string {
-  const known = KNOWN.get(norm(label));
-  if (known) return known;
-  const typedKey = label.trim();
-  if (/^[a-z0-9_-]+$/.test(typedKey)) return typedKey;
-  return label
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[đĐ]/g, 'd')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-}
-
-/** How a custom key reads back: separators as spaces, first letter capitalised. */
-export function labelFromKey(key: string): string {
-  const s = key.replace(/[-_]+/g, ' ').trim();
-  return s ? s[0].toUpperCase() + s.slice(1) : key;
-}
-
-/** How an option is shown: the glossary's words for the defaults, else read back from its key. */
-export function optionLabel(key: string, locale?: Locale): string {
-  const k = optionKey(key);
-  return k ? t(k as any, undefined, locale) : labelFromKey(key);
-}
-
-/** The key of a row: the loaded key while its label is untouched, else made from the label. */
-export function rowKey(row: OptionRow): string {
-  if (row.key && (row.label === labelFromKey(row.key) || row.label === optionLabel(row.key))) return row.key;
-  return keyFromLabel(row.label);
+export function rowOption(row: OptionRow): string {
+  const s = row.stored;
+  if (s !== undefined && (row.text === s || row.text === optionLabel(s, 'vi') || row.text === optionLabel(s, 'en'))) return s;
+  return optionFromText(row.text);
 }
 
 export function isDefaultOptions(options: string[] | undefined | null): boolean {
@@ -99,12 +103,12 @@ export function emptyForm(agendaItemId = ''): PollFormValue {
 
 /** Rows to start customising from: the default options in the current language. */
 export function defaultRows(locale?: Locale): OptionRow[] {
-  return DEFAULT_OPTIONS.map((k) => ({ key: k, label: optionLabel(k, locale) }));
+  return DEFAULT_OPTIONS.map((o) => ({ stored: o, text: optionLabel(o, locale) }));
 }
 
 /** The form for editing `p`; each option row shows the option as the voters will see it. */
 export function formOf(p: Poll, locale?: Locale): PollFormValue {
-  const options = isDefaultOptions(p.options) ? null : (p.options ?? []).map((k) => ({ key: k, label: optionLabel(k, locale) }));
+  const options = isDefaultOptions(p.options) ? null : (p.options ?? []).map((o) => ({ stored: o, text: optionLabel(o, locale) }));
   return {
     title: p.title ?? '',
     agendaItemId: p.agenda_item_id ?? '',
@@ -116,9 +120,9 @@ export function formOf(p: Poll, locale?: Locale): PollFormValue {
   };
 }
 
-/** The option keys the form stands for (the defaults when not customised). */
-export function optionKeys(f: PollFormValue): string[] {
-  return f.options ? f.options.map(rowKey) : DEFAULT_OPTIONS.slice();
+/** The options the form stands for (the defaults when not customised). */
+export function formOptions(f: PollFormValue): string[] {
+  return f.options ? f.options.map(rowOption) : DEFAULT_OPTIONS.slice();
 }
 
 /** Every problem, in form order (empty: the server should accept it). */
@@ -132,14 +136,15 @@ export function validate(f: PollFormValue): FormError[] {
   if (f.options) {
     const seen = new Set<string>();
     f.options.forEach((row, i) => {
-      const k = rowKey(row);
-      if (!k) errors.push({ key: 'pollForm.err.optionEmpty', row: i });
-      else if (k.length > OPTION_MAX_LEN) errors.push({ key: 'pollForm.err.optionLong', row: i });
-      else if (seen.has(k)) errors.push({ key: 'pollForm.err.optionTwice', row: i });
-      seen.add(k);
+      const o = rowOption(row);
+      if (!o) errors.push({ key: 'pollForm.err.optionEmpty', row: i });
+      else if ([...o].length > OPTION_MAX_LEN) errors.push({ key: 'pollForm.err.optionLong', row: i });
+      else if (/\p{Cc}/u.test(o)) errors.push({ key: 'pollForm.err.optionControl', row: i });
+      else if (seen.has(fold(o))) errors.push({ key: 'pollForm.err.optionTwice', row: i });
+      seen.add(fold(o));
     });
     if (f.options.length < 2 || f.options.length > MAX_OPTIONS) errors.push({ key: 'pollForm.err.optionCount' });
-    if (f.options.length && rowKey(f.options[0]) === ABSTAIN) errors.push({ key: 'pollForm.err.firstAbstain', row: 0 });
+    if (f.options.length && rowOption(f.options[0]) === ABSTAIN) errors.push({ key: 'pollForm.err.firstAbstain', row: 0 });
   }
   return errors;
 }
@@ -160,7 +165,7 @@ export function createBody(f: PollFormValue): Record<string, unknown> {
   if (f.agendaItemId) body.agenda_item_id = f.agendaItemId;
   const q = quorumOf(f);
   if (q !== null) body.quorum = q;
-  if (f.options) body.options = optionKeys(f);
+  if (f.options) body.options = formOptions(f);
   return body;
 }
 
@@ -180,8 +185,8 @@ export function patchBody(p: Poll, f: PollFormValue): Record<string, unknown> {
   if (q !== (p.quorum ?? null)) out.quorum = q;
   const allow = !f.secret && f.allowChange;
   if (allow !== !!p.allow_change) out.allow_change = allow;
-  const keys = optionKeys(f);
+  const options = formOptions(f);
   const before = p.options?.length ? p.options : DEFAULT_OPTIONS;
-  if (keys.length !== before.length || keys.some((k, i) => k !== before[i])) out.options = keys;
+  if (options.length !== before.length || options.some((o, i) => o !== before[i])) out.options = options;
   return out;
 }

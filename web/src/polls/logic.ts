@@ -1,6 +1,8 @@
 // Voting (biểu quyết) on the tablet: the tally as bars, the result, and casting a ballot over
 // the live channel (`ballot` request answered by ack/error with the same ref) with the HTTP
-// endpoint as the fallback. The server is the authority on who may vote and when.
+// endpoint as the fallback. The server is the authority on who may vote and when. Options are
+// texts (the default keys yes/no/abstain, or whatever the secretary typed): a ballot's choice
+// is the option exactly as the poll lists it, and the tally is keyed by it.
 import { ApiError } from '../session';
 import { LiveRequestError } from '../live';
 import type { Participant, Poll } from '../types';
@@ -29,9 +31,17 @@ export function tallyRows(p: Poll): TallyRow[] {
   });
 }
 
-/** The translation key of an option: the glossary's words for yes/no/abstain, else the option itself. */
+/** The translation key of a default option (yes/no/abstain: the glossary's words); null for any other, shown as it is. */
 export function optionKey(option: string): string | null {
   return DEFAULT_OPTIONS.includes(option) ? `poll.choice.${option}` : null;
+}
+
+/**
+ * The colour family of an option, for CSS classes: the default option itself, else `other`.
+ * Options are free text ("Phương án A: xây mới"), so they never go into a class name or an id.
+ */
+export function optionTone(option: string): 'yes' | 'no' | 'abstain' | 'other' {
+  return option === 'yes' || option === 'no' || option === 'abstain' ? option : 'other';
 }
 
 export interface BallotDeps {

@@ -7,8 +7,8 @@ import { fmtNumber, t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
 import { canPreside, canVote, counts, findItem, flatten, type MeetingView } from '../meeting/state';
 import { ConfirmButton } from './bits';
-import { createBody, defaultRows, emptyForm, formOf, MAX_OPTIONS, optionLabel, patchBody, rowKey, validate, type PollFormValue } from '../polls/form';
-import { castBallot, eligibleNow, loadReceipts, optionKey, optionsOf, resultKey, saveReceipt, tallyRows, voterStatus } from '../polls/logic';
+import { createBody, defaultRows, emptyForm, formOf, MAX_OPTIONS, optionLabel, patchBody, validate, type PollFormValue } from '../polls/form';
+import { castBallot, eligibleNow, loadReceipts, optionsOf, optionTone, resultKey, saveReceipt, tallyRows, voterStatus } from '../polls/logic';
 import { ApiError } from '../session';
 import type { Majority, Poll, User } from '../types';
 
@@ -163,7 +163,7 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
           {choice === null ? (
             <div class="vote-buttons">
               {optionsOf(p).map((o) => (
-                <button type="button" class={`btn vote vote-${o}`} onClick={() => setChoice(o)}>
+                <button type="button" key={o} class={`btn vote vote-${optionTone(o)}`} onClick={() => setChoice(o)}>
                   {label(o)}
                 </button>
               ))}
@@ -257,12 +257,12 @@ function Tally({ poll: p }: { poll: Poll }) {
       <p class="small">{t('poll.turnout', { voted: p.voted, eligible: p.eligible })}</p>
       <ul class="tally-rows">
         {tallyRows(p).map((r) => (
-          <li class="tally-row" data-option={r.option}>
+          <li key={r.option} class="tally-row" data-testid="tally-row" data-option={r.option}>
             <span class="tally-label">{label(r.option)}</span>
             <span class="tally-bar" aria-hidden="true">
-              <span class={`tally-fill fill-${r.option}`} style={{ width: `${r.percent}%` }} />
+              <span class={`tally-fill fill-${optionTone(r.option)}`} style={{ width: `${r.percent}%` }} />
             </span>
-            <span class="tally-count" data-testid={`tally-${r.option}`}>
+            <span class="tally-count" data-testid="tally-count">
               {fmtNumber(r.count)}
             </span>
           </li>
@@ -342,7 +342,7 @@ function PollForm(props: {
   const [shown, setShown] = useState(false);
   const [busy, setBusy] = useState(false);
   const set = (patch: Partial<PollFormValue>) => setF((old) => ({ ...old, ...patch }));
-  const setRow = (i: number, label: string) => set({ options: (f.options ?? []).map((r, j) => (j === i ? { label } : r)) });
+  const setRow = (i: number, text: string) => set({ options: (f.options ?? []).map((r, j) => (j === i ? { text } : r)) });
   const errors = validate(f);
   const rowError = (i: number) => errors.find((e) => e.row === i);
   const uid = props.formId;
@@ -422,7 +422,6 @@ function PollForm(props: {
             </p>
             <ol class="option-rows">
               {f.options.map((row, i) => {
-                const k = rowKey(row);
                 const err = shown ? rowError(i) : undefined;
                 return (
                   <li class="option-row" data-testid="poll-option-row">
@@ -430,14 +429,13 @@ function PollForm(props: {
                       <span>{t('pollForm.option', { n: i + 1 })}</span>
                       <input
                         name="poll_option"
-                        value={row.label}
+                        value={row.text}
                         maxLength={200}
                         aria-invalid={err ? true : undefined}
                         aria-describedby={`poll-options-hint-${uid}`}
                         onInput={(e) => setRow(i, e.currentTarget.value)}
                       />
                     </label>
-                    {k && !optionKey(k) && <span class="muted small option-key">{t('pollForm.optionKey', { key: k })}</span>}
                     <button
                       type="button"
                       class="btn ghost"
@@ -452,7 +450,7 @@ function PollForm(props: {
               })}
             </ol>
             {f.options.length < MAX_OPTIONS && (
-              <button type="button" class="btn" onClick={() => set({ options: [...(f.options ?? []), { label: '' }] })}>
+              <button type="button" class="btn" onClick={() => set({ options: [...(f.options ?? []), { text: '' }] })}>
                 {t('pollForm.addOption')}
               </button>
             )}
