@@ -136,6 +136,7 @@ impl Data {
             Kind::Note => Self::Note(Note::deserialize(data).map_err(|e| shape(kind, &e))?),
         };
         parsed.check(limits)?;
+        let parsed = parsed.rounded();
         if parsed.to_json()?.len() > limits.max_bytes {
             return Err(ApiError::invalid(
                 "annotation_too_large",
@@ -146,6 +147,41 @@ impl Data {
             ));
         }
         Ok(parsed)
+    }
+
+    /// The same annotation with every coordinate, pressure and width kept to six decimals (a
+    /// millionth of the page: far below a pixel at any zoom). Pointer events give doubles with
+    /// seventeen digits; storing them as sent would triple what every listing, event and export
+    /// carries for nothing the eye can see. A width stays above zero.
+    fn rounded(self) -> Self {
+        fn r(v: f64) -> f64 {
+            (v * 1e6).round() / 1e6
+        }
+        match self {
+            Self::Ink(mut ink) => {
+                for stroke in &mut ink.strokes {
+                    for point in &mut stroke.points {
+                        point.iter_mut().for_each(|v| *v = r(*v));
+                    }
+                    stroke.width = r(stroke.width).max(1e-6);
+                }
+                Self::Ink(ink)
+            }
+            Self::Highlight(mut h) => {
+                for rect in &mut h.rects {
+                    rect.iter_mut().for_each(|v| *v = r(*v));
+                    // Still inside the page and not empty once rounded.
+                    rect[2] = r(rect[2].min(1.0 - rect[0])).max(1e-6);
+                    rect[3] = r(rect[3].min(1.0 - rect[1])).max(1e-6);
+                }
+                Self::Highlight(h)
+            }
+            Self::Note(mut n) => {
+                n.x = r(n.x);
+                n.y = r(n.y);
+                Self::Note(n)
+            }
+        }
     }
 
     pub fn kind(&self) -> Kind {
@@ -369,6 +405,28 @@ mod tests {
 
     fn code(r: Result<Data, ApiError>) -> &'static str {
         r.err().map(|e| e.code()).unwrap_or("ok")
+    }
+
+    #[test]
+    fn coordinates_are_kept_to_six_decimals() {
+        let l = limits();
+        let data = json!({"strokes": [{"points": [[0.123_456_789_012_345, 0.999_999_9, 0.5]],
+            "color": "#ff0000", "width": 0.000_000_1}]});
+        let Ok(Data::Ink(ink)) = Data::parse(Kind::Ink, &data, &l) else {
+            panic!("valid ink refused");
+        };
+        assert_eq!(ink.strokes[0].points[0], vec![0.123_457, 1.0, 0.5]);
+        assert_eq!(ink.strokes[0].width, 0.000_001);
+        let note = json!({"x": 0.333_333_333_3, "y": 0.0, "text": "ý"});
+        let Ok(Data::Note(n)) = Data::parse(Kind::Note, &note, &l) else {
+            panic!("valid note refused");
+        };
+        assert_eq!((n.x, n.y), (0.333_333, 0.0));
+        let rects = json!({"rects": [[0.1, 0.200_000_4, 0.3, 0.000_000_6]], "color": "#ffe000"});
+        let Ok(Data::Highlight(h)) = Data::parse(Kind::Highlight, &rects, &l) else {
+            panic!("valid highlight refused");
+        };
+        assert_eq!(h.rects[0], [0.1, 0.2, 0.3, 0.000_001]);
     }
 
     #[test]
