@@ -63,7 +63,7 @@ export function Reader(p: ReaderProps) {
   const pages = load.state === 'ready' ? load.pdf.numPages : 0;
   /** The page drawn on the canvas now, and its size on screen (the annotation overlay fits it). */
   const [shown, setShown] = useState<Shown | null>(null);
-  const ann = useAnnotator(p.annotate, shown, load.state === 'ready' ? (n) => textBoxes(load.pdf, n) : undefined);
+  const ann = useAnnotator(p.annotate, shown, load.state === 'ready' ? (n) => textBoxes(load.pdf, n) : undefined, pages);
 
   // Load the file.
   useEffect(() => {
