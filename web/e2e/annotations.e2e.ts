@@ -4,15 +4,14 @@
 // its pressure; a member annotates offline (ink and a sticky note), reloads while the server
 // is unreachable, and everything reaches the server once when the connection returns; undo
 // and the eraser delete on the server; an observer gets no share toggle. Every wait is bounded.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, outsideRequests, shot, signIn, smallTargets, startServer, until, waitText, type Server, type Tablet } from './harness';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { outsideRequests, shot, signIn, smallTargets, until, useServerAndBrowser, waitText, type Tablet } from './harness';
 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
 const ITEM1 = 'Báo cáo tình hình kinh tế – xã hội tháng 11, phương hướng nhiệm vụ tháng 12';
 
-let server: Server;
-let browser: Browser;
+const env = useServerAndBrowser();
 let m1: Tablet; // uyvien1
 let m2: Tablet; // uyvien2
 let meetingPath = '';
@@ -28,27 +27,17 @@ interface Ann {
   data: any;
 }
 
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 /** The document's annotations as `username` sees them, straight from the API. */
 async function listed(username: string): Promise<Ann[]> {
   if (!tokens[username]) {
-    const r = await fetch(`${server.base}/api/v1/auth/login`, {
+    const r = await fetch(`${env.server.base}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ username, password: 'demo1234' }),
     });
     tokens[username] = (await r.json()).access_token;
   }
-  const r = await fetch(`${server.base}/api/v1/documents/${docId}/annotations`, { headers: { Authorization: `Bearer ${tokens[username]}` } });
+  const r = await fetch(`${env.server.base}/api/v1/documents/${docId}/annotations`, { headers: { Authorization: `Bearer ${tokens[username]}` } });
   if (r.status === 401) {
     delete tokens[username];
     return listed(username);
@@ -112,8 +101,8 @@ const inks = (page: Page) => page.locator('[data-testid="ann-ink"]');
 
 describe('annotations', () => {
   it('a shared stroke appears on another member’s tablet while drawn and once stored; a private one does not', async () => {
-    m1 = await signIn(browser, server.base, 'uyvien1');
-    m2 = await signIn(browser, server.base, 'uyvien2');
+    m1 = await signIn(env.browser, env.server.base, 'uyvien1');
+    m2 = await signIn(env.browser, env.server.base, 'uyvien2');
     if (process.env.DEBUG_ANN) {
       m1.page.on('console', (m) => console.log('[m1 console]', m.text()));
       m1.page.on('response', async (r) => r.url().includes('annotations') && console.log('[m1]', r.request().method(), r.url(), r.status(), r.request().postData()?.slice(0, 300)));
@@ -166,7 +155,7 @@ describe('annotations', () => {
   });
 
   it('a private stroke reaches its author’s other tablet; a shared note collects replies live', async () => {
-    const m1b = await signIn(browser, server.base, 'uyvien1');
+    const m1b = await signIn(env.browser, env.server.base, 'uyvien1');
     await openReader(m1b);
     const p1 = m1.page;
     const mine = await inks(p1).count();
@@ -318,7 +307,7 @@ describe('annotations', () => {
   });
 
   it('an observer annotates privately only: no share toggle', async () => {
-    const guest = await signIn(browser, server.base, 'khachmoi');
+    const guest = await signIn(env.browser, env.server.base, 'khachmoi');
     await openReader(guest);
     await guest.page.getByTestId('ann-bar').waitFor();
     expect(await guest.page.getByTestId('ann-share-new').count()).toBe(0);

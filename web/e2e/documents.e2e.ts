@@ -3,9 +3,9 @@
 // refused files are explained, the chair presents and the members' readers follow, the board
 // book opens, and opened documents stay readable offline. Also measures the first page's load.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, outsideRequests, shot, signIn, smallTargets, startServer, until, waitText, type Server, type Tablet } from './harness';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { outsideRequests, shot, signIn, smallTargets, until, useServerAndBrowser, waitText, type Tablet } from './harness';
 import { makePdf } from './pdf';
 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
@@ -13,22 +13,11 @@ const ITEM1 = 'Báo cáo tình hình kinh tế – xã hội tháng 11, phương
 const ITEM2 = 'Tờ trình dự toán ngân sách xã năm 2027';
 const UPLOADED = 'Phụ lục dự toán chi tiết 2027';
 
-let server: Server;
-let browser: Browser;
+const env = useServerAndBrowser();
 let member: Tablet; // uyvien1
 let secretary: Tablet; // thuky
 let chair: Tablet; // chutich
 let meetingPath = '';
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 /** Non-white samples on the reader's canvas once page `n` is drawn. */
 async function inkOnPage(page: Page, n: number): Promise<number> {
@@ -53,10 +42,10 @@ async function openMeeting(t: Tablet) {
 
 describe('documents, the reader and following the presenter', () => {
   it('loads the first page quickly on a cold start (figures)', async () => {
-    member = await signIn(browser, server.base, 'uyvien1');
+    member = await signIn(env.browser, env.server.base, 'uyvien1');
     const stored = await member.page.evaluate(() => localStorage.getItem('ecabinet.session'));
     // A fresh context: empty HTTP cache, no service worker yet; only the session is carried over.
-    const ctx = await browser.newContext({ baseURL: server.base, viewport: { width: 1280, height: 800 }, locale: 'vi-VN' });
+    const ctx = await env.browser.newContext({ baseURL: env.server.base, viewport: { width: 1280, height: 800 }, locale: 'vi-VN' });
     await ctx.route(/^(?!http:\/\/127\.0\.0\.1[:/]|data:|blob:)/, (route) => {
       outsideRequests.push(route.request().url());
       return route.abort();
@@ -115,7 +104,7 @@ describe('documents, the reader and following the presenter', () => {
   });
 
   it('the secretary uploads a PDF; it appears live on the member’s tablet; bad files are explained', async () => {
-    secretary = await signIn(browser, server.base, 'thuky');
+    secretary = await signIn(env.browser, env.server.base, 'thuky');
     await openMeeting(secretary);
     const page = secretary.page;
     await page.getByRole('tab', { name: 'Chuẩn bị cuộc họp' }).click();
@@ -178,9 +167,9 @@ describe('documents, the reader and following the presenter', () => {
   });
 
   it('the chair presents; the members’ readers follow, leave when they turn pages, and rejoin', async () => {
-    chair = await signIn(browser, server.base, 'chutich');
+    chair = await signIn(env.browser, env.server.base, 'chutich');
     await openMeeting(chair);
-    const other = await signIn(browser, server.base, 'uyvien2', { width: 800, height: 1280 });
+    const other = await signIn(env.browser, env.server.base, 'uyvien2', { width: 800, height: 1280 });
     await openMeeting(other);
     await until('sockets', async () => (await chair.page.locator('.live-ind').getAttribute('data-status')) === 'socket' && (await other.page.locator('.live-ind').getAttribute('data-status')) === 'socket');
     const cp = chair.page;

@@ -1,15 +1,14 @@
-// Starts the real `ecabinet` binary on a loopback port with demo data in a temporary
-// directory, and Debian's Chromium through playwright-core.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The e2e tests' harness: the real `ecabinet` binary on a loopback port with demo data in a
+// temporary directory (started by tools/server.mjs, shared with the measuring tools), and
+// Debian's Chromium through playwright-core.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS, repoRoot, startServer as startRealServer, webDir } from '../tools/server.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const webDir = resolve(here, '..');
-export const repoRoot = resolve(webDir, '..');
+export { CHROMIUM_ARGS, repoRoot, webDir };
 export const screenshotDir = join(repoRoot, 'docs', 'screenshots');
 export const takeScreenshots = process.env.SCREENSHOTS === '1';
 
@@ -25,83 +24,43 @@ export async function startServer(): Promise<Server> {
     execFileSync('cargo', ['build', '--bin', 'ecabinet'], { cwd: repoRoot, stdio: 'inherit' });
     bin = join(repoRoot, 'target', 'debug', 'ecabinet');
   }
-  const data = mkdtempSync(join(tmpdir(), 'ecabinet-e2e-'));
-  const child: ChildProcess = spawn(
+  return startRealServer({
     bin,
-    ['serve', '--demo', '--bind', '127.0.0.1:0', '--data', data],
-    {
-      cwd: repoRoot,
-      env: {
-        // The server refuses unknown ECABINET_* variables: pass none but ours.
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ECABINET_'))),
-        ECABINET_WEB__DIR: join(webDir, 'dist'),
-        ECABINET_LOG__FILTER: 'warn',
-        // Short-lived access tokens, so the run exercises refreshing them (HTTP and socket).
-        ECABINET_AUTH__ACCESS_TOKEN_TTL_SECS: '20',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  const base = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${out}`)), 60_000);
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      const m = out.match(/(http:\/\/127\.0\.0\.1:\d+)\//);
-      if (m) {
-        clearTimeout(timer);
-        ok(m[1]);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`server exited with ${code}:\n${out}`));
-    });
+    tmpPrefix: 'ecabinet-e2e-',
+    requireDist: false,
+    // Short-lived access tokens, so the run exercises refreshing them (HTTP and socket).
+    env: { ECABINET_AUTH__ACCESS_TOKEN_TTL_SECS: '20' },
   });
-  for (let i = 0; i < 50; i++) {
-    const r = await fetch(`${base}/readyz`).catch(() => null);
-    if (r?.ok) break;
-    await sleep(100);
-  }
-  return {
-    base,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => {
-        const t = setTimeout(() => {
-          child.kill('SIGKILL');
-          r(null);
-        }, 5000);
-        child.once('exit', () => {
-          clearTimeout(t);
-          r(null);
-        });
-      });
-      rmSync(data, { recursive: true, force: true });
-    },
-  };
 }
-
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** Headless Chromium from Debian; playwright-core gives each launch a fresh profile directory. */
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_ARGS,
     timeout: 30_000,
   });
+}
+
+/** The server and the browser of one test file: set by its `beforeAll`, closed by its `afterAll`. */
+export interface Env {
+  server: Server;
+  browser: Browser;
+}
+
+/** Registers the file's `beforeAll` (start the server, launch Chromium) and `afterAll` hooks. */
+export function useServerAndBrowser(): Env {
+  const env = {} as Env;
+  beforeAll(async () => {
+    env.server = await startServer();
+    env.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }
 
 /** Requests that tried to leave the loopback interface (must stay empty). */

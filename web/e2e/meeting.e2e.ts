@@ -1,22 +1,8 @@
 // The whole meeting in real browsers against the real server: the secretary prepares and
 // schedules a meeting, members check in and ask to speak, the chair runs it, and every
 // tablet follows live (websocket when the server has it, polling otherwise).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import {
-  launchBrowser,
-  outsideRequests,
-  shot,
-  shotOf,
-  signIn,
-  sleep,
-  smallTargets,
-  startServer,
-  until,
-  waitText,
-  type Server,
-  type Tablet,
-} from './harness';
+import { describe, expect, it } from 'vitest';
+import { outsideRequests, shot, shotOf, signIn, sleep, smallTargets, until, useServerAndBrowser, waitText, type Tablet } from './harness';
 
 const TITLE = `Phiên họp kiểm thử ${new Date().toISOString().slice(0, 16)}`;
 const ITEMS = [
@@ -26,27 +12,16 @@ const ITEMS = [
 ];
 const SUB = 'Dự toán chi đầu tư phát triển';
 
-let server: Server;
-let browser: Browser;
+const env = useServerAndBrowser();
 let secretary: Tablet;
 let member: Tablet; // uyvien1
 let chair: Tablet; // chutich
 let meetingUrl = '';
 let memberFirstRefresh = '';
 
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 describe('a meeting from preparation to the end', () => {
   it('signs in and lists the demo meeting, with a wrong password refused', async () => {
-    const ctx = await browser.newContext({ baseURL: server.base, locale: 'vi-VN', viewport: { width: 1280, height: 800 } });
+    const ctx = await env.browser.newContext({ baseURL: env.server.base, locale: 'vi-VN', viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
     await page.goto('/');
     await shot(page, 'vi-sign-in');
@@ -62,7 +37,7 @@ describe('a meeting from preparation to the end', () => {
     await ctx.close();
 
     // The secretary's tablet has no websocket: it follows the meeting by polling /events.
-    secretary = await signIn(browser, server.base, 'thuky', undefined, { noWebSocket: true });
+    secretary = await signIn(env.browser, env.server.base, 'thuky', undefined, { noWebSocket: true });
     const page2 = secretary.page;
     await waitText(page2.getByTestId('who'), 'Trần Thị Thu');
     const upcoming = page2.locator('section[data-group="upcoming"]');
@@ -184,7 +159,7 @@ describe('a meeting from preparation to the end', () => {
   });
 
   it('members see the scheduled meeting, check in and ask to speak', async () => {
-    member = await signIn(browser, server.base, 'uyvien1');
+    member = await signIn(env.browser, env.server.base, 'uyvien1');
     const page = member.page;
     memberFirstRefresh = await page.evaluate(() => JSON.parse(localStorage.getItem('ecabinet.session')!).refresh_token);
     const upcoming = page.locator('section[data-group="upcoming"]');
@@ -207,7 +182,7 @@ describe('a meeting from preparation to the end', () => {
     await waitText(page.getByTestId('queue'), 'Phạm Quốc Bảo');
 
     // The substitute checks in for uyvien3; the observer has no check-in button.
-    const sub = await signIn(browser, server.base, 'duthay', { width: 800, height: 1280 });
+    const sub = await signIn(env.browser, env.server.base, 'duthay', { width: 800, height: 1280 });
     await sub.page.goto(meetingUrl);
     await sub.page.getByRole('button', { name: 'Điểm danh' }).click();
     await waitText(sub.page.locator('li[data-user="uyvien3"]'), 'Dự thay');
@@ -215,7 +190,7 @@ describe('a meeting from preparation to the end', () => {
     await waitText(page.getByTestId('count-voting'), '2/3');
     await sub.context.close();
 
-    const observer = await signIn(browser, server.base, 'khachmoi');
+    const observer = await signIn(env.browser, env.server.base, 'khachmoi');
     await observer.page.goto(meetingUrl);
     await waitText(observer.page.getByTestId('meeting-title'), TITLE);
     expect(await observer.page.getByRole('button', { name: 'Điểm danh' }).count()).toBe(0);
@@ -224,7 +199,7 @@ describe('a meeting from preparation to the end', () => {
   });
 
   it('the chair starts the meeting and gives the floor; the others follow live', async () => {
-    chair = await signIn(browser, server.base, 'chutich');
+    chair = await signIn(env.browser, env.server.base, 'chutich');
     const page = chair.page;
     await page.goto(meetingUrl);
     await waitText(page.getByTestId('queue'), 'Phạm Quốc Bảo');
@@ -266,7 +241,7 @@ describe('a meeting from preparation to the end', () => {
     expect(await smallTargets(page)).toEqual([]); // the chair's controls
 
     // Another member asks to speak and withdraws; the chair sees both.
-    const other = await signIn(browser, server.base, 'uyvien2', { width: 800, height: 1280 });
+    const other = await signIn(env.browser, env.server.base, 'uyvien2', { width: 800, height: 1280 });
     await other.page.goto(meetingUrl);
     await other.page.getByRole('button', { name: 'Đăng ký phát biểu' }).click();
     await waitText(page.getByTestId('queue'), 'Hoàng Thị Lan', 8000);
@@ -330,7 +305,7 @@ describe('a meeting from preparation to the end', () => {
     expect(await member.page.getByRole('button', { name: 'Request to speak' }).count()).toBe(0);
     await page.getByRole('link', { name: 'Cuộc họp' }).first().click();
     await waitText(page.locator('section[data-group="past"]'), TITLE);
-    const phone = await signIn(browser, server.base, 'uyvien1', { width: 390, height: 844 });
+    const phone = await signIn(env.browser, env.server.base, 'uyvien1', { width: 390, height: 844 });
     await phone.page.goto('/meetings/' + meetingUrl.split('/').pop());
     await waitText(phone.page.getByTestId('meeting-title'), TITLE);
     await shot(phone.page, 'vi-meeting-phone');

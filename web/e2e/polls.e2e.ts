@@ -5,9 +5,9 @@
 // says "already voted"; at close every tablet shows the result; a named poll lists the ballots,
 // a secret one only counts; a substitute votes in an absent member's seat. Every wait is
 // bounded (harness `waitText`/`until`, 10 s by default).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator } from 'playwright-core';
-import { launchBrowser, outsideRequests, shotOf, signIn, smallTargets, startServer, takeScreenshots, until, waitText, type Server, type Tablet } from './harness';
+import { describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
+import { outsideRequests, shotOf, signIn, smallTargets, takeScreenshots, until, useServerAndBrowser, waitText, type Tablet } from './harness';
 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
 const SECRET_POLL = 'Thông qua Kế hoạch xây dựng xã nông thôn mới kiểu mẫu năm 2027 (bỏ phiếu kín)';
@@ -22,24 +22,13 @@ const MEMBER2 = 'Hoàng Thị Lan'; // uyvien2
 const MEMBER3 = 'Võ Minh Tuấn'; // uyvien3, absent: their substitute attends
 const SUBSTITUTE = 'Ngô Văn Thành'; // duthay
 
-let server: Server;
-let browser: Browser;
+const env = useServerAndBrowser();
 let chair: Tablet; // chutich
 let m1: Tablet; // uyvien1
 let m2: Tablet; // uyvien2
 let meetingPath = '';
 /** Ballots the members' tablets sent over the websocket (the live channel), by user. */
 const wsBallots: Record<string, number> = { uyvien1: 0, uyvien2: 0, duthay: 0 };
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 async function openMeeting(t: Tablet) {
   if (meetingPath) await t.page.goto(meetingPath);
@@ -51,7 +40,7 @@ async function openMeeting(t: Tablet) {
 }
 
 async function member(username: string): Promise<Tablet> {
-  const t = await signIn(browser, server.base, username);
+  const t = await signIn(env.browser, env.server.base, username);
   t.page.on('websocket', (ws) =>
     ws.on('framesent', (f) => {
       if (typeof f.payload === 'string' && f.payload.includes('"type":"ballot"')) wsBallots[username] = (wsBallots[username] ?? 0) + 1;
@@ -88,7 +77,7 @@ async function vote(t: Tablet, title: string, choice: string): Promise<string> {
 
 describe('voting', () => {
   it('tells the chair that members must check in, and explains a refused opening', async () => {
-    chair = await signIn(browser, server.base, 'chutich');
+    chair = await signIn(env.browser, env.server.base, 'chutich');
     await openMeeting(chair);
     const card = pollCard(chair, NAMED_POLL);
     await waitText(card, 'Chưa bắt đầu');

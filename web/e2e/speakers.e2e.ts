@@ -1,29 +1,18 @@
 // The chair manages the speaker queue of the demo meeting (the secretary console's "during the
 // meeting" part): two members ask to speak, the chair reorders the queue, gives the floor, ends
 // the speech and removes the other request; every tablet follows live. Every wait is bounded.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, signIn, startServer, until, waitText, type Server } from './harness';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { signIn, until, useServerAndBrowser, waitText } from './harness';
 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
-let server: Server;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 const queueNames = (page: Page) => page.getByTestId('queue').locator('.queue-item .queue-name').evaluateAll((els) => els.map((e) => (e.firstChild?.textContent ?? '').trim()));
 
 describe('the speaker queue', () => {
   it('the chair reorders it, gives the floor, ends the speech and removes a request', async () => {
-    const chair = await signIn(browser, server.base, 'chutich');
+    const chair = await signIn(env.browser, env.server.base, 'chutich');
     await chair.page.getByRole('link', { name: new RegExp(DEMO) }).first().click();
     await waitText(chair.page.getByTestId('meeting-title'), DEMO);
     const path = new URL(chair.page.url()).pathname;
@@ -32,7 +21,7 @@ describe('the speaker queue', () => {
 
     const members = [];
     for (const u of ['uyvien1', 'uyvien2']) {
-      const t = await signIn(browser, server.base, u);
+      const t = await signIn(env.browser, env.server.base, u);
       await t.page.goto(path);
       await waitText(t.page.getByTestId('meeting-title'), DEMO);
       await t.page.getByRole('button', { name: 'Đăng ký phát biểu' }).click();

@@ -3,9 +3,9 @@
 // issue's bar). A layout assertion against the real server and the demo meeting: sign-in, the
 // meeting list, the meeting as a member and as the chair, the secretary's console with its
 // forms open, the poll form, and the reader with its thumbnails. Every wait is bounded.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, signIn, smallTargets, startServer, waitText, type Server } from './harness';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { signIn, smallTargets, useServerAndBrowser, waitText } from './harness';
 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
 const VIEWPORTS = [
@@ -13,19 +13,8 @@ const VIEWPORTS = [
   { name: 'phone 390×844', width: 390, height: 844 },
 ];
 
-let server: Server;
-let browser: Browser;
+const env = useServerAndBrowser();
 let meetingPath = '';
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 /** The screen's small targets, named after the screen (an empty list passes). */
 async function check(page: Page, screen: string, small: string[]) {
@@ -46,14 +35,14 @@ describe.each(VIEWPORTS)('touch targets at $name', (vp) => {
 
   it('sign-in, meeting list, meeting view (member) and reader', async () => {
     const small: string[] = [];
-    const ctx = await browser.newContext({ baseURL: server.base, locale: 'vi-VN', viewport, hasTouch: vp.width < 1000 });
+    const ctx = await env.browser.newContext({ baseURL: env.server.base, locale: 'vi-VN', viewport, hasTouch: vp.width < 1000 });
     const page = await ctx.newPage();
     await page.goto('/');
     await page.getByLabel('Tên đăng nhập').waitFor();
     await check(page, 'sign-in', small);
     await ctx.close();
 
-    const m = await signIn(browser, server.base, 'uyvien1', viewport);
+    const m = await signIn(env.browser, env.server.base, 'uyvien1', viewport);
     await waitText(m.page.locator('main'), DEMO);
     await check(m.page, 'meeting list', small);
     await openDemo(m.page);
@@ -71,7 +60,7 @@ describe.each(VIEWPORTS)('touch targets at $name', (vp) => {
 
   it('the chair’s meeting view and the poll form', async () => {
     const small: string[] = [];
-    const c = await signIn(browser, server.base, 'chutich', viewport);
+    const c = await signIn(env.browser, env.server.base, 'chutich', viewport);
     await openDemo(c.page);
     await c.page.getByRole('button', { name: 'Tạo biểu quyết' }).click();
     const form = c.page.getByRole('form', { name: 'Tạo biểu quyết' });
@@ -84,7 +73,7 @@ describe.each(VIEWPORTS)('touch targets at $name', (vp) => {
 
   it('the secretary’s console', async () => {
     const small: string[] = [];
-    const s = await signIn(browser, server.base, 'thuky', viewport);
+    const s = await signIn(env.browser, env.server.base, 'thuky', viewport);
     await openDemo(s.page);
     await check(s.page, 'meeting (secretary)', small);
     await s.page.getByRole('tab', { name: 'Chuẩn bị cuộc họp' }).click();

@@ -14,7 +14,7 @@ import {
   type Annotation,
   type Point,
 } from '../src/annotations/model';
-import { applyEvent, expireStrokes, fromList, onPage, overlay, strokeBatch, type Context } from '../src/annotations/store';
+import { applyEvent, expireStrokes, fromList, moveTarget, onPage, orphans, overlay, patched, strokeBatch, type Context } from '../src/annotations/store';
 import { UndoStack, inverse, snapshot } from '../src/annotations/undo';
 import type { Op } from '../src/annotations/outbox';
 
@@ -175,6 +175,38 @@ describe('live events on the annotations shown', () => {
       ink('p2', { page: 2 }),
     ]);
     expect(onPage(items, 1).map((a) => a.id)).toEqual(['h', 'i', 'n']);
+  });
+});
+
+describe('annotations whose page is gone (orphans)', () => {
+  const note = (id: string, over: Partial<Annotation> = {}) => ({ ...ink(id), kind: 'note' as const, data: { x: 0.1, y: 0.1, text: 't' }, ...over });
+  it('lists only the orphans, by old page, then kind, then creation', () => {
+    const items = fromList([
+      ink('on-page'),
+      note('n5', { page: 5, orphaned: true }),
+      ink('i3', { page: 3, orphaned: true, created_at: '2026-11-02T00:00:00Z' }),
+      note('n3', { page: 3, orphaned: true }),
+      ink('i3-early', { page: 3, orphaned: true, created_at: '2026-11-01T00:00:00Z' }),
+      ink('moved', { page: 2, orphaned: false }),
+    ]);
+    expect(orphans(items).map((a) => a.id)).toEqual(['i3-early', 'i3', 'n3', 'n5']);
+    expect(orphans(fromList([ink('a'), ink('b', { page: 9 })]))).toEqual([]);
+  });
+  it('a move onto a page clears the flag, other changes keep it', () => {
+    const o = ink('o', { page: 3, orphaned: true });
+    expect(patched(o, { page: 1 })).toMatchObject({ page: 1, orphaned: false });
+    expect(patched(o, { shared: true })).toMatchObject({ page: 3, orphaned: true, shared: true });
+    expect(patched(ink('a'), { page: 2 }).orphaned).toBeUndefined();
+  });
+  it('a move made offline shows the annotation on its new page after a reload', () => {
+    const items = overlay(fromList([ink('o', { page: 3, orphaned: true })]), [{ key: 1, user: 'me', doc: 'd1', kind: 'update', id: 'o', base: 1, patch: { page: 1 } }], 'd1', 'me');
+    expect(orphans(items)).toEqual([]);
+    expect(onPage(items, 1).map((a) => a.id)).toEqual(['o']);
+  });
+  it('offers the old page when it exists, else the last page', () => {
+    expect(moveTarget(3, 1)).toBe(1);
+    expect(moveTarget(3, 10)).toBe(3);
+    expect(moveTarget(7, 5)).toBe(5);
   });
 });
 

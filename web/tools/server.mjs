@@ -1,7 +1,7 @@
-// The real server for the measuring tools (tools/lighthouse.mjs, tools/first-page.mjs), started as
-// the e2e harness does (e2e/harness.ts): `ecabinet serve --demo` on a loopback port, a fresh
-// data directory, the built client from web/dist. The binary is $E2E_SERVER_BIN (or
-// target/release/ecabinet, then target/debug/ecabinet); nothing is built here.
+// The one way the real server is started outside cargo's tests: `ecabinet serve --demo` on a
+// loopback port, a fresh data directory, the built client from web/dist. Used by the measuring
+// tools (tools/lighthouse.mjs, tools/first-page.mjs) and by the e2e harness (e2e/harness.ts),
+// which passes its own binary (it may build one) and settings. Types: server.d.mts.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,18 +30,24 @@ export function serverBinary() {
   return bin;
 }
 
-/** Starts the server; resolves with `{ base, bin, stop }` once `/readyz` answers. */
-export async function startServer(extraEnv = {}) {
-  const bin = serverBinary();
-  if (!existsSync(join(webDir, 'dist', 'index.html'))) throw new Error('web/dist is missing: run npm run build first');
-  const data = mkdtempSync(join(tmpdir(), 'ecabinet-measure-'));
+/**
+ * Starts the server; resolves with `{ base, bin, stop }` once `/readyz` answers.
+ * `opts.bin`: the binary (default: `serverBinary()`); `opts.env`: extra ECABINET_* settings;
+ * `opts.tmpPrefix`: the data directory's prefix; `opts.requireDist` (default true): refuse to
+ * start without web/dist/index.html.
+ */
+export async function startServer(opts = {}) {
+  const bin = opts.bin ?? serverBinary();
+  if ((opts.requireDist ?? true) && !existsSync(join(webDir, 'dist', 'index.html'))) throw new Error('web/dist is missing: run npm run build first');
+  const data = mkdtempSync(join(tmpdir(), opts.tmpPrefix ?? 'ecabinet-measure-'));
   const child = spawn(bin, ['serve', '--demo', '--bind', '127.0.0.1:0', '--data', data], {
     cwd: repoRoot,
     env: {
+      // The server refuses unknown ECABINET_* variables: pass none but ours.
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ECABINET_'))),
       ECABINET_WEB__DIR: join(webDir, 'dist'),
       ECABINET_LOG__FILTER: 'warn',
-      ...extraEnv,
+      ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

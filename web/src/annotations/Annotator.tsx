@@ -1,7 +1,8 @@
 // The reader's annotation tools (ghi chú): pen, highlighter, sticky note, eraser, colours,
 // "share with the meeting", undo; the overlay that draws every annotation of the page shown
 // (an SVG in page fractions, so it fits any zoom), others' ink in progress, and the panel of
-// the selected annotation (sharing, deleting, a note's text and replies). The state and the
+// the selected annotation (sharing, deleting, a note's text and replies), and the list of
+// annotations whose page a new version of the document no longer has (moved or deleted there). The state and the
 // protocol live in plain modules (store.ts, outbox.ts, undo.ts); this file is the UI.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { errorText, session } from '../app';
@@ -32,7 +33,7 @@ import {
   type Rect,
   type Stroke,
 } from './model';
-import { applyEvent, expireStrokes, fromList, onPage, overlay, remove, strokeBatch, upsert, type Items, type LiveStrokes } from './store';
+import { applyEvent, expireStrokes, fromList, moveTarget, onPage, orphans, overlay, patched, remove, strokeBatch, upsert, type Items, type LiveStrokes } from './store';
 import { UndoStack, inverse, snapshot } from './undo';
 import { flushSoon, listAnnotations, outbox } from './sync';
 import type { Patch } from './outbox';
@@ -91,9 +92,15 @@ export interface Annotator {
 
 /**
  * The annotator of one document. `textBoxes` gives the page's text boxes (page fractions) for
- * snapping highlights to the text, when the reader can.
+ * snapping highlights to the text, when the reader can; `pageCount` is the document's (0 while
+ * it loads), the pages an orphan may move to.
  */
-export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | null, textBoxes?: (page: number) => Promise<Rect[]>): Annotator {
+export function useAnnotator(
+  cfg: AnnotateConfig | undefined,
+  shown: Shown | null,
+  textBoxes?: (page: number) => Promise<Rect[]>,
+  pageCount = 0,
+): Annotator {
   const [items, setItemsState] = useState<Items>(new Map());
   const itemsRef = useRef<Items>(items);
   const setItems = (f: (cur: Items) => Items) => {
@@ -113,6 +120,7 @@ export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | nul
   const [queued, setQueued] = useState(0);
   const [undoable, setUndoable] = useState(0);
   const [dragRect, setDragRect] = useState<Rect | null>(null);
+  const [showOrphans, setShowOrphans] = useState(false);
   const undo = useRef(undoFor(cfg?.me, cfg?.docId));
   const deleted = useRef(new Set<string>());
   const drawing = useRef<Drawing | null>(null);
@@ -215,7 +223,7 @@ export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | nul
     await outbox.remove(me, { id: a.id, doc: docId! });
   };
   const edit = async (a: Annotation, patch: Patch, record = true) => {
-    setItems((cur) => new Map(cur).set(a.id, { ...a, ...patch }));
+    setItems((cur) => new Map(cur).set(a.id, patched(a, patch)));
     if (record) {
       undo.current.push({ kind: 'edit', id: a.id, before: snapshot(a, patch), after: patch });
       setUndoable(undo.current.size);
@@ -242,6 +250,7 @@ export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | nul
   const aspect = shown && shown.width ? shown.height / shown.width : 1.414;
   const H = W * aspect;
   const list = useMemo(() => onPage(items, page), [items, page]);
+  const lost = useMemo(() => orphans(items), [items]);
 
   // --- pointer input ---------------------------------------------------------------------
 
@@ -521,6 +530,11 @@ export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | nul
         <button type="button" class="btn" disabled={!undoable} onClick={undoLast} data-testid="ann-undo">
           <span aria-hidden="true">↶</span> <span class="ann-label">{t('ann.undo')}</span>
         </button>
+        {lost.length > 0 && (
+          <button type="button" class={`btn ${showOrphans ? 'on' : ''}`} aria-expanded={showOrphans} onClick={() => setShowOrphans(!showOrphans)} data-testid="ann-orphans-toggle">
+            {t('ann.orphans')} <span class="badge att-absent">{lost.length}</span>
+          </button>
+        )}
         {queued > 0 && (
           <span class="badge att-absent" role="status" data-testid="ann-queued">
             {t('ann.queued', { n: queued })}
@@ -544,6 +558,18 @@ export function useAnnotator(cfg: AnnotateConfig | undefined, shown: Shown | nul
             setDraft(null);
             void create({ id: newId(), document_id: docId!, user_id: me, version: 0, page: draft.page, kind: 'note', shared: sharing, data: { x: draft.x, y: draft.y, text }, replies: [] });
           }}
+        />
+      )}
+      {showOrphans && lost.length > 0 && !draft && !sel && (
+        <Orphans
+          list={lost}
+          cfg={cfg}
+          mine={mine}
+          pageCount={pageCount}
+          onClose={() => setShowOrphans(false)}
+          onDelete={(a) => void destroy(a)}
+          // Not undoable: undoing would send it back to a page the server no longer has.
+          onMove={(a, to) => void edit(a, { page: to }, false)}
         />
       )}
       {sel && !draft && (
@@ -604,6 +630,81 @@ function NoteEditor({ onSave, onCancel, shared }: { onSave: (text: string) => vo
         </button>
       </div>
     </form>
+  );
+}
+
+/** Annotations whose page is gone: kind, old page, author; their author moves or deletes them. */
+function Orphans(p: {
+  list: Annotation[];
+  cfg: AnnotateConfig;
+  mine: (a: Annotation) => boolean;
+  pageCount: number;
+  onClose: () => void;
+  onDelete: (a: Annotation) => void;
+  onMove: (a: Annotation, page: number) => void;
+}) {
+  return (
+    <section class="ann-panel card" data-testid="ann-orphans" aria-label={t('ann.orphans')}>
+      <h3>
+        {t('ann.orphans')} <span class="badge att-absent">{p.list.length}</span>
+      </h3>
+      <p class="muted small">{t('ann.orphansHint')}</p>
+      <ul class="orphans">
+        {p.list.map((a) => (
+          <OrphanRow key={a.id} a={a} cfg={p.cfg} mine={p.mine(a)} pageCount={p.pageCount} onDelete={() => p.onDelete(a)} onMove={(n) => p.onMove(a, n)} />
+        ))}
+      </ul>
+      <div class="row">
+        <button type="button" class="btn" onClick={p.onClose}>
+          {t('ann.closePanel')}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function OrphanRow(p: { a: Annotation; cfg: AnnotateConfig; mine: boolean; pageCount: number; onDelete: () => void; onMove: (page: number) => void }) {
+  const { a, cfg } = p;
+  const [to, setTo] = useState(moveTarget(a.page, p.pageCount));
+  useEffect(() => setTo(moveTarget(a.page, p.pageCount)), [p.pageCount]);
+  const author = a.user_id === cfg.me ? t('ann.you') : cfg.names.get(a.user_id) ?? t('ann.someone');
+  const text = a.kind === 'note' ? (a.data as NoteData).text : '';
+  return (
+    <li data-testid="ann-orphan" data-kind={a.kind} data-page={a.page}>
+      <p>
+        <strong>{t(`ann.kind.${a.kind}` as Key)}</strong> · {t('ann.orphanPage', { page: a.page })} · {author}{' '}
+        <span class={`badge ${a.shared ? 'att-present' : 'att-unknown'}`}>{a.shared ? t('ann.shared') : t('ann.private')}</span>
+      </p>
+      {text && <p class="note-text">{text}</p>}
+      {p.mine && (
+        <form
+          class="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (to >= 1 && to <= p.pageCount) p.onMove(to);
+          }}
+        >
+          {p.pageCount > 0 && (
+            <>
+              <label>
+                <span>{t('ann.moveTo')}</span>{' '}
+                <select value={String(to)} onChange={(e) => setTo(Number((e.target as HTMLSelectElement).value))}>
+                  {Array.from({ length: p.pageCount }, (_, i) => i + 1).map((n) => (
+                    <option value={String(n)}>{n}</option>
+                  ))}
+                </select>
+              </label>
+              <button type="submit" class="btn">
+                {t('ann.move')}
+              </button>
+            </>
+          )}
+          <button type="button" class="btn danger-outline" onClick={p.onDelete}>
+            {t('ann.delete')}
+          </button>
+        </form>
+      )}
+    </li>
   );
 }
 

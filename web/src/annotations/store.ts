@@ -3,7 +3,7 @@
 // "Events"). Also others' ink in progress (`annotation.stroke` batches). Pure functions over
 // immutable maps, so every rule is unit-tested.
 import type { Annotation, Point } from './model';
-import type { Op } from './outbox';
+import type { Op, Patch } from './outbox';
 
 export type Items = ReadonlyMap<string, Annotation>;
 
@@ -121,10 +121,36 @@ export function overlay(items: Items, ops: readonly Op[], docId: string, me: str
       });
     } else if (op.kind === 'update') {
       const cur = out.get(op.id);
-      if (cur) out = new Map(out).set(op.id, { ...cur, ...op.patch });
+      if (cur) out = new Map(out).set(op.id, patched(cur, op.patch));
     } else out = remove(out, op.id);
   }
   return out;
+}
+
+/**
+ * `a` with `patch` applied as the server will apply it: a new page clears `orphaned` (the
+ * reader only offers existing pages; the server refuses others).
+ */
+export function patched(a: Annotation, patch: Patch): Annotation {
+  const out = { ...a, ...patch };
+  if (patch.page !== undefined && a.orphaned) out.orphaned = false;
+  return out;
+}
+
+/**
+ * The annotations whose page the document's current version no longer has (docs/annotations.md,
+ * "Versions"): shown apart from the pages, by their old page, then kind, then creation.
+ */
+export function orphans(items: Items): Annotation[] {
+  const rank = { highlight: 0, ink: 1, note: 2 } as const;
+  return [...items.values()]
+    .filter((a) => a.orphaned)
+    .sort((a, b) => a.page - b.page || rank[a.kind] - rank[b.kind] || (a.created_at ?? '').localeCompare(b.created_at ?? '') || a.id.localeCompare(b.id));
+}
+
+/** The page an orphan is offered to move to: its old page when it exists again, else the last. */
+export function moveTarget(page: number, pageCount: number): number {
+  return Math.max(1, Math.min(page, pageCount));
 }
 
 /** The annotations of one page, in drawing order (highlights under ink, notes on top). */

@@ -70,6 +70,18 @@ export interface Loaded {
   offline: boolean;
 }
 
+/** A `Range` answer (DocStore.range). */
+export interface Ranged {
+  bytes: ArrayBuffer;
+  /** Where `bytes` start in the file. */
+  begin: number;
+  /** The file's size. */
+  total: number;
+  etag: string | null;
+  /** `bytes` are the whole file. */
+  whole: boolean;
+}
+
 export interface DocStoreDeps {
   /** Authenticated fetch of an /api/v1 path (Session.fetchRaw). */
   fetch: (path: string, init?: RequestInit) => Promise<Response>;
@@ -97,9 +109,10 @@ export class DocStore {
   /**
    * The bytes of `path` (filePath or bookPath): from the server, revalidating the kept copy
    * with If-None-Match; the kept copy when the server cannot be reached. Kept afterwards when
-   * `keep` (opened documents are), replacing other versions of the same document.
+   * `keep` (opened documents are), replacing other versions of the same document. `onChunk`
+   * sees a downloaded file's bytes as they arrive (not a kept copy's).
    */
-  async load(path: string, keep = true): Promise<Loaded> {
+  async load(path: string, keep = true, onChunk?: (chunk: Uint8Array) => void): Promise<Loaded> {
     const key = cacheKey(path);
     const cache = await this.d.open().catch(() => null);
     const cached = cache ? await cache.match(key) : undefined;
@@ -123,16 +136,52 @@ export class DocStore {
       }
       throw await this.d.toError(res);
     }
-    const bytes = await res.arrayBuffer();
-    if (keep && cache) {
-      const headers = new Headers({ 'Content-Type': 'application/pdf' });
-      const etag = res.headers.get('ETag');
-      if (etag) headers.set('ETag', etag);
-      await cache.put(key, new Response(bytes.slice(0), { status: 200, headers }));
-      await this.dropOtherVersions(cache, key);
-      this.changed();
-    }
+    const bytes = onChunk && res.body ? await readAll(res.body, onChunk) : await res.arrayBuffer();
+    if (keep && cache) await this.put(cache, key, bytes, res.headers.get('ETag'));
     return { bytes, fromCache: false, offline: false };
+  }
+
+  private async put(cache: CacheLike, key: string, bytes: ArrayBuffer, etag: string | null) {
+    const headers = new Headers({ 'Content-Type': 'application/pdf' });
+    if (etag) headers.set('ETag', etag);
+    await cache.put(key, new Response(bytes.slice(0), { status: 200, headers }));
+    await this.dropOtherVersions(cache, key);
+    this.changed();
+  }
+
+  /** Keeps the whole file of `path`, fetched some other way (a range answer that was all of it). */
+  async keep(path: string, bytes: ArrayBuffer, etag: string | null) {
+    const cache = await this.d.open().catch(() => null);
+    if (cache) await this.put(cache, cacheKey(path), bytes, etag);
+  }
+
+  /** Whether a copy of `path` is kept on the tablet (no network). */
+  async has(path: string): Promise<boolean> {
+    const cache = await this.d.open().catch(() => null);
+    return !!cache && !!(await cache.match(cacheKey(path)));
+  }
+
+  /**
+   * Bytes `[begin, end)` of `path` from the server with a `Range` request (not kept). A server
+   * that answers 200 sends the whole file: `whole` says so. No network: OfflineError.
+   */
+  async range(path: string, begin: number, end: number): Promise<Ranged> {
+    let res: Response;
+    try {
+      res = await this.d.fetch(path, { headers: { Range: `bytes=${begin}-${end - 1}` }, cache: 'no-store' });
+    } catch (e) {
+      if (e instanceof TypeError) throw new OfflineError();
+      throw e;
+    }
+    if (!res.ok) throw await this.d.toError(res);
+    const etag = res.headers.get('ETag');
+    const bytes = await res.arrayBuffer();
+    if (res.status !== 206) return { bytes, begin: 0, total: bytes.byteLength, etag, whole: true };
+    const m = (res.headers.get('Content-Range') ?? '').match(/^bytes (\d+)-(\d+)\/(\d+)$/);
+    if (!m || Number(m[2]) - Number(m[1]) + 1 !== bytes.byteLength) throw new Error(`bad Content-Range for ${path}`);
+    const total = Number(m[3]);
+    const from = Number(m[1]);
+    return { bytes, begin: from, total, etag, whole: from === 0 && bytes.byteLength === total };
   }
 
   private async dropOtherVersions(cache: CacheLike, key: string) {
@@ -183,6 +232,27 @@ export class DocStore {
     }
     return failed;
   }
+}
+
+/** Reads a body to the end, showing each chunk to `onChunk` as it comes. */
+async function readAll(body: ReadableStream<Uint8Array>, onChunk: (chunk: Uint8Array) => void): Promise<ArrayBuffer> {
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    size += value.byteLength;
+    onChunk(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out.buffer;
 }
 
 /** A cache entry's URL as an absolute path (Cache Storage keys are full URLs). */

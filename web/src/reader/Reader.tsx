@@ -2,13 +2,16 @@
 // with page navigation (buttons, page number, arrow keys, swipe), zoom and fit-width, the page
 // count and page thumbnails. Loaded lazily (a dynamic import from MeetingScreen), so PDF.js
 // never weighs on the first page of the app. The bytes come from DocStore (authenticated,
-// kept for offline reading); the server has already stamped the reader's watermark.
+// kept for offline reading): a kept copy whole, a file not yet kept by ranges as PDF.js needs
+// them while the whole file is downloaded, fed to PDF.js and kept (documents/ranged.ts); the
+// server has already stamped the reader's watermark.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import * as pdfjs from 'pdfjs-dist';
 import type { PDFDocumentProxy, RenderTask } from 'pdfjs-dist';
 import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
 import { fmtPercent, t } from '../i18n';
 import { OfflineError, type DocStore } from '../documents/offline';
+import { RANGE_CHUNK, openDocument, type RangeReader } from '../documents/ranged';
 import { clampPage, nextZoom, type Zoom } from './view';
 import { useAnnotator, type AnnotateConfig, type Shown } from '../annotations/Annotator';
 import { textBoxes } from './text';
@@ -44,7 +47,7 @@ export interface ReaderProps {
 
 type Load =
   | { state: 'loading' }
-  | { state: 'ready'; pdf: PDFDocumentProxy; fromCache: boolean; offline: boolean }
+  | { state: 'ready'; pdf: PDFDocumentProxy; fromCache: boolean; offline: boolean; ranged?: RangeReader }
   | { state: 'error'; message: string };
 
 export function Reader(p: ReaderProps) {
@@ -53,6 +56,8 @@ export function Reader(p: ReaderProps) {
   const [zoom, setZoom] = useState<Zoom>('fit');
   const [thumbs, setThumbs] = useState(false);
   const [pageInput, setPageInput] = useState(String(page));
+  /** A range the page needs could not be fetched, nor the whole file (the network dropped). */
+  const [rangeFailed, setRangeFailed] = useState(false);
   const stage = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const dialog = useRef<HTMLDivElement>(null);
@@ -63,22 +68,47 @@ export function Reader(p: ReaderProps) {
   const pages = load.state === 'ready' ? load.pdf.numPages : 0;
   /** The page drawn on the canvas now, and its size on screen (the annotation overlay fits it). */
   const [shown, setShown] = useState<Shown | null>(null);
-  const ann = useAnnotator(p.annotate, shown, load.state === 'ready' ? (n) => textBoxes(load.pdf, n) : undefined);
+  const ann = useAnnotator(p.annotate, shown, load.state === 'ready' ? (n) => textBoxes(load.pdf, n) : undefined, pages);
 
   // Load the file.
   useEffect(() => {
     let alive = true;
     let pdf: PDFDocumentProxy | null = null;
     setLoad({ state: 'loading' });
+    setRangeFailed(false);
     performance.mark('ecabinet:reader-open');
-    p.store
-      .load(p.path)
-      .then(async (r) => {
-        // PDF.js takes the buffer over (transfers it to its worker): give it its own copy.
-        const doc = await pdfjs.getDocument({ data: new Uint8Array(r.bytes), ...ASSETS, isEvalSupported: false }).promise;
+    openDocument(p.store, p.path)
+      .then(async (o) => {
+        if (o.kind === 'bytes') {
+          // PDF.js takes the buffer over (transfers it to its worker): give it its own copy.
+          const doc = await pdfjs.getDocument({ data: new Uint8Array(o.loaded.bytes), ...ASSETS, isEvalSupported: false }).promise;
+          pdf = doc;
+          if (!alive) return void doc.destroy();
+          return setLoad({ state: 'ready', pdf: doc, fromCache: o.loaded.fromCache, offline: o.loaded.offline });
+        }
+        const reader = o.reader;
+        const range = new pdfjs.PDFDataRangeTransport(o.length, new Uint8Array(o.initial));
+        range.requestDataRange = (begin: number, end: number) => {
+          reader.read(begin, end).then(
+            (bytes) => alive && range.onDataRange(begin, new Uint8Array(bytes)),
+            () => alive && setRangeFailed(true),
+          );
+        };
+        // The whole file, downloaded once and kept, reaches PDF.js as it arrives (after the
+        // bytes it already has); PDF.js asks for other ranges meanwhile and prefetches nothing.
+        const skip = o.initial.byteLength;
+        void reader
+          .keepWhole((begin, chunk) => {
+            if (!alive) return;
+            const end = begin + chunk.byteLength;
+            if (end > skip) range.onDataProgressiveRead(chunk.slice(Math.max(0, skip - begin)));
+          })
+          .then(() => alive && range.onDataProgressiveDone())
+          .catch(() => undefined);
+        const doc = await pdfjs.getDocument({ range, rangeChunkSize: RANGE_CHUNK, disableAutoFetch: true, ...ASSETS, isEvalSupported: false }).promise;
         pdf = doc;
         if (!alive) return void doc.destroy();
-        setLoad({ state: 'ready', pdf: doc, fromCache: r.fromCache, offline: r.offline });
+        setLoad({ state: 'ready', pdf: doc, fromCache: false, offline: false, ranged: reader });
       })
       .catch((e) => {
         if (!alive) return;
@@ -285,6 +315,11 @@ export function Reader(p: ReaderProps) {
           {load.state === 'error' && (
             <p class="error reader-msg" role="alert">
               {load.message}
+            </p>
+          )}
+          {rangeFailed && (
+            <p class="error reader-msg" role="alert">
+              {t('reader.notOffline')}
             </p>
           )}
           {ready && (
