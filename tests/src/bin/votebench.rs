@@ -230,6 +230,9 @@ async fn main() -> anyhow::Result<()> {
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(512)
+            // Shorter than the server's keep-alive (5 s): a connection idle while the tablets
+            // join is dropped here rather than reused just as the server closes it.
+            .pool_idle_timeout(Duration::from_secs(2))
             .build()?,
         base: args.url.trim_end_matches('/').to_owned(),
     };
