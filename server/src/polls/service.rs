@@ -5,13 +5,16 @@
 //! `polls.batch_window_ms` for more) and cast it in one write transaction, then answer every
 //! caller. A burst of a thousand ballots thus costs tens of transactions, not a thousand, and a
 //! lone ballot waits for no one. The answer is sent only after the commit returned. A database
-//! error inside a batch aborts only that transaction; its ballots are then retried one by one,
-//! so one bad ballot never costs the others theirs.
+//! error inside a batch aborts only that transaction; its ballots are then retried one by one
+//! (a lone ballot too: the error is most often another worker's batch having committed the same
+//! seat first, which the retry then sees), so one bad ballot never costs the others theirs.
 //!
 //! Coalesced tallies: committed ballots mark their poll; a `poll.tally` event (durable, in the
 //! meeting's log) is written at most once per `polls.tally_interval_ms` per poll: at once when
 //! the poll has been quiet that long, else at the end of the interval. 500 members voting at once
-//! thus cost a few tally events, not 500.
+//! thus cost a few tally events, not 500. The batch that brings in the last eligible voter's
+//! ballot has its tally written at once, whatever the interval: the room sees the complete
+//! count right after the last ballot, not up to an interval later.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,7 +25,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::PollState;
-use super::ballots::{self, BallotRequest, Batch, Receipt};
+use super::ballots::{self, BallotRequest, Receipt, Touched};
 use crate::config::PollSettings;
 use crate::db::{Db, DbConnection, write_transaction};
 use crate::error::ApiError;
@@ -32,13 +35,13 @@ use crate::metrics::Metrics;
 struct Job {
     request: BallotRequest,
     reply: oneshot::Sender<Result<Receipt, ApiError>>,
+    queued: Instant,
 }
 
 /// Handle to the ballot queue and the tally coalescer.
 #[derive(Debug, Clone)]
 pub struct PollService {
     jobs: mpsc::Sender<Job>,
-    tallies: mpsc::UnboundedSender<(String, String)>,
 }
 
 impl std::fmt::Debug for Job {
@@ -70,14 +73,18 @@ impl PollService {
             Duration::from_millis(settings.tally_interval_ms.max(1)),
             tally_rx,
         ));
-        Self { jobs, tallies }
+        Self { jobs }
     }
 
     /// Casts a ballot; returns once it is committed (or refused).
     pub async fn cast(&self, request: BallotRequest) -> Result<Receipt, ApiError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .try_send(Job { request, reply })
+            .try_send(Job {
+                request,
+                reply,
+                queued: Instant::now(),
+            })
             .map_err(|e| match e {
                 // A full queue means the database is far behind: tell the client to retry.
                 mpsc::error::TrySendError::Full(_) => ApiError::Unavailable,
@@ -88,11 +95,6 @@ impl PollService {
         answer
             .await
             .map_err(|_| ApiError::internal(anyhow::anyhow!("ballot worker dropped a ballot")))?
-    }
-
-    /// Asks for a `poll.tally` of this poll soon.
-    pub fn tally_changed(&self, poll_id: String, meeting_id: String) {
-        let _ = self.tallies.send((poll_id, meeting_id));
     }
 }
 
@@ -121,15 +123,22 @@ async fn worker(
     db: Db,
     rx: Arc<Mutex<mpsc::Receiver<Job>>>,
     settings: PollSettings,
-    tallies: mpsc::UnboundedSender<(String, String)>,
+    tallies: mpsc::UnboundedSender<TallyNeed>,
     metrics: Arc<Metrics>,
 ) {
     while let Some(jobs) = next_batch(&rx, &settings).await {
+        let started = Instant::now();
+        let oldest = jobs.iter().map(|j| j.queued).min().unwrap_or(started);
         let (requests, replies): (Vec<_>, Vec<_>) =
             jobs.into_iter().map(|j| (j.request, j.reply)).unzip();
         let full_sync = settings.sqlite_full_sync;
         let n = requests.len();
-        let outcome = db.read(move |c| Ok(commit(c, &requests, full_sync))).await;
+        let outcome = db
+            .read(move |c| {
+                let (results, touched) = commit(c, &requests, full_sync);
+                Ok((results, completed(c, touched)))
+            })
+            .await;
         let (results, touched) = match outcome {
             Ok(done) => done,
             Err(e) => {
@@ -141,20 +150,57 @@ async fn worker(
             }
         };
         let committed = results.iter().filter(|r| r.is_ok()).count();
+        tracing::debug!(
+            ballots = n,
+            committed,
+            waited_ms = started.duration_since(oldest).as_secs_f64() * 1000.0,
+            took_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "ballot batch"
+        );
         if committed > 0 {
             metrics.ballots.inc_by(committed as u64);
             metrics.ballot_batches.inc();
         }
-        for (reply, result) in replies.into_iter().zip(results) {
-            let _ = reply.send(result);
-        }
+        // The tally first: a poll this batch completed gets its final tally written while the
+        // acks go out.
         for t in touched {
             let _ = tallies.send(t);
+        }
+        for (reply, result) in replies.into_iter().zip(results) {
+            let _ = reply.send(result);
         }
     }
 }
 
-type Outcome = (Vec<Result<Receipt, ApiError>>, Vec<(String, String)>);
+/// What the tally task is asked: a poll got ballots; `complete` when every eligible voter has
+/// now voted (its tally then goes out at once instead of waiting for the interval).
+#[derive(Debug)]
+struct TallyNeed {
+    poll_id: String,
+    meeting_id: String,
+    complete: bool,
+}
+
+/// After the commit: which touched polls now have a ballot from every eligible voter. Counted
+/// outside the batch's transaction, so that of two batches committing at once on PostgreSQL the
+/// later one sees both.
+fn completed(conn: &mut DbConnection, touched: Vec<Touched>) -> Vec<TallyNeed> {
+    touched
+        .into_iter()
+        .map(|t| {
+            let complete = t.added > 0
+                && t.eligible > 0
+                && ballots::voted(conn, &t.poll_id, t.secret).is_ok_and(|n| n >= t.eligible);
+            TallyNeed {
+                poll_id: t.poll_id,
+                meeting_id: t.meeting_id,
+                complete,
+            }
+        })
+        .collect()
+}
+
+type Outcome = ballots::Cast;
 
 /// Casts a batch in one transaction, or, when that fails for a database reason, one by one.
 fn commit(conn: &mut DbConnection, requests: &[BallotRequest], full_sync: bool) -> Outcome {
@@ -164,23 +210,30 @@ fn commit(conn: &mut DbConnection, requests: &[BallotRequest], full_sync: bool) 
     if sqlite && full_sync {
         let _ = conn.batch_execute("PRAGMA synchronous = FULL");
     }
-    let outcome = match write_transaction(conn, |c| cast_all(c, requests)) {
+    let outcome = match write_transaction(conn, |c| ballots::cast_batch(c, requests)) {
         Ok(done) => done,
-        Err(_) if requests.len() > 1 => {
+        // Most often another worker's batch committed a ballot for one of these seats first
+        // (the primary key refused the second), which a second look sees: each ballot alone,
+        // once more, also when the batch was one ballot.
+        Err(_) => {
             let mut results = Vec::with_capacity(requests.len());
-            let mut touched = Vec::new();
+            let mut touched: Vec<Touched> = Vec::new();
             for r in requests {
-                match write_transaction(conn, |c| cast_all(c, std::slice::from_ref(r))) {
+                match write_transaction(conn, |c| ballots::cast_batch(c, std::slice::from_ref(r))) {
                     Ok((mut one, t)) => {
                         results.push(one.pop().unwrap_or_else(|| Err(ApiError::Unavailable)));
-                        touched.extend(t);
+                        for t in t {
+                            match touched.iter_mut().find(|x| x.poll_id == t.poll_id) {
+                                Some(x) => x.added += t.added,
+                                None => touched.push(t),
+                            }
+                        }
                     }
                     Err(e) => results.push(Err(e)),
                 }
             }
             (results, touched)
         }
-        Err(e) => (vec![Err(e)], Vec::new()),
     };
     if sqlite && full_sync {
         let _ = conn.batch_execute("PRAGMA synchronous = NORMAL");
@@ -188,31 +241,19 @@ fn commit(conn: &mut DbConnection, requests: &[BallotRequest], full_sync: bool) 
     outcome
 }
 
-fn cast_all(conn: &mut DbConnection, requests: &[BallotRequest]) -> Result<Outcome, ApiError> {
-    let mut batch = Batch::default();
-    let mut results = Vec::with_capacity(requests.len());
-    for r in requests {
-        let result = ballots::cast(conn, &mut batch, r);
-        // After a database error the transaction may be unusable (PostgreSQL aborts it): give
-        // up on the batch so that the caller retries each ballot alone.
-        if let Err(e @ (ApiError::Internal(_) | ApiError::Unavailable)) = result {
-            return Err(e);
-        }
-        results.push(result);
-    }
-    batch.finish(conn)?;
-    Ok((results, std::mem::take(&mut batch.touched)))
-}
-
-/// Writes `poll.tally` events, at most one per interval per poll.
+/// Writes `poll.tally` events, at most one per interval per poll, except the one that shows
+/// every eligible voter's ballot: that one goes out at once. A tally equal to the last one
+/// written for the poll is not written again (two batches committing at once can both report
+/// the poll complete, or ask for a tally another one already showed).
 async fn coalesce_tallies(
     db: Db,
     bus: EventBus,
     interval: Duration,
-    mut rx: mpsc::UnboundedReceiver<(String, String)>,
+    mut rx: mpsc::UnboundedReceiver<TallyNeed>,
 ) {
     let mut pending: HashMap<String, String> = HashMap::new();
     let mut last: HashMap<String, Instant> = HashMap::new();
+    let mut shown: HashMap<String, Shown> = HashMap::new();
     loop {
         let now = Instant::now();
         let due_at = pending
@@ -220,9 +261,20 @@ async fn coalesce_tallies(
             .map(|p| last.get(p).map_or(now, |t| *t + interval))
             .min();
         tokio::select! {
+            // Ballots first: a complete tally must not wait behind a due one.
+            biased;
             received = rx.recv() => match received {
-                Some((poll_id, meeting_id)) => {
-                    pending.insert(poll_id, meeting_id);
+                Some(need) if need.complete => {
+                    if shown.get(&need.poll_id).is_some_and(|s| s.complete) {
+                        continue;
+                    }
+                    pending.remove(&need.poll_id);
+                    last.insert(need.poll_id.clone(), Instant::now());
+                    emit_tally(&db, &bus, need.poll_id, &mut shown).await;
+                    continue;
+                }
+                Some(need) => {
+                    pending.insert(need.poll_id, need.meeting_id);
                     continue;
                 }
                 None => return,
@@ -238,14 +290,28 @@ async fn coalesce_tallies(
         for poll_id in due {
             pending.remove(&poll_id);
             last.insert(poll_id.clone(), now);
-            emit_tally(&db, &bus, poll_id).await;
+            emit_tally(&db, &bus, poll_id, &mut shown).await;
         }
         // Polls quiet for a while need no memory: their next tally goes out at once anyway.
         last.retain(|_, t| now.duration_since(*t) < interval * 4);
+        shown.retain(|_, s| now.duration_since(s.at) < SHOWN_MEMORY);
     }
 }
 
-async fn emit_tally(db: &Db, bus: &EventBus, poll_id: String) {
+/// The last tally written for a poll.
+#[derive(Debug)]
+struct Shown {
+    at: Instant,
+    data: serde_json::Value,
+    /// Every eligible voter's ballot is in it.
+    complete: bool,
+}
+
+/// How long the tally task remembers the last tally it wrote for a poll.
+const SHOWN_MEMORY: Duration = Duration::from_secs(3600);
+
+async fn emit_tally(db: &Db, bus: &EventBus, poll_id: String, shown: &mut HashMap<String, Shown>) {
+    let before = shown.get(&poll_id).map(|s| s.data.clone());
     let written = db
         .write(move |c| {
             let row = super::get(c, &poll_id)?;
@@ -254,11 +320,29 @@ async fn emit_tally(db: &Db, bus: &EventBus, poll_id: String) {
                 return Ok(None);
             }
             let poll = super::view(c, row)?;
-            events::append(c, &poll.meeting_id, "poll.tally", &super::tally_data(&poll)).map(Some)
+            let data = super::tally_data(&poll);
+            let complete = poll.eligible > 0 && poll.voted >= poll.eligible;
+            if before.as_ref() == Some(&data) {
+                return Ok(Some((poll.id, data, complete, None)));
+            }
+            let event = events::append(c, &poll.meeting_id, "poll.tally", &data)?;
+            Ok(Some((poll.id, data, complete, Some(event))))
         })
         .await;
     match written {
-        Ok(Some(event)) => bus.publish(vec![event]),
+        Ok(Some((poll_id, data, complete, event))) => {
+            shown.insert(
+                poll_id,
+                Shown {
+                    at: Instant::now(),
+                    data,
+                    complete,
+                },
+            );
+            if let Some(event) = event {
+                bus.publish(vec![event]);
+            }
+        }
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "could not write a poll tally"),
     }
