@@ -23,6 +23,14 @@ use tokio::sync::Notify;
 /// Control frames carry at most 125 bytes (RFC 6455, 5.5).
 const MAX_CONTROL_PAYLOAD: usize = 125;
 
+/// Bytes the body yields before it lets the connection write them out, and the largest piece
+/// of a frame it yields at once. actix-http's writer keeps its buffer's capacity for the life
+/// of the connection and fills it up to 32 KiB before writing: a replay or one large event
+/// would leave every idle session with a 16–32 KiB buffer. Yielding at most
+/// `FLUSH_EVERY + PIECE` bytes between writes keeps the buffer at its initial 8 KiB.
+const FLUSH_EVERY: usize = 4096;
+const PIECE: usize = 2048;
+
 /// What the hub hands to sessions: frames already encoded. Server frames are not masked, so the
 /// bytes of one event are the same for every socket and are built once per event.
 #[derive(Debug, Clone)]
@@ -266,6 +274,7 @@ impl Outbox {
     pub fn body(self: &Arc<Self>, input: BoxBody) -> OutboxBody {
         OutboxBody {
             outbox: self.clone(),
+            since_flush: 0,
             _input: input,
         }
     }
@@ -274,6 +283,8 @@ impl Outbox {
 /// See [`Outbox::body`].
 pub struct OutboxBody {
     outbox: Arc<Outbox>,
+    /// Bytes yielded since the writer last wrote (see [`FLUSH_EVERY`]).
+    since_flush: usize,
     _input: BoxBody,
 }
 
@@ -288,19 +299,34 @@ impl MessageBody for OutboxBody {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Bytes, Self::Error>>> {
-        let outbox = &self.outbox;
+        let this = self.get_mut();
+        if this.since_flush >= FLUSH_EVERY {
+            // Pending makes the connection write what it has; the wake brings it back at once.
+            this.since_flush = 0;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let outbox = &this.outbox;
         let mut s = outbox.state();
         match s.frames.pop_front() {
+            Some(mut frame) if frame.len() > PIECE => {
+                let piece = frame.split_to(PIECE);
+                s.frames.push_front(frame);
+                this.since_flush += PIECE;
+                Poll::Ready(Some(Ok(piece)))
+            }
             Some(frame) => {
                 let was_full = s.frames.len() + 1 >= outbox.capacity;
                 drop(s);
                 if was_full {
                     outbox.room.notify_one();
                 }
+                this.since_flush += frame.len();
                 Poll::Ready(Some(Ok(frame)))
             }
             None if s.closing => Poll::Ready(None),
             None => {
+                this.since_flush = 0;
                 match &mut s.writer {
                     Some(w) if w.will_wake(cx.waker()) => {}
                     slot => *slot = Some(cx.waker().clone()),
@@ -446,6 +472,42 @@ mod tests {
         };
         assert_eq!(close[0], 0x88);
         assert_eq!(poll(&mut body, &waker), Poll::Ready(None));
+    }
+
+    #[test]
+    fn large_frames_are_yielded_in_pieces_with_writes_between() {
+        let outbox = Arc::new(Outbox::new(8, 0));
+        let mut body = outbox.body(BoxBody::new(()));
+        assert!(outbox.take_held().is_none());
+        let big = "x".repeat(3 * PIECE);
+        let frame = text_frame(big.as_bytes());
+        for seq in 1..=2 {
+            assert_eq!(
+                outbox.offer(&Outbound::Event {
+                    seq,
+                    frame: frame.clone()
+                }),
+                Offer::Queued
+            );
+        }
+        let counter = Arc::new(Counter(Default::default()));
+        let waker = Waker::from(counter.clone());
+        let mut wire = Vec::new();
+        let mut yielded = 0;
+        loop {
+            match poll(&mut body, &waker) {
+                Poll::Ready(Some(piece)) => {
+                    assert!(piece.len() <= PIECE);
+                    yielded += piece.len();
+                    assert!(yielded < FLUSH_EVERY + PIECE, "a write between batches");
+                    wire.extend_from_slice(&piece);
+                }
+                Poll::Pending if outbox.queued() > 0 => yielded = 0,
+                _ => break,
+            }
+        }
+        assert!(counter.0.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+        assert_eq!(wire, [&frame[..], &frame[..]].concat());
     }
 
     #[tokio::test]

@@ -15,7 +15,6 @@ use super::hub::{Hub, JoinError, Outbound, Room, SessionHandle};
 use super::outbox::{Outbox, close_frame, control_frame, text_frame};
 use super::protocol::{self, Auth, Ballot, Hello, PresenterPage, Request, Stroke};
 use crate::auth::AuthUser;
-use crate::auth::tokens::Claims;
 use crate::error::ApiError;
 use crate::events;
 use crate::meetings::MeetingRole;
@@ -96,7 +95,7 @@ async fn serve(
         role: claims.role,
         session_id: claims.sid.clone(),
     };
-    let access = load_access(state, meeting_id, &user).await?;
+    let access = Box::pin(load_access(state, meeting_id, &user)).await?;
     outbox.resume_after(hello.last_seq.unwrap_or(0).max(0));
     let (room, handle) = hub
         .join(meeting_id, &user.id, user.role, outbox.clone())
@@ -113,8 +112,8 @@ async fn serve(
         handle: &handle,
         outbox,
         user,
-        access,
-        claims,
+        acting_role: access.acting_role(),
+        expires_at: claims.exp,
         limiter: RateLimiter::direct(
             Quota::per_second(
                 std::num::NonZeroU32::new(settings.messages_per_sec.max(1))
@@ -158,8 +157,12 @@ struct Live<'a> {
     /// Where this session's frames go; it also knows the seq of the last durable event sent.
     outbox: &'a Arc<Outbox>,
     user: AuthUser,
-    access: Access,
-    claims: Claims,
+    /// The role the user acts in (observers keep their ink private); refreshed with each
+    /// access check. Only this is kept of the access, not the meeting row: a session is
+    /// mostly idle, and thousands of them stay in memory.
+    acting_role: Option<MeetingRole>,
+    /// When the access token (the hello's, or a later `auth`'s) expires, in seconds.
+    expires_at: i64,
     limiter: DefaultDirectRateLimiter,
     refused: u32,
     /// Page counts of the meeting's documents this session drew on (ink batches come every
@@ -261,14 +264,15 @@ impl Live<'_> {
         tokio::pin!(expiry);
         loop {
             tokio::select! {
-                () = self.outbox.held() => self.hand_over().await?,
+                // Boxed, like requests below: a session's task stays small while it idles.
+                () = self.outbox.held() => Box::pin(self.hand_over()).await?,
                 msg = stream.recv() => {
                     last_heard = Instant::now();
                     match msg {
                         Some(Ok(AggregatedMessage::Text(text))) => {
-                            let exp = self.claims.exp;
-                            self.on_request(&text).await?;
-                            if self.claims.exp != exp {
+                            let exp = self.expires_at;
+                            Box::pin(self.on_request(&text)).await?;
+                            if self.expires_at != exp {
                                 expiry.as_mut().reset(tokio::time::Instant::now() + self.expires_in());
                             }
                         }
@@ -301,7 +305,7 @@ impl Live<'_> {
     /// Time left on the access token.
     fn expires_in(&self) -> Duration {
         Duration::from_secs(
-            u64::try_from(self.claims.exp - chrono::Utc::now().timestamp()).unwrap_or(0),
+            u64::try_from(self.expires_at - chrono::Utc::now().timestamp()).unwrap_or(0),
         )
     }
 
@@ -333,7 +337,9 @@ impl Live<'_> {
                 .send(serde_json::json!({"type": "pong", "ref": reference}).to_string())
                 .await;
         }
-        let answer = match self.handle_request(&request).await {
+        // Boxed: the request's future (database reads, a ballot) lives only while it runs
+        // instead of enlarging every idle session's task.
+        let answer = match Box::pin(self.handle_request(&request)).await {
             Ok(extra) => protocol::ack(reference.as_ref(), extra),
             Err((code, detail)) => protocol::error(reference.as_ref(), code, &detail),
         };
@@ -353,8 +359,8 @@ impl Live<'_> {
                 if claims.sub != self.user.id {
                     return Err(("forbidden", "the token belongs to another user".into()));
                 }
-                self.claims = claims;
-                Ok(serde_json::json!({"expires_at": self.claims.exp}))
+                self.expires_at = claims.exp;
+                Ok(serde_json::json!({"expires_at": claims.exp}))
             }
             "presenter.page" => {
                 let page: PresenterPage = request.typed().map_err(invalid)?;
@@ -415,13 +421,14 @@ impl Live<'_> {
 
     /// The chair, the meeting's managers and the presenter of the current item turn pages.
     async fn may_present(&mut self) -> Result<(), (&'static str, String)> {
-        self.access = load_access(self.state, &self.room.meeting_id, &self.user)
+        let access = load_access(self.state, &self.room.meeting_id, &self.user)
             .await
             .map_err(|_| ("forbidden", "no access to this meeting".to_owned()))?;
-        if self.access.is_presider() {
+        self.acting_role = access.acting_role();
+        if access.is_presider() {
             return Ok(());
         }
-        let Some(item) = self.access.meeting.current_item_id.clone() else {
+        let Some(item) = access.meeting.current_item_id else {
             return Err((
                 "forbidden",
                 "only the chair or the current presenter turns pages".into(),
@@ -487,7 +494,7 @@ impl Live<'_> {
     }
 
     fn check_stroke(&self, stroke: &Stroke) -> Result<(), (&'static str, String)> {
-        if self.access.acting_role() == Some(MeetingRole::Observer) {
+        if self.acting_role == Some(MeetingRole::Observer) {
             return Err(("forbidden", "observers keep their ink private".into()));
         }
         let limit = self.hub.settings.max_stroke_points;
