@@ -102,6 +102,8 @@ struct State {
     held: VecDeque<Outbound>,
     /// The seq of the last durable event queued for this client.
     last_sent: i64,
+    /// The first frame is the rest of one the writer has partly taken (see [`PIECE`]).
+    front_partial: bool,
     /// A close frame is queued: nothing may follow it.
     closing: bool,
     /// The body was dropped (the connection ended).
@@ -250,7 +252,14 @@ impl Outbox {
             return;
         }
         if drop_queued {
+            // The rest of a frame already partly written must still go out whole.
+            let rest = if s.front_partial {
+                s.frames.pop_front()
+            } else {
+                None
+            };
             s.frames.clear();
+            s.frames.extend(rest);
         }
         s.frames.push_back(frame);
         s.held.clear();
@@ -312,10 +321,12 @@ impl MessageBody for OutboxBody {
             Some(mut frame) if frame.len() > PIECE => {
                 let piece = frame.split_to(PIECE);
                 s.frames.push_front(frame);
+                s.front_partial = true;
                 this.since_flush += PIECE;
                 Poll::Ready(Some(Ok(piece)))
             }
             Some(frame) => {
+                s.front_partial = false;
                 let was_full = s.frames.len() + 1 >= outbox.capacity;
                 drop(s);
                 if was_full {
@@ -508,6 +519,35 @@ mod tests {
         }
         assert!(counter.0.load(std::sync::atomic::Ordering::SeqCst) >= 1);
         assert_eq!(wire, [&frame[..], &frame[..]].concat());
+    }
+
+    #[test]
+    fn a_slow_close_keeps_the_rest_of_a_frame_already_begun() {
+        let outbox = Arc::new(Outbox::new(8, 0));
+        let mut body = outbox.body(BoxBody::new(()));
+        assert!(outbox.take_held().is_none());
+        let frame = text_frame("y".repeat(2 * PIECE).as_bytes());
+        for seq in 1..=3 {
+            outbox.offer(&Outbound::Event {
+                seq,
+                frame: frame.clone(),
+            });
+        }
+        let waker = Waker::noop().clone();
+        let Poll::Ready(Some(first)) = poll(&mut body, &waker) else {
+            panic!("a first piece");
+        };
+        outbox.close(close_frame(4408, "too slow"), true);
+        let mut wire = first.to_vec();
+        for _ in 0..100 {
+            match poll(&mut body, &waker) {
+                Poll::Ready(Some(piece)) => wire.extend_from_slice(&piece),
+                Poll::Ready(None) => break,
+                Poll::Pending => {}
+            }
+        }
+        let close = close_frame(4408, "too slow");
+        assert_eq!(wire, [&frame[..], &close[..]].concat());
     }
 
     #[tokio::test]
