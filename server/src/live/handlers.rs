@@ -1,9 +1,13 @@
 //! `GET /api/v1/meetings/{id}/live`: checks the `Origin` before the upgrade, then hands the
 //! connection to its session task.
 
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::outbox::Outbox;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -45,19 +49,25 @@ pub async fn live(
         )
         .into());
     }
+    // actix-ws reads the client's frames; what the server sends does not go through its
+    // `Session` (a channel and a task away from the socket) but through the session's outbox,
+    // which is the response body itself (see outbox.rs).
     let (response, session, stream) = actix_ws::handle(&req, body)?;
+    drop(session);
     let max = state.settings.live.max_message_bytes;
     let stream = stream
         .max_frame_size(max)
         .aggregate_continuations()
         .max_continuation_size(max);
+    let outbox = Arc::new(Outbox::new(state.settings.live.queue_capacity, 0));
+    let response = response.map_body(|_, input| outbox.body(input).boxed());
     let hub = state.hub.clone();
     let state = state.into_inner();
     actix_web::rt::spawn(super::session::run(
         state,
         hub,
         path.into_inner(),
-        session,
+        outbox,
         stream,
     ));
     Ok(response)

@@ -7,25 +7,17 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use bytestring::ByteString;
 use serde::Serialize;
 use tokio::sync::{Notify, broadcast, mpsc};
 
 use super::close;
+pub use super::outbox::Outbound;
+use super::outbox::{Offer, Outbox, text_frame};
 use super::protocol;
 use crate::config::LiveSettings;
 use crate::db::Db;
 use crate::events::{self, Event};
 use crate::metrics::Metrics;
-
-/// What a session's task sends next.
-#[derive(Debug, Clone)]
-pub enum Outbound {
-    /// A durable event, already serialized.
-    Event { seq: i64, text: ByteString },
-    /// Anything else (ephemeral events, presence).
-    Text(ByteString),
-}
 
 /// Asks a session's task to close with a code.
 #[derive(Debug, Default)]
@@ -58,24 +50,19 @@ pub struct SessionHandle {
     pub id: u64,
     pub user_id: String,
     pub role: crate::users::Role,
-    tx: mpsc::Sender<Outbound>,
+    outbox: Arc<Outbox>,
     pub control: Arc<Control>,
 }
 
 impl SessionHandle {
     /// Queues without waiting; a full queue cuts the session off instead of slowing anyone.
-    fn offer(&self, item: Outbound, metrics: &Metrics) {
-        match self.tx.try_send(item) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                if self
-                    .control
-                    .close(close::TOO_SLOW, "too slow; reconnect with your last_seq")
-                {
-                    metrics.live_slow_closed.inc();
-                }
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
+    fn offer(&self, item: &Outbound, metrics: &Metrics) {
+        if self.outbox.offer(item) == Offer::Full
+            && self
+                .control
+                .close(close::TOO_SLOW, "too slow; reconnect with your last_seq")
+        {
+            metrics.live_slow_closed.inc();
         }
     }
 }
@@ -115,7 +102,7 @@ impl Room {
         if let Ok(sessions) = self.sessions.read() {
             for s in sessions.values() {
                 if Some(s.id) != except {
-                    s.offer(item.clone(), metrics);
+                    s.offer(item, metrics);
                 }
             }
         }
@@ -125,7 +112,7 @@ impl Room {
     pub fn send_to_user(&self, user_id: &str, item: &Outbound, metrics: &Metrics) {
         if let Ok(sessions) = self.sessions.read() {
             for s in sessions.values().filter(|s| s.user_id == user_id) {
-                s.offer(item.clone(), metrics);
+                s.offer(item, metrics);
             }
         }
     }
@@ -249,13 +236,15 @@ impl Hub {
             .unwrap_or_default()
     }
 
-    /// Adds a session to the meeting's room.
+    /// Adds a session to the meeting's room; from now on the hub offers it every event, held
+    /// in `outbox` until the session hands over.
     pub fn join(
         &self,
         meeting_id: &str,
         user_id: &str,
         role: crate::users::Role,
-    ) -> Result<(Arc<Room>, SessionHandle, mpsc::Receiver<Outbound>), JoinError> {
+        outbox: Arc<Outbox>,
+    ) -> Result<(Arc<Room>, SessionHandle), JoinError> {
         if self.shutting_down.load(Ordering::SeqCst) {
             return Err(JoinError::ShuttingDown);
         }
@@ -267,12 +256,11 @@ impl Hub {
             }
             *n += 1;
         }
-        let (tx, rx) = mpsc::channel(self.settings.queue_capacity.max(1));
         let handle = SessionHandle {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             user_id: user_id.to_owned(),
             role,
-            tx,
+            outbox,
             control: Arc::new(Control::default()),
         };
         let room = {
@@ -294,7 +282,7 @@ impl Hub {
             d.insert(user_id.to_owned());
         }
         self.metrics.live_sessions.inc();
-        Ok((room, handle, rx))
+        Ok((room, handle))
     }
 
     pub fn leave(&self, room: &Arc<Room>, handle: &SessionHandle) {
@@ -332,7 +320,7 @@ impl Hub {
     pub fn relay(&self, meeting_id: &str, text: String, except: Option<u64>) {
         if let Some(room) = self.room(meeting_id) {
             room.broadcast(
-                &Outbound::Text(ByteString::from(text.clone())),
+                &Outbound::Text(text_frame(text.as_bytes())),
                 except,
                 &self.metrics,
             );
@@ -347,7 +335,7 @@ impl Hub {
         if let Some(room) = self.room(meeting_id) {
             room.send_to_user(
                 user_id,
-                &Outbound::Text(ByteString::from(text.clone())),
+                &Outbound::Text(text_frame(text.as_bytes())),
                 &self.metrics,
             );
         }
@@ -396,7 +384,11 @@ impl Hub {
                 _ => continue,
             };
             let text = presence_message(&room.device_counts(Some(&dirty)), false);
-            room.broadcast(&Outbound::Text(ByteString::from(text)), None, &self.metrics);
+            room.broadcast(
+                &Outbound::Text(text_frame(text.as_bytes())),
+                None,
+                &self.metrics,
+            );
         }
     }
 
@@ -405,7 +397,7 @@ impl Hub {
             Ok(text) => {
                 let item = Outbound::Event {
                     seq: event.seq,
-                    text: ByteString::from(text),
+                    frame: text_frame(text.as_bytes()),
                 };
                 room.broadcast(&item, None, &self.metrics);
                 self.metrics.live_events.inc();
@@ -446,7 +438,7 @@ pub async fn dispatch(
                 }
                 Some(Wake::Ephemeral { meeting_id, user_id, text }) => {
                     if let Some(room) = hub.room(&meeting_id) {
-                        let item = Outbound::Text(ByteString::from(text));
+                        let item = Outbound::Text(text_frame(text.as_bytes()));
                         match user_id {
                             Some(user) => room.send_to_user(&user, &item, hub.metrics()),
                             None => room.broadcast(&item, None, hub.metrics()),

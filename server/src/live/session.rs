@@ -4,17 +4,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
-use bytestring::ByteString;
+use actix_http::ws::OpCode;
+use actix_web::web::Bytes;
+use actix_ws::{AggregatedMessage, AggregatedMessageStream};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde_json::Value;
-use tokio::sync::mpsc;
 
 use super::close;
 use super::hub::{Hub, JoinError, Outbound, Room, SessionHandle};
+use super::outbox::{Outbox, close_frame, control_frame, text_frame};
 use super::protocol::{self, Auth, Ballot, Hello, PresenterPage, Request, Stroke};
 use crate::auth::AuthUser;
-use crate::auth::tokens::Claims;
 use crate::error::ApiError;
 use crate::events;
 use crate::meetings::MeetingRole;
@@ -33,36 +33,10 @@ impl End {
     }
 }
 
-async fn close_with(session: Session, end: End) {
-    let reason = CloseReason {
-        code: CloseCode::Other(end.0),
-        description: Some(end.1),
-    };
-    let reason = match end.0 {
-        1000 => CloseReason {
-            code: CloseCode::Normal,
-            ..reason
-        },
-        1001 => CloseReason {
-            code: CloseCode::Away,
-            ..reason
-        },
-        1009 => CloseReason {
-            code: CloseCode::Size,
-            ..reason
-        },
-        1011 => CloseReason {
-            code: CloseCode::Error,
-            ..reason
-        },
-        1012 => CloseReason {
-            code: CloseCode::Restart,
-            ..reason
-        },
-        _ => reason,
-    };
-    // A client that stopped reading may never take the close frame: do not wait forever.
-    let _ = tokio::time::timeout(Duration::from_secs(60), session.close(Some(reason))).await;
+/// Queues the close frame; the body ends after it. A client cut off for not keeping up gets it
+/// at once, without the frames it did not read (it reconnects with its `last_seq`).
+fn close_with(outbox: &Outbox, end: End) {
+    outbox.close(close_frame(end.0, &end.1), end.0 == close::TOO_SLOW);
 }
 
 /// Runs a connection from its upgrade to its end.
@@ -70,21 +44,21 @@ pub async fn run(
     state: Arc<AppState>,
     hub: Arc<Hub>,
     meeting_id: String,
-    mut session: Session,
+    outbox: Arc<Outbox>,
     mut stream: AggregatedMessageStream,
 ) {
-    let end = match serve(&state, &hub, &meeting_id, &mut session, &mut stream).await {
+    let end = match serve(&state, &hub, &meeting_id, &outbox, &mut stream).await {
         Ok(()) => End::new(1000, "bye"),
         Err(end) => end,
     };
-    close_with(session, end).await;
+    close_with(&outbox, end);
 }
 
 async fn serve(
     state: &Arc<AppState>,
     hub: &Arc<Hub>,
     meeting_id: &str,
-    session: &mut Session,
+    outbox: &Arc<Outbox>,
     stream: &mut AggregatedMessageStream,
 ) -> Result<(), End> {
     let settings = &hub.settings;
@@ -121,9 +95,10 @@ async fn serve(
         role: claims.role,
         session_id: claims.sid.clone(),
     };
-    let access = load_access(state, meeting_id, &user).await?;
-    let (room, handle, rx) = hub
-        .join(meeting_id, &user.id, user.role)
+    let access = Box::pin(load_access(state, meeting_id, &user)).await?;
+    outbox.resume_after(hello.last_seq.unwrap_or(0).max(0));
+    let (room, handle) = hub
+        .join(meeting_id, &user.id, user.role, outbox.clone())
         .map_err(|e| match e {
             JoinError::TooManySessions => {
                 End::new(close::RATE_LIMITED, "too many sessions for this user")
@@ -135,10 +110,10 @@ async fn serve(
         hub,
         room: &room,
         handle: &handle,
+        outbox,
         user,
-        access,
-        claims,
-        last_sent: hello.last_seq.unwrap_or(0).max(0),
+        acting_role: access.acting_role(),
+        expires_at: claims.exp,
         limiter: RateLimiter::direct(
             Quota::per_second(
                 std::num::NonZeroU32::new(settings.messages_per_sec.max(1))
@@ -152,7 +127,7 @@ async fn serve(
         refused: 0,
         pages: std::collections::HashMap::new(),
     };
-    let outcome = live.run(session, stream, rx).await;
+    let outcome = live.run(stream).await;
     hub.leave(&room, &handle);
     outcome
 }
@@ -179,11 +154,15 @@ struct Live<'a> {
     hub: &'a Arc<Hub>,
     room: &'a Arc<Room>,
     handle: &'a SessionHandle,
+    /// Where this session's frames go; it also knows the seq of the last durable event sent.
+    outbox: &'a Arc<Outbox>,
     user: AuthUser,
-    access: Access,
-    claims: Claims,
-    /// The seq of the last durable event sent to this client.
-    last_sent: i64,
+    /// The role the user acts in (observers keep their ink private); refreshed with each
+    /// access check. Only this is kept of the access, not the meeting row: a session is
+    /// mostly idle, and thousands of them stay in memory.
+    acting_role: Option<MeetingRole>,
+    /// When the access token (the hello's, or a later `auth`'s) expires, in seconds.
+    expires_at: i64,
     limiter: DefaultDirectRateLimiter,
     refused: u32,
     /// Page counts of the meeting's documents this session drew on (ink batches come every
@@ -194,25 +173,33 @@ struct Live<'a> {
 impl Live<'_> {
     /// Sends one message; gives up as soon as the hub asks this session to close (a client
     /// that stopped reading would otherwise hold the task here).
-    async fn send(&self, session: &mut Session, text: impl Into<ByteString>) -> Result<(), End> {
+    async fn send(&self, text: impl AsRef<[u8]>) -> Result<(), End> {
+        self.send_frame(text_frame(text.as_ref()), None).await
+    }
+
+    async fn send_frame(&self, frame: Bytes, seq: Option<i64>) -> Result<(), End> {
         tokio::select! {
             biased;
-            sent = session.text(text) => sent.map_err(|_| End::new(1001, "connection closed")),
+            sent = self.outbox.send(frame, seq) => sent.map_err(|_| self.closing_or(End::new(1001, "connection closed"))),
             _ = self.handle.control.notify.notified() => Err(self.closing()),
         }
     }
 
     fn closing(&self) -> End {
+        self.closing_or(End::new(1011, "closed"))
+    }
+
+    fn closing_or(&self, otherwise: End) -> End {
         match self.handle.control.reason() {
             Some((code, why)) => End::new(code, why),
-            None => End::new(1011, "closed"),
+            None => otherwise,
         }
     }
 
-    /// Sends the events after `last_sent` up to `until` (or all) from the database.
-    async fn send_from_db(&mut self, session: &mut Session, until: Option<i64>) -> Result<(), End> {
+    /// Sends the events after the last sent up to `until` (or all) from the database.
+    async fn send_from_db(&mut self, until: Option<i64>) -> Result<(), End> {
         loop {
-            let (id, after) = (self.room.meeting_id.clone(), self.last_sent);
+            let (id, after) = (self.room.meeting_id.clone(), self.outbox.last_sent());
             let limit = until.map_or(REPLAY_PAGE, |u| (u - after).clamp(0, REPLAY_PAGE));
             if limit == 0 {
                 return Ok(());
@@ -226,9 +213,8 @@ impl Live<'_> {
             let full = i64::try_from(page.len()).unwrap_or(0) == limit;
             for event in page {
                 let text =
-                    serde_json::to_string(&event).map_err(|_| End::new(1011, "internal error"))?;
-                self.send(session, text).await?;
-                self.last_sent = event.seq;
+                    serde_json::to_vec(&event).map_err(|_| End::new(1011, "internal error"))?;
+                self.send_frame(text_frame(&text), Some(event.seq)).await?;
             }
             if !full {
                 return Ok(());
@@ -236,54 +222,66 @@ impl Live<'_> {
         }
     }
 
-    async fn run(
-        &mut self,
-        session: &mut Session,
-        stream: &mut AggregatedMessageStream,
-        mut rx: mpsc::Receiver<Outbound>,
-    ) -> Result<(), End> {
-        self.send_from_db(session, None).await?;
+    /// Sends what the hub held back while this session replayed (or after the hub saw a gap),
+    /// in seq order without duplicates, filling gaps from the database; once nothing is held
+    /// the hub writes to the outbox itself.
+    async fn hand_over(&mut self) -> Result<(), End> {
+        while let Some(held) = self.outbox.take_held() {
+            for item in held {
+                match item {
+                    Outbound::Event { seq, frame } => {
+                        let last = self.outbox.last_sent();
+                        if seq <= last {
+                            continue;
+                        }
+                        if seq > last + 1 {
+                            self.send_from_db(Some(seq - 1)).await?;
+                        }
+                        self.send_frame(frame, Some(seq)).await?;
+                    }
+                    Outbound::Text(frame) => self.send_frame(frame, None).await?,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn run(&mut self, stream: &mut AggregatedMessageStream) -> Result<(), End> {
+        self.send_from_db(None).await?;
         self.send(
-            session,
-            serde_json::json!({"type": "welcome", "seq": self.last_sent}).to_string(),
+            serde_json::json!({"type": "welcome", "seq": self.outbox.last_sent()}).to_string(),
         )
         .await?;
-        self.send(session, self.room.presence_snapshot()).await?;
+        self.send(self.room.presence_snapshot()).await?;
+        self.hand_over().await?;
 
         let settings = &self.hub.settings;
         let mut heartbeat =
             tokio::time::interval(Duration::from_secs(settings.heartbeat_secs.max(1)));
         heartbeat.tick().await;
         let mut last_heard = Instant::now();
+        let expiry = tokio::time::sleep(self.expires_in());
+        tokio::pin!(expiry);
         loop {
-            let expires_in = Duration::from_secs(
-                u64::try_from(self.claims.exp - chrono::Utc::now().timestamp()).unwrap_or(0),
-            );
             tokio::select! {
-                out = rx.recv() => match out {
-                    Some(Outbound::Event { seq, text }) => {
-                        if seq <= self.last_sent {
-                            continue;
-                        }
-                        if seq > self.last_sent + 1 {
-                            self.send_from_db(session, Some(seq - 1)).await?;
-                        }
-                        self.send(session, text).await?;
-                        self.last_sent = seq;
-                    }
-                    Some(Outbound::Text(text)) => self.send(session, text).await?,
-                    None => return Err(End::new(1011, "session dropped")),
-                },
+                // Boxed, like requests below: a session's task stays small while it idles.
+                () = self.outbox.held() => Box::pin(self.hand_over()).await?,
                 msg = stream.recv() => {
                     last_heard = Instant::now();
                     match msg {
-                        Some(Ok(AggregatedMessage::Text(text))) => self.on_request(session, &text).await?,
+                        Some(Ok(AggregatedMessage::Text(text))) => {
+                            let exp = self.expires_at;
+                            Box::pin(self.on_request(&text)).await?;
+                            if self.expires_at != exp {
+                                expiry.as_mut().reset(tokio::time::Instant::now() + self.expires_in());
+                            }
+                        }
                         Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                            session.pong(&bytes).await.map_err(|_| End::new(1001, "closed"))?;
+                            self.send_frame(control_frame(OpCode::Pong, &bytes), None).await?;
                         }
                         Some(Ok(AggregatedMessage::Pong(_))) => {}
                         Some(Ok(AggregatedMessage::Binary(_))) => {
-                            self.send(session, protocol::error(None, "unsupported", "send text frames")).await?;
+                            self.send(protocol::error(None, "unsupported", "send text frames")).await?;
                         }
                         Some(Ok(AggregatedMessage::Close(_))) | None => return Ok(()),
                         Some(Err(_)) => return Err(End::new(1009, "message too large or malformed frame")),
@@ -293,10 +291,10 @@ impl Live<'_> {
                     if last_heard.elapsed() > Duration::from_secs(settings.client_timeout_secs) {
                         return Err(End::new(1001, "no answer to heartbeats"));
                     }
-                    session.ping(b"").await.map_err(|_| End::new(1001, "closed"))?;
+                    self.send_frame(control_frame(OpCode::Ping, b""), None).await?;
                 }
-                _ = tokio::time::sleep(expires_in) => {
-                    let _ = self.send(session, protocol::error(None, "token_expired", "send a fresh token with {\"type\":\"auth\"}")).await;
+                () = &mut expiry => {
+                    let _ = self.send(protocol::error(None, "token_expired", "send a fresh token with {\"type\":\"auth\"}")).await;
                     return Err(End::new(close::UNAUTHENTICATED, "the access token expired"));
                 }
                 _ = self.handle.control.notify.notified() => return Err(self.closing()),
@@ -304,44 +302,48 @@ impl Live<'_> {
         }
     }
 
-    async fn on_request(&mut self, session: &mut Session, text: &str) -> Result<(), End> {
+    /// Time left on the access token.
+    fn expires_in(&self) -> Duration {
+        Duration::from_secs(
+            u64::try_from(self.expires_at - chrono::Utc::now().timestamp()).unwrap_or(0),
+        )
+    }
+
+    async fn on_request(&mut self, text: &str) -> Result<(), End> {
         if self.limiter.check().is_err() {
             self.refused += 1;
             if self.refused > self.hub.settings.message_burst {
                 return Err(End::new(close::RATE_LIMITED, "too many messages"));
             }
             return self
-                .send(
-                    session,
-                    protocol::error(None, "rate_limited", "too many messages; slow down"),
-                )
+                .send(protocol::error(
+                    None,
+                    "rate_limited",
+                    "too many messages; slow down",
+                ))
                 .await;
         }
         let request = match Request::parse(text) {
             Ok(r) => r,
             Err(code) => {
                 return self
-                    .send(
-                        session,
-                        protocol::error(None, code, "not a JSON object with a type"),
-                    )
+                    .send(protocol::error(None, code, "not a JSON object with a type"))
                     .await;
             }
         };
         let reference = request.reference.clone();
         if request.kind == "ping" {
             return self
-                .send(
-                    session,
-                    serde_json::json!({"type": "pong", "ref": reference}).to_string(),
-                )
+                .send(serde_json::json!({"type": "pong", "ref": reference}).to_string())
                 .await;
         }
-        let answer = match self.handle_request(&request).await {
+        // Boxed: the request's future (database reads, a ballot) lives only while it runs
+        // instead of enlarging every idle session's task.
+        let answer = match Box::pin(self.handle_request(&request)).await {
             Ok(extra) => protocol::ack(reference.as_ref(), extra),
             Err((code, detail)) => protocol::error(reference.as_ref(), code, &detail),
         };
-        self.send(session, answer).await
+        self.send(answer).await
     }
 
     async fn handle_request(&mut self, request: &Request) -> Result<Value, (&'static str, String)> {
@@ -357,8 +359,8 @@ impl Live<'_> {
                 if claims.sub != self.user.id {
                     return Err(("forbidden", "the token belongs to another user".into()));
                 }
-                self.claims = claims;
-                Ok(serde_json::json!({"expires_at": self.claims.exp}))
+                self.expires_at = claims.exp;
+                Ok(serde_json::json!({"expires_at": claims.exp}))
             }
             "presenter.page" => {
                 let page: PresenterPage = request.typed().map_err(invalid)?;
@@ -419,13 +421,14 @@ impl Live<'_> {
 
     /// The chair, the meeting's managers and the presenter of the current item turn pages.
     async fn may_present(&mut self) -> Result<(), (&'static str, String)> {
-        self.access = load_access(self.state, &self.room.meeting_id, &self.user)
+        let access = load_access(self.state, &self.room.meeting_id, &self.user)
             .await
             .map_err(|_| ("forbidden", "no access to this meeting".to_owned()))?;
-        if self.access.is_presider() {
+        self.acting_role = access.acting_role();
+        if access.is_presider() {
             return Ok(());
         }
-        let Some(item) = self.access.meeting.current_item_id.clone() else {
+        let Some(item) = access.meeting.current_item_id else {
             return Err((
                 "forbidden",
                 "only the chair or the current presenter turns pages".into(),
@@ -491,7 +494,7 @@ impl Live<'_> {
     }
 
     fn check_stroke(&self, stroke: &Stroke) -> Result<(), (&'static str, String)> {
-        if self.access.acting_role() == Some(MeetingRole::Observer) {
+        if self.acting_role == Some(MeetingRole::Observer) {
             return Err(("forbidden", "observers keep their ink private".into()));
         }
         let limit = self.hub.settings.max_stroke_points;

@@ -1,11 +1,21 @@
 //! Load tool for the live channel: opens N authenticated sessions to one meeting of a running
 //! ecabinet (or to the Node.js `ws` baseline in benches/ws-baseline.mjs), triggers events at a
-//! given rate and measures, per event, the time from its commit (the event's `at`) to each
-//! socket, and the server's memory per idle session. Every loop is bounded in count and time.
+//! given rate and measures, per event, the time to each socket, and the server's memory per idle
+//! session. Every loop is bounded in count and time.
+//!
+//! Two clocks are reported: from the event's `at` (stamped by the server inside the event's
+//! transaction, just before the commit, in microseconds; the baseline stamps it when it starts
+//! its broadcast), which is the "from commit"; and from the moment the trigger request
+//! was sent, which also counts the HTTP request and the commit. Both are wall-clock times of the
+//! same machine.
 //!
 //! With `--strokes`, the events are shared ink batches (`annotation.stroke`, ephemeral) sent by
-//! one drawing session over its websocket every 1/rate s, and the latency is from the send to
-//! each other socket's receipt.
+//! one drawing session over its websocket every 1/rate s; the latency is from the send to each
+//! other socket's receipt, and from the relay's `at` (when the server accepted the batch).
+//!
+//! The reading side is kept lean so that it does not measure itself: each message is parsed
+//! only for its `seq`, `at` and stroke id (borrowed, no `Value`), and each session records into
+//! its own `Vec`, returned when the session task ends (no lock per message).
 //!
 //! Example (see docs/benchmarks.md for the server settings it needs):
 //! `cargo run --release -p ecabinet-tests --bin loadtool -- --url http://127.0.0.1:8080 \
@@ -13,15 +23,19 @@
 
 #![allow(clippy::print_stdout)]
 
+use std::borrow::Cow;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use clap::Parser;
 use ecabinet_tests::http::{Http, percentile};
 use ecabinet_tests::live::{LiveClient, Next};
+use futures_util::StreamExt;
+use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::Mutex;
+use tokio_tungstenite::tungstenite::Message;
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -57,6 +71,10 @@ struct Args {
     /// Give up after this many seconds in all.
     #[arg(long, default_value_t = 600)]
     max_secs: u64,
+    /// Worker threads of the tool's runtime (default: the cores it may run on, so that
+    /// `taskset -c 1 loadtool …` gives it one).
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 fn rss_kib(pid: u32) -> Option<u64> {
@@ -115,12 +133,78 @@ async fn prepare(http: &Http, args: &Args) -> anyhow::Result<(String, Vec<String
     Ok((id, vec![admin].into_iter().chain(tokens).collect()))
 }
 
-/// Receive times of each event, per session.
-type Arrivals = Arc<Mutex<Vec<(i64, Instant)>>>;
+/// One receipt: the event's key (its seq; an ink batch's key is below zero), when the socket
+/// got it and the event's own `at`, both in microseconds since the epoch.
+#[derive(Debug, Clone, Copy)]
+struct Receipt {
+    key: i64,
+    received_us: i64,
+    at_us: Option<i64>,
+}
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// The only parts of a message the tool looks at.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(default)]
+    seq: Option<i64>,
+    #[serde(default, borrow)]
+    at: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    data: Option<HeadData<'a>>,
+}
+
+#[derive(Deserialize)]
+struct HeadData<'a> {
+    #[serde(default, borrow)]
+    stroke_id: Option<Cow<'a, str>>,
+}
+
+fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn parse_at(at: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .ok()
+        .map(|t| t.timestamp_micros())
+}
+
+/// The receipt of one text message, when it is an event or an ink batch.
+fn receipt(text: &str, received_us: i64) -> Option<Receipt> {
+    let head: Head<'_> = serde_json::from_str(text).ok()?;
+    let key = match (head.seq, &head.data) {
+        (Some(seq), _) => seq,
+        (
+            None,
+            Some(HeadData {
+                stroke_id: Some(id),
+            }),
+        ) => {
+            // Ink batches are keyed below zero, apart from the events' seqs.
+            -id.strip_prefix('b')?.parse::<i64>().ok()? - 1
+        }
+        _ => return None,
+    };
+    Some(Receipt {
+        key,
+        received_us,
+        at_us: head.at.as_deref().and_then(parse_at),
+    })
+}
+
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.threads {
+        runtime.worker_threads(n.max(1));
+    }
+    runtime.enable_all().build()?.block_on(run(args))
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(args.max_secs);
     let http = Http {
         client: reqwest::Client::builder()
@@ -149,20 +233,22 @@ async fn main() -> anyhow::Result<()> {
     let gate = Arc::new(tokio::sync::Semaphore::new(256));
     let mut tasks = Vec::new();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut arrivals: Vec<Arrivals> = Vec::new();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let received = Arc::new(AtomicUsize::new(0));
     for i in 0..args.sessions {
-        let record: Arrivals = Arc::new(Mutex::new(Vec::with_capacity(args.events)));
-        arrivals.push(record.clone());
         let (url, gate, ready) = (url.clone(), gate.clone(), ready_tx.clone());
+        let (mut stop, received) = (stop_rx.clone(), received.clone());
         let token = tokens.get(i % tokens.len().max(1)).cloned();
         let baseline = args.baseline;
+        let capacity = args.events;
         tasks.push(tokio::spawn(async move {
+            let mut record: Vec<Receipt> = Vec::new();
             let permit = gate.acquire_owned().await;
             let mut c = match LiveClient::open(&url, None).await {
                 Ok(c) => c,
                 Err(e) => {
                     let _ = ready.send(Err(format!("{e}")));
-                    return;
+                    return record;
                 }
             };
             if !baseline {
@@ -174,29 +260,32 @@ async fn main() -> anyhow::Result<()> {
                         Next::Json(_) => {}
                         other => {
                             let _ = ready.send(Err(format!("{other:?}")));
-                            return;
+                            return record;
                         }
                     }
                 }
             }
             drop(permit);
+            record.reserve_exact(capacity);
             let _ = ready.send(Ok(()));
-            while let Next::Json(v) = c.next(Duration::from_secs(30)).await {
-                if v["type"] == "annotation.stroke" {
-                    // Ink batches are keyed below zero, apart from the events' seqs.
-                    if let Some(n) = v["data"]["stroke_id"]
-                        .as_str()
-                        .and_then(|s| s.strip_prefix('b'))
-                        .and_then(|n| n.parse::<i64>().ok())
-                    {
-                        record.lock().await.push((-n - 1, Instant::now()));
+            loop {
+                let message = tokio::select! {
+                    m = tokio::time::timeout(Duration::from_secs(60), c.ws.next()) => m,
+                    _ = stop.changed() => break,
+                };
+                match message {
+                    Ok(Some(Ok(Message::Text(text)))) => {
+                        let at = now_us();
+                        if let Some(r) = receipt(text.as_str(), at) {
+                            record.push(r);
+                            received.fetch_add(1, Ordering::Relaxed);
+                        }
                     }
-                } else if let Some(seq) = v["seq"].as_i64() {
-                    record.lock().await.push((seq, Instant::now()));
-                    // `at` is read once per event below from the trigger side.
-                    let _ = v;
+                    Ok(Some(Ok(_))) => {}
+                    _ => break,
                 }
             }
+            record
         }));
     }
     drop(ready_tx);
@@ -224,11 +313,18 @@ async fn main() -> anyhow::Result<()> {
             (b.saturating_sub(a)) as f64 / opened.max(1) as f64
         );
     }
+    let sessions = Sessions {
+        tasks,
+        stop: stop_tx,
+        received,
+        opened,
+    };
 
     if args.strokes {
+        let trigger_started = Instant::now();
         let committed = draw(&http, &url, &admin, &meeting_id, &args, deadline).await?;
-        let trigger_secs = args.events as f64 / args.rate.max(0.1);
-        return report(&arrivals, committed, opened, trigger_secs, tasks).await;
+        let trigger_secs = trigger_started.elapsed().as_secs_f64();
+        return report(sessions, committed, trigger_secs, true).await;
     }
 
     // Trigger events at the given rate, without waiting for one answer before the next
@@ -253,7 +349,7 @@ async fn main() -> anyhow::Result<()> {
         );
         triggers.push(tokio::spawn(async move {
             let _permit = permit;
-            let sent = Instant::now();
+            let sent = now_us();
             let answer = if baseline {
                 http.call(reqwest::Method::POST, "/broadcast", None, json!({}))
                     .await
@@ -266,26 +362,33 @@ async fn main() -> anyhow::Result<()> {
                 )
                 .await
             };
-            // The commit happens between `sent` and the answer: timing from `sent` makes the
-            // figures pessimistic by the request's own time, the same for both servers.
             answer
                 .ok()
                 .and_then(|v| v[if baseline { "seq" } else { "last_seq" }].as_i64())
                 .map(|seq| (seq, sent))
         }));
     }
-    let mut committed: Vec<(i64, Instant)> = Vec::new();
+    let mut committed: Vec<(i64, i64)> = Vec::new();
     for t in triggers {
         if let Ok(Some(c)) = t.await {
             committed.push(c);
         }
     }
     let trigger_secs = trigger_started.elapsed().as_secs_f64();
-    report(&arrivals, committed, opened, trigger_secs, tasks).await
+    report(sessions, committed, trigger_secs, false).await
+}
+
+/// The reading sessions: their tasks (each returns its receipts), the signal that stops them,
+/// and the count of receipts so far.
+struct Sessions {
+    tasks: Vec<tokio::task::JoinHandle<Vec<Receipt>>>,
+    stop: tokio::sync::watch::Sender<bool>,
+    received: Arc<AtomicUsize>,
+    opened: usize,
 }
 
 /// Uploads a document and sends `args.events` ink batches on it from one drawing session;
-/// returns each batch's key and send time.
+/// returns each batch's key and send time (microseconds since the epoch).
 async fn draw(
     http: &Http,
     url: &str,
@@ -293,7 +396,7 @@ async fn draw(
     meeting_id: &str,
     args: &Args,
     deadline: Instant,
-) -> anyhow::Result<Vec<(i64, Instant)>> {
+) -> anyhow::Result<Vec<(i64, i64)>> {
     let res = http
         .client
         .post(format!(
@@ -331,14 +434,14 @@ async fn draw(
         let points: Vec<[f64; 3]> = (0..6)
             .map(|k| [0.2 + t % 0.5 + k as f64 * 0.01, 0.3 + k as f64 * 0.005, 0.6])
             .collect();
-        let sent = Instant::now();
-        drawer
-            .send(
-                json!({"type": "annotation.stroke", "ref": n, "document_id": document_id,
-                "page": 1, "stroke_id": format!("b{n}"), "points": points,
-                "color": "#1040c0", "width": 0.004}),
-            )
-            .await;
+        let text = json!({"type": "annotation.stroke", "ref": n, "document_id": document_id,
+            "page": 1, "stroke_id": format!("b{n}"), "points": points,
+            "color": "#1040c0", "width": 0.004})
+        .to_string();
+        let sent = now_us();
+        if !drawer.send_raw(text).await {
+            bail!("drawer: the socket closed");
+        }
         committed.push((-(n as i64) - 1, sent));
         // Read the ack so the drawer's own queue never fills.
         loop {
@@ -357,69 +460,100 @@ async fn draw(
     Ok(committed)
 }
 
-/// Waits (bounded) for the deliveries and prints the latency figures.
-async fn report(
-    arrivals: &[Arrivals],
-    committed: Vec<(i64, Instant)>,
-    opened: usize,
-    trigger_secs: f64,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-) -> anyhow::Result<()> {
-    // Let deliveries finish (bounded).
-    let expected = committed.len();
-    let wait_until = Instant::now() + Duration::from_secs(30);
-    loop {
-        let mut done = 0;
-        for a in arrivals {
-            if a.lock().await.len() >= expected {
-                done += 1;
-            }
-        }
-        if done >= opened || Instant::now() > wait_until {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// p50 / p99 / max of a sorted list, for printing.
+fn spread(sorted: &[f64]) -> String {
+    format!(
+        "p50 {:.2}  p99 {:.2}  max {:.2}",
+        percentile(sorted, 50.0),
+        percentile(sorted, 99.0),
+        percentile(sorted, 100.0)
+    )
+}
 
-    let mut all = Vec::new();
-    let mut last_socket = Vec::new();
+/// Waits (bounded) for the deliveries, stops the sessions and prints the latency figures.
+async fn report(
+    sessions: Sessions,
+    committed: Vec<(i64, i64)>,
+    trigger_secs: f64,
+    strokes: bool,
+) -> anyhow::Result<()> {
+    let expected = committed.len();
+    let wanted = expected * sessions.opened;
+    let wait_until = Instant::now() + Duration::from_secs(30);
+    while sessions.received.load(Ordering::Relaxed) < wanted && Instant::now() < wait_until {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = sessions.stop.send(true);
+    let mut records = Vec::with_capacity(sessions.tasks.len());
+    for t in sessions.tasks {
+        records.push(t.await.unwrap_or_default());
+    }
+    let opened = sessions.opened;
+
+    // Per event: its trigger time and its `at`, then each session's receipt.
+    let mut from_trigger = Vec::new();
+    let mut from_at = Vec::new();
+    let mut last_from_trigger = Vec::new();
+    let mut last_from_at = Vec::new();
     let mut missing = 0usize;
-    for (seq, at) in &committed {
-        let mut worst: f64 = 0.0;
-        for a in arrivals {
-            let got = a.lock().await;
-            match got.iter().find(|(s, _)| s == seq) {
-                Some((_, t)) => {
-                    let ms = t.saturating_duration_since(*at).as_secs_f64() * 1000.0;
-                    all.push(ms);
-                    worst = worst.max(ms);
-                }
-                None => missing += 1,
+    let index: std::collections::HashMap<i64, i64> = committed.iter().copied().collect();
+    // Each event's worst (latest) receipt and its `at` (the same in every copy).
+    let mut worst: std::collections::HashMap<i64, (i64, Option<i64>)> =
+        std::collections::HashMap::new();
+    let mut counted = 0usize;
+    for record in &records {
+        let mut seen = std::collections::HashSet::new();
+        for r in record {
+            let Some(sent) = index.get(&r.key) else {
+                continue;
+            };
+            if !seen.insert(r.key) {
+                continue;
+            }
+            counted += 1;
+            from_trigger.push((r.received_us - sent) as f64 / 1000.0);
+            if let Some(at) = r.at_us {
+                from_at.push((r.received_us - at) as f64 / 1000.0);
+            }
+            let w = worst.entry(r.key).or_insert((r.received_us, r.at_us));
+            w.0 = w.0.max(r.received_us);
+        }
+        missing += expected - seen.len();
+    }
+    for (key, sent) in &committed {
+        if let Some((last, at)) = worst.get(key) {
+            last_from_trigger.push((last - sent) as f64 / 1000.0);
+            if let Some(at) = at {
+                last_from_at.push((last - at) as f64 / 1000.0);
             }
         }
-        last_socket.push(worst);
     }
-    all.sort_by(f64::total_cmp);
-    last_socket.sort_by(f64::total_cmp);
+    for v in [
+        &mut from_trigger,
+        &mut from_at,
+        &mut last_from_trigger,
+        &mut last_from_at,
+    ] {
+        v.sort_by(f64::total_cmp);
+    }
     println!(
-        "events: {expected} at {:.0}/s into {opened} sessions; deliveries {}; missing {missing}",
+        "events: {expected} at {:.0}/s into {opened} sessions; deliveries {counted}; missing {missing}",
         expected as f64 / trigger_secs.max(0.001),
-        all.len()
+    );
+    let (at_name, trigger_name) = if strokes {
+        ("the relay's `at`", "the drawer's send")
+    } else {
+        ("commit (the event's `at`)", "the trigger request")
+    };
+    println!(
+        "from {at_name} (ms): per delivery {}; to the last socket {}",
+        spread(&from_at),
+        spread(&last_from_at)
     );
     println!(
-        "delivery latency from the trigger request (ms): p50 {:.2}  p99 {:.2}  max {:.2}",
-        percentile(&all, 50.0),
-        percentile(&all, 99.0),
-        percentile(&all, 100.0)
+        "from {trigger_name} (ms): per delivery {}; to the last socket {}",
+        spread(&from_trigger),
+        spread(&last_from_trigger)
     );
-    println!(
-        "time to the last socket per event (ms): p50 {:.2}  p99 {:.2}  max {:.2}",
-        percentile(&last_socket, 50.0),
-        percentile(&last_socket, 99.0),
-        percentile(&last_socket, 100.0)
-    );
-    for t in tasks {
-        t.abort();
-    }
     Ok(())
 }
