@@ -479,8 +479,20 @@ async fn report(
 ) -> anyhow::Result<()> {
     let expected = committed.len();
     let wanted = expected * sessions.opened;
+    // The count also has messages that are not measured (the document's own event in
+    // `--strokes`, broadcasts of triggers that timed out): stop once it reached what is
+    // expected and then stayed still for a moment, or stayed still for long (bounded).
     let wait_until = Instant::now() + Duration::from_secs(30);
-    while sessions.received.load(Ordering::Relaxed) < wanted && Instant::now() < wait_until {
+    let (mut last, mut still_since) = (usize::MAX, Instant::now());
+    while Instant::now() < wait_until {
+        let n = sessions.received.load(Ordering::Relaxed);
+        if n != last {
+            (last, still_since) = (n, Instant::now());
+        }
+        let still = still_since.elapsed();
+        if (n >= wanted && still >= Duration::from_millis(300)) || still >= Duration::from_secs(3) {
+            break;
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let _ = sessions.stop.send(true);
