@@ -4,8 +4,7 @@
 // book opens, and opened documents stay readable offline. Also measures the first page's load.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { outsideRequests, shot, signIn, smallTargets, until, useServerAndBrowser, waitText, type Tablet } from './harness';
+import { inkOnPage, outsideRequests, shot, signIn, smallTargets, until, useServerAndBrowser, waitText, type Tablet } from './harness';
 import { makePdf } from './pdf';
 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
@@ -18,18 +17,6 @@ let member: Tablet; // uyvien1
 let secretary: Tablet; // thuky
 let chair: Tablet; // chutich
 let meetingPath = '';
-
-/** Non-white samples on the reader's canvas once page `n` is drawn. */
-async function inkOnPage(page: Page, n: number): Promise<number> {
-  await page.locator(`[data-testid="reader-canvas"][data-rendered-page="${n}"]`).waitFor({ timeout: 15_000 });
-  return page.evaluate(() => {
-    const c = document.querySelector('[data-testid="reader-canvas"]') as HTMLCanvasElement;
-    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    let ink = 0;
-    for (let i = 0; i < d.length; i += 4 * 7) if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) ink++;
-    return ink;
-  });
-}
 
 async function openMeeting(t: Tablet) {
   if (meetingPath) await t.page.goto(meetingPath);

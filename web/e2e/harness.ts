@@ -164,3 +164,15 @@ export async function shotOf(loc: Locator, name: string) {
   mkdirSync(screenshotDir, { recursive: true });
   await loc.screenshot({ path: join(screenshotDir, `${name}.png`) });
 }
+
+/** Non-white samples on the reader's canvas once page `n` is drawn (waits up to `timeout`). */
+export async function inkOnPage(page: Page, n: number, timeout = 20_000): Promise<number> {
+  await page.locator(`[data-testid="reader-canvas"][data-rendered-page="${n}"]`).waitFor({ timeout });
+  return page.evaluate(() => {
+    const c = document.querySelector('[data-testid="reader-canvas"]') as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    for (let i = 0; i < d.length; i += 4 * 7) if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) ink++;
+    return ink;
+  });
+}

@@ -4,25 +4,12 @@
 // 1 and a later page are drawn, the whole file is kept, and then the document opens from the
 // kept copy, with no range request, offline too. Every wait is bounded.
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { signIn, until, useServerAndBrowser, waitText } from './harness';
+import { inkOnPage, signIn, until, useServerAndBrowser, waitText } from './harness';
 import { makePdf } from './pdf';
 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
 const TITLE = 'Bản chụp hồ sơ dự án (30 trang)';
 const env = useServerAndBrowser();
-
-/** Non-white samples on the reader's canvas once page `n` is drawn. */
-async function inkOnPage(page: Page, n: number): Promise<number> {
-  await page.locator(`[data-testid="reader-canvas"][data-rendered-page="${n}"]`).waitFor({ timeout: 20_000 });
-  return page.evaluate(() => {
-    const c = document.querySelector('[data-testid="reader-canvas"]') as HTMLCanvasElement;
-    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    let ink = 0;
-    for (let i = 0; i < d.length; i += 4 * 7) if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) ink++;
-    return ink;
-  });
-}
 
 describe('opening a large document not yet on the tablet', () => {
   it('reads by ranges, keeps the whole file in the background, then opens from the copy', async () => {

@@ -1,4 +1,5 @@
 import type { AgendaItem, Doc, LiveEvent, MeetingDetail, Participant, Poll, Speaker } from '../src/types';
+import type { CacheLike } from '../src/documents/offline';
 
 export function doc(id: string, agenda_item_id: string | null, extra: Partial<Doc> = {}): Doc {
   return {
@@ -101,4 +102,21 @@ export function detail(extra: Partial<MeetingDetail> = {}): MeetingDetail {
 
 export function ev(seq: number, type: string, data: unknown): LiveEvent {
   return { seq, type, at: '2026-12-01T01:00:00Z', data };
+}
+
+/** An in-memory Cache Storage for the document store's tests. */
+export class FakeCache implements CacheLike {
+  store = new Map<string, Response>();
+  async match(k: string) {
+    return this.store.get(k)?.clone();
+  }
+  async put(k: string, r: Response) {
+    this.store.set(k, r);
+  }
+  async delete(k: string) {
+    return this.store.delete(k);
+  }
+  async keys() {
+    return [...this.store.keys()].map((k) => ({ url: `http://127.0.0.1:8080${k}` }));
+  }
 }

@@ -1,23 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { DocStore, OfflineError, bookPath, cacheKey, filePath, offlineIds, parseKey, staleKeys, type CacheLike } from '../src/documents/offline';
-import { doc } from './fixtures';
-
-class FakeCache implements CacheLike {
-  store = new Map<string, Response>();
-  async match(k: string) {
-    const r = this.store.get(k);
-    return r?.clone();
-  }
-  async put(k: string, r: Response) {
-    this.store.set(k, r);
-  }
-  async delete(k: string) {
-    return this.store.delete(k);
-  }
-  async keys() {
-    return [...this.store.keys()].map((k) => ({ url: `http://127.0.0.1:8080${k}` }));
-  }
-}
+import { DocStore, OfflineError, bookPath, cacheKey, filePath, offlineIds, parseKey, staleKeys } from '../src/documents/offline';
+import { FakeCache, doc } from './fixtures';
 
 const pdf = (s: string, etag = '"e1"', status = 200) =>
   new Response(status === 304 ? null : new TextEncoder().encode(s), { status, headers: { ETag: etag, 'Content-Type': 'application/pdf' } });

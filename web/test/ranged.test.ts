@@ -1,22 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { DocStore, OfflineError, cacheKey, filePath, type CacheLike } from '../src/documents/offline';
+import { DocStore, OfflineError, cacheKey, filePath } from '../src/documents/offline';
 import { RangeReader, openDocument } from '../src/documents/ranged';
-
-class FakeCache implements CacheLike {
-  store = new Map<string, Response>();
-  async match(k: string) {
-    return this.store.get(k)?.clone();
-  }
-  async put(k: string, r: Response) {
-    this.store.set(k, r);
-  }
-  async delete(k: string) {
-    return this.store.delete(k);
-  }
-  async keys() {
-    return [...this.store.keys()].map((k) => ({ url: `http://127.0.0.1:8080${k}` }));
-  }
-}
+import { FakeCache } from './fixtures';
 
 /** A file of `n` bytes, byte i = i % 251, served by a fake server that honours Range. */
 function server(n: number, opts: { ranges?: boolean; etag?: string } = {}) {
