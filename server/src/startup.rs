@@ -81,14 +81,6 @@ impl Application {
                 wake_tx,
                 out_rx,
             ));
-        } else {
-            // Only the PostgreSQL bridge wakes the dispatcher, but its channel must stay open:
-            // with every sender gone, `recv` answers at once, forever, and the dispatcher's
-            // loop spins a core.
-            actix_web::rt::spawn(async move {
-                let _open = wake_tx;
-                std::future::pending::<()>().await;
-            });
         }
         let files = Arc::new(crate::documents::files::Files::open(
             &settings.data,

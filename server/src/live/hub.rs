@@ -418,6 +418,7 @@ pub async fn dispatch(
     mut wake: mpsc::UnboundedReceiver<Wake>,
 ) {
     let mut delivered: HashMap<String, i64> = HashMap::new();
+    let mut wake_open = true;
     let mut presence = tokio::time::interval(Duration::from_millis(
         hub.settings.presence_interval_ms.max(10),
     ));
@@ -432,7 +433,9 @@ pub async fn dispatch(
                 Err(broadcast::error::RecvError::Lagged(_)) => resync(&hub, &db, &mut delivered).await,
                 Err(broadcast::error::RecvError::Closed) => break,
             },
-            w = wake.recv() => match w {
+            // Only the PostgreSQL bridge holds a sender: with none left, `recv` would answer at
+            // once, forever, and this loop would spin a core.
+            w = wake.recv(), if wake_open => match w {
                 Some(Wake::Committed { meeting_id, seq }) => {
                     catch_up(&hub, &db, &mut delivered, &meeting_id, seq, None).await;
                 }
@@ -446,7 +449,7 @@ pub async fn dispatch(
                     }
                 }
                 Some(Wake::Resync) => resync(&hub, &db, &mut delivered).await,
-                None => {}
+                None => wake_open = false,
             },
             _ = presence.tick() => {
                 hub.flush_presence();
