@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 sizes=("$@")
 [ $# -gt 0 ] || sizes=(1000 10000)
 ulimit -n 20000 2>/dev/null || true
+# ECABINET_BIN runs another build of the server (an A/B comparison); the default is this tree's.
+bin=${ECABINET_BIN:-./target/release/ecabinet}
 cargo build --release --locked --bin ecabinet -p ecabinet -p ecabinet-tests --bin loadtool >/dev/null
 (cd benches && npm ci --no-audit --no-fund >/dev/null)
 data=$(mktemp -d)
@@ -32,7 +34,7 @@ echo "load: $(uptime)"
 MALLOC_MMAP_THRESHOLD_=131072 ECABINET_AUTH__LOGIN_BURST_PER_ADDRESS=1000000 \
     ECABINET_LIVE__MAX_SESSIONS_PER_USER=100000 ECABINET_LOG__FILTER=warn \
     ECABINET_WEB__DIR=/nonexistent \
-    "${server_cpu[@]}" ./target/release/ecabinet serve --demo --data "$data" --bind 127.0.0.1:18090 >/dev/null 2>&1 &
+    "${server_cpu[@]}" "$bin" serve --demo --data "$data" --bind 127.0.0.1:18090 >/dev/null 2>&1 &
 server=$!
 pids+=("$server")
 PORT=18091 "${server_cpu[@]}" node benches/ws-baseline.mjs &

@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 members=${1:-2000}
 ulimit -n 20000 2>/dev/null || true
+# ECABINET_BIN runs another build of the server (an A/B comparison); the default is this tree's.
+bin=${ECABINET_BIN:-./target/release/ecabinet}
 cargo build --release --locked -p ecabinet -p ecabinet-tests --bin ecabinet --bin votebench >/dev/null
 pg_base=${PG_TEST_URL:-postgres://postgres@127.0.0.1:5432/test}
 pg_db="ecabinet_votebench_$$"
@@ -34,7 +36,7 @@ run_one() { # name port extra-args...
     shift 2
     ECABINET_AUTH__LOGIN_BURST_PER_ADDRESS=1000000 ECABINET_AUTH__LOGIN_BURST_PER_USERNAME=1000000 \
         ECABINET_LOG__FILTER=warn ECABINET_WEB__DIR=/nonexistent \
-        "${server_cpu[@]}" ./target/release/ecabinet serve --demo --data "$data/$name" --bind "127.0.0.1:$port" "$@" >/dev/null 2>&1 &
+        "${server_cpu[@]}" "$bin" serve --demo --data "$data/$name" --bind "127.0.0.1:$port" "$@" >/dev/null 2>&1 &
     local server=$!
     pids+=("$server")
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done

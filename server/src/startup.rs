@@ -134,6 +134,10 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .configure(|cfg| crate::routes::configure(cfg, &web_dir))
         })
+        // Live frames, acks and range replies are small writes that follow one another; with
+        // Nagle's algorithm (actix leaves TCP_NODELAY unset) each waits for the peer's ACK of
+        // the previous one, up to a delayed-ACK timeout of ~40 ms.
+        .tcp_nodelay(true)
         .listen(listener)?
         .disable_signals()
         .shutdown_timeout(10)
