@@ -1274,6 +1274,86 @@ async fn nothing_private_leaks_through_any_endpoint_or_event(backend: Backend) {
 
 /// A plan stored before annotations existed (no `pages`) is made again by the checking child
 /// on the first export, and the export works.
+/// A GET of the list with `If-None-Match` of the last answer.
+async fn list_if_none_match(
+    app: &TestApp,
+    who: &Person,
+    doc: &str,
+    etag: &str,
+) -> reqwest::Response {
+    app.client
+        .get(app.url(&format!("/api/v1/documents/{doc}/annotations")))
+        .bearer_auth(&who.token)
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn etag_of(res: &reqwest::Response) -> String {
+    res.headers()["etag"].to_str().unwrap().to_owned()
+}
+
+async fn lists_are_revalidated_with_etags(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    let (c, doc) = setup(&app).await;
+    create(&app, &c.member, &doc, &ink("e-shared", 1, true)).await;
+    let first = download(
+        &app,
+        &c.member,
+        &format!("/api/v1/documents/{doc}/annotations"),
+    )
+    .await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["cache-control"], "private, no-cache");
+    let etag = etag_of(&first);
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+
+    // Nothing changed: 304 with the same tag and no body.
+    let same = list_if_none_match(&app, &c.member, &doc, &etag).await;
+    assert_eq!(same.status(), 304);
+    assert_eq!(etag_of(&same), etag);
+    assert!(same.bytes().await.unwrap().is_empty());
+
+    // Someone else's list is other bytes: another tag, so one user's tag never hides a change.
+    create(
+        &app,
+        &c.member2,
+        &doc,
+        &note("e-private", 2, false, "Riêng"),
+    )
+    .await;
+    let theirs = list_if_none_match(&app, &c.member2, &doc, &etag).await;
+    assert_eq!(theirs.status(), 200);
+    assert_ne!(etag_of(&theirs), etag);
+
+    // The member's own view is unchanged by the other's private note...
+    assert_eq!(
+        list_if_none_match(&app, &c.member, &doc, &etag)
+            .await
+            .status(),
+        304
+    );
+    // ...and changes with an edit of a shared annotation.
+    let res = patch(
+        &app,
+        "/api/v1/annotations/e-shared",
+        &c.member.token,
+        &json!({"version": 1, "data": {"strokes": [{"points": [[0.5, 0.5], [0.6, 0.6]], "color": "#000000", "width": 0.004}]}}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let changed = list_if_none_match(&app, &c.member, &doc, &etag).await;
+    assert_eq!(changed.status(), 200);
+    assert_ne!(etag_of(&changed), etag);
+    let body: Value = changed.json().await.unwrap();
+    assert_eq!(body["annotations"][0]["version"], 2);
+
+    // A refusal stays a refusal whatever the tag.
+    let outsider = list_if_none_match(&app, &c.outsider, &doc, "*").await;
+    assert_eq!(outsider.status(), 404);
+}
+
 async fn old_plans_are_made_again_for_an_export(backend: Backend) {
     let (env, app) = spawn_app(backend).await;
     let (c, doc) = setup(&app).await;
@@ -1308,6 +1388,7 @@ async fn old_plans_are_made_again_for_an_export(backend: Backend) {
 
 backend_tests!(
     old_plans_are_made_again_for_an_export,
+    lists_are_revalidated_with_etags,
     private_and_shared_annotations_are_seen_by_the_right_people,
     creation_is_idempotent_and_stale_updates_conflict,
     sharing_is_announced_and_private_work_stays_out_of_the_log,

@@ -2,7 +2,7 @@
 //! functions in one transaction, and after commit tell the author's sessions about private
 //! changes.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{
     Annotation, AnnotationList, AnnotationPatch, ListQuery, NewAnnotation, NewReply, Outcome,
@@ -92,9 +92,12 @@ pub async fn create(
 /// The caller's own annotations of a document plus every shared one.
 #[utoipa::path(get, path = "/api/v1/documents/{id}/annotations", tag = "annotations",
     params(("id" = String, Path), ListQuery), security(("bearer" = [])),
-    responses((status = 200, body = AnnotationList), (status = 404, body = Problem)))]
+    responses((status = 200, body = AnnotationList, description = "with an `ETag` over the list"),
+              (status = 304, description = "`If-None-Match` names the current list"),
+              (status = 404, body = Problem)))]
 pub async fn list(
     state: web::Data<AppState>,
+    req: HttpRequest,
     user: AuthUser,
     path: web::Path<String>,
     query: web::Query<ListQuery>,
@@ -108,7 +111,7 @@ pub async fn list(
             super::list(c, &doc.id, &user.id, &query)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(AnnotationList { annotations }))
+    crate::conditional::json(&req, &AnnotationList { annotations })
 }
 
 /// One annotation (the caller's own, or a shared one).

@@ -37,15 +37,6 @@ impl Outgoing {
     }
 }
 
-fn etag_matches(req: &HttpRequest, etag: &str) -> bool {
-    req.headers()
-        .get_all(header::IF_NONE_MATCH)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == "*" || t == etag)
-}
-
 /// The single range asked for, `Ok(None)` for the whole file, `Err` when unsatisfiable.
 fn requested_range(req: &HttpRequest, len: u64, etag: &str) -> Result<Option<(u64, u64)>, ()> {
     let Some(value) = req
@@ -107,7 +98,7 @@ pub fn respond(req: &HttpRequest, out: Outgoing) -> Result<HttpResponse, ApiErro
         .insert_header((header::ETAG, out.etag.clone()))
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         .insert_header((header::ACCEPT_RANGES, "bytes"));
-    if etag_matches(req, &out.etag) {
+    if crate::conditional::none_match(req, &out.etag) {
         return Ok(builder.status(StatusCode::NOT_MODIFIED).finish());
     }
     let (start, end) = match requested_range(req, len, &out.etag) {
