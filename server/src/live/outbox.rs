@@ -31,6 +31,9 @@ const MAX_CONTROL_PAYLOAD: usize = 125;
 const FLUSH_EVERY: usize = 4096;
 const PIECE: usize = 2048;
 
+/// Frames an empty queue keeps room for (see `OutboxBody::poll_next`).
+const IDLE_CAPACITY: usize = 8;
+
 /// What the hub hands to sessions: frames already encoded. Server frames are not masked, so the
 /// bytes of one event are the same for every socket and are built once per event.
 #[derive(Debug, Clone)]
@@ -338,6 +341,11 @@ impl MessageBody for OutboxBody {
             None if s.closing => Poll::Ready(None),
             None => {
                 this.since_flush = 0;
+                // A replay fills the queue up to its capacity; a deque keeps its largest size,
+                // which would stay with every idle session (8 KiB at 256 frames).
+                if s.frames.capacity() > IDLE_CAPACITY {
+                    s.frames.shrink_to(IDLE_CAPACITY);
+                }
                 match &mut s.writer {
                     Some(w) if w.will_wake(cx.waker()) => {}
                     slot => *slot = Some(cx.waker().clone()),
@@ -519,6 +527,34 @@ mod tests {
         }
         assert!(counter.0.load(std::sync::atomic::Ordering::SeqCst) >= 1);
         assert_eq!(wire, [&frame[..], &frame[..]].concat());
+    }
+
+    #[test]
+    fn a_drained_queue_gives_back_the_room_a_replay_took() {
+        let outbox = Arc::new(Outbox::new(256, 0));
+        let mut body = outbox.body(BoxBody::new(()));
+        assert!(outbox.take_held().is_none());
+        for seq in 1..=200 {
+            assert_eq!(outbox.offer(&event(seq)), Offer::Queued);
+        }
+        assert!(outbox.state().frames.capacity() >= 200);
+        let waker = Waker::from(Arc::new(Counter(Default::default())));
+        let mut sent = 0;
+        loop {
+            match poll(&mut body, &waker) {
+                Poll::Ready(Some(_)) => sent += 1,
+                Poll::Pending if outbox.queued() > 0 => {}
+                _ => break,
+            }
+        }
+        assert_eq!(sent, 200);
+        assert!(outbox.state().frames.capacity() <= IDLE_CAPACITY);
+        // The queue still works at its small size.
+        assert_eq!(outbox.offer(&event(201)), Offer::Queued);
+        assert_eq!(
+            poll(&mut body, &waker).map(|f| f.map(|f| payload(&f))),
+            Poll::Ready(Some("{\"seq\":201}".to_owned()))
+        );
     }
 
     #[test]
