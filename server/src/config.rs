@@ -113,6 +113,9 @@ pub struct LiveSettings {
     pub presence_interval_ms: u64,
     /// Points in one relayed ink batch.
     pub max_stroke_points: usize,
+    /// Latest durable events a room keeps encoded for replays (0: every replay reads the
+    /// database).
+    pub replay_cache_events: usize,
 }
 
 impl Default for LiveSettings {
@@ -128,6 +131,7 @@ impl Default for LiveSettings {
             max_sessions_per_user: 8,
             presence_interval_ms: 250,
             max_stroke_points: 1_000,
+            replay_cache_events: 2_048,
         }
     }
 }

@@ -188,6 +188,59 @@ async fn replay_welcome_then_live(backend: Backend) {
     );
 }
 
+/// Replays served from the room's window of recent frames (here 4 events) are the same
+/// objects as the log, whether the window was filled from the database or by live events.
+async fn replays_from_the_room_match_the_log(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let app = start(&env, |s| s.live.replay_cache_events = 4).await;
+    let r = room(&app).await;
+    let url = live_url(app.port, &r.meeting);
+    for i in 0..6 {
+        assert_eq!(add_item(&app, &r, &format!("Nội dung {i}")).await, 201);
+    }
+    let log = |after: i64| {
+        let app = &app;
+        let (meeting, token) = (r.meeting.clone(), r.member.clone());
+        async move {
+            let v: Value = app
+                .get(
+                    &format!("/api/v1/meetings/{meeting}/events?after={after}"),
+                    Some(&token),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            v["events"].as_array().unwrap().clone()
+        }
+    };
+    // The first tablet finds an empty room: everything from the database.
+    let mut first = LiveClient::join(&url, &r.member, 0).await;
+    let (from_db, n) = first.replay().await;
+    assert_eq!(from_db, log(0).await);
+    // Three more events go out live (and into the window).
+    for i in 0..3 {
+        assert_eq!(add_item(&app, &r, &format!("Mới {i}")).await, 201);
+    }
+    let (event, _) = first.until(|v| v["seq"] == n + 3).await;
+    assert_eq!(event["type"], "agenda.changed");
+    // A second tablet starting before the window reads the database.
+    let mut second = LiveClient::join(&url, &r.chair, 0).await;
+    let (all, welcome) = second.replay().await;
+    assert_eq!(welcome, n + 3);
+    assert_eq!(seqs(&all), (1..=n + 3).collect::<Vec<_>>());
+    assert_eq!(all, log(0).await, "the room's frames are the log's objects");
+    // Tablets coming back with a recent last_seq are sent what they missed from the window:
+    // frames the dispatcher encoded (n + 1 …) and one a session read from the database (n).
+    for last in [n + 1, n - 1] {
+        let mut back = LiveClient::join(&url, &r.member, last).await;
+        let (missed, welcome) = back.replay().await;
+        assert_eq!(seqs(&missed), (last + 1..=n + 3).collect::<Vec<_>>());
+        assert_eq!(welcome, n + 3);
+        assert_eq!(missed, log(last).await);
+    }
+}
+
 /// Events committed while a client replays are neither lost nor doubled.
 async fn handover_under_concurrent_writes(backend: Backend) {
     let env = TestEnv::new(backend);
@@ -502,6 +555,7 @@ async fn limits_are_enforced(backend: Backend) {
 backend_tests!(
     hello_rules_and_close_codes,
     replay_welcome_then_live,
+    replays_from_the_room_match_the_log,
     handover_under_concurrent_writes,
     replay_across_a_restart,
     slow_consumer_is_cut_off,

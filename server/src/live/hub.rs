@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use actix_web::web::Bytes;
 use serde::Serialize;
 use tokio::sync::{Notify, broadcast, mpsc};
 
@@ -14,6 +15,7 @@ use super::close;
 pub use super::outbox::Outbound;
 use super::outbox::{Offer, Outbox, text_frame};
 use super::protocol;
+use super::recent::Recent;
 use crate::config::LiveSettings;
 use crate::db::Db;
 use crate::events::{self, Event};
@@ -73,6 +75,8 @@ pub struct Room {
     sessions: RwLock<HashMap<u64, SessionHandle>>,
     /// Users whose device count changed since the last presence update.
     presence_dirty: Mutex<HashSet<String>>,
+    /// The frames of the room's latest durable events, for replays.
+    recent: Mutex<Recent>,
 }
 
 #[derive(Debug, Serialize)]
@@ -135,6 +139,22 @@ impl Room {
         };
         out.sort();
         out
+    }
+
+    /// The frames of the events after `after` that the room holds (at most `limit`), with the
+    /// seq of the first; empty when it does not hold `after + 1`.
+    pub fn recent_after(&self, after: i64, limit: usize) -> (i64, Vec<Bytes>) {
+        self.recent
+            .lock()
+            .map(|r| r.after(after, limit))
+            .unwrap_or((after + 1, Vec::new()))
+    }
+
+    /// Keeps the frames of events `start`, `start + 1`, … a session read from the database.
+    pub fn remember_page(&self, start: i64, frames: &[Bytes]) {
+        if let Ok(mut r) = self.recent.lock() {
+            r.add_page(start, frames);
+        }
     }
 
     /// `presence` with every connected user (sent to a session that just joined).
@@ -270,6 +290,7 @@ impl Hub {
                 .or_insert_with(|| {
                     Arc::new(Room {
                         meeting_id: meeting_id.to_owned(),
+                        recent: Mutex::new(Recent::new(self.settings.replay_cache_events)),
                         ..Default::default()
                     })
                 })
@@ -395,9 +416,15 @@ impl Hub {
     fn deliver(&self, room: &Room, event: &Event) {
         match serde_json::to_string(event) {
             Ok(text) => {
+                let frame = text_frame(text.as_bytes());
+                // Before the broadcast: a session joining in between finds the event in one
+                // place or the other (or both, and sends it once), never in neither.
+                if let Ok(mut r) = room.recent.lock() {
+                    r.push(event.seq, frame.clone());
+                }
                 let item = Outbound::Event {
                     seq: event.seq,
-                    frame: text_frame(text.as_bytes()),
+                    frame,
                 };
                 room.broadcast(&item, None, &self.metrics);
                 self.metrics.live_events.inc();

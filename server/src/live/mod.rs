@@ -14,6 +14,7 @@ pub mod hub;
 pub mod outbox;
 pub mod pg;
 pub mod protocol;
+pub mod recent;
 pub mod session;
 
 pub use hub::Hub;
