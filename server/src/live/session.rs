@@ -270,13 +270,15 @@ impl Live<'_> {
     }
 
     async fn run(&mut self, stream: &mut AggregatedMessageStream) -> Result<(), End> {
-        self.send_from_db(None).await?;
+        // Boxed: the replay's state (a page of events, the database call) would otherwise be
+        // part of every idle session's task for its whole life.
+        Box::pin(self.send_from_db(None)).await?;
         self.send(
             serde_json::json!({"type": "welcome", "seq": self.outbox.last_sent()}).to_string(),
         )
         .await?;
         self.send(self.room.presence_snapshot()).await?;
-        self.hand_over().await?;
+        Box::pin(self.hand_over()).await?;
 
         let settings = &self.hub.settings;
         let mut heartbeat =
