@@ -114,8 +114,9 @@ pub struct LiveSettings {
     /// Points in one relayed ink batch.
     pub max_stroke_points: usize,
     /// Latest durable events a room keeps encoded for replays (0: every replay reads the
-    /// database).
+    /// database), and the most bytes they may take.
     pub replay_cache_events: usize,
+    pub replay_cache_bytes: usize,
 }
 
 impl Default for LiveSettings {
@@ -132,6 +133,7 @@ impl Default for LiveSettings {
             presence_interval_ms: 250,
             max_stroke_points: 1_000,
             replay_cache_events: 2_048,
+            replay_cache_bytes: 4 * 1024 * 1024,
         }
     }
 }

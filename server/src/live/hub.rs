@@ -290,7 +290,10 @@ impl Hub {
                 .or_insert_with(|| {
                     Arc::new(Room {
                         meeting_id: meeting_id.to_owned(),
-                        recent: Mutex::new(Recent::new(self.settings.replay_cache_events)),
+                        recent: Mutex::new(Recent::new(
+                            self.settings.replay_cache_events,
+                            self.settings.replay_cache_bytes,
+                        )),
                         ..Default::default()
                     })
                 })

@@ -5,8 +5,10 @@
 //! joins (or comes back after a dropped Wi-Fi) replays from here the events the room already
 //! holds: the same bytes for every session, instead of each one reading, parsing and encoding
 //! the meeting's history again.
-//! Must never: hand out a frame under a seq it is not the frame of. The window is always
-//! consecutive seqs (`first`, `first + 1`, …); whatever would break that is dropped instead.
+//! Must never: hand out a frame under a seq it is not the frame of, or grow past its bounds
+//! (a count of events and a count of bytes: a shared annotation's event can weigh 128 KiB).
+//! The window is always consecutive seqs (`first`, `first + 1`, …); whatever would break that
+//! is dropped instead.
 
 use std::collections::VecDeque;
 
@@ -17,17 +19,33 @@ pub struct Recent {
     /// The seq of `frames[0]`.
     first: i64,
     frames: VecDeque<Bytes>,
+    /// Bytes of `frames`.
+    bytes: usize,
     /// Most frames kept; 0 keeps none.
     max: usize,
+    /// Most bytes kept.
+    max_bytes: usize,
 }
 
 impl Recent {
-    pub fn new(max: usize) -> Self {
+    pub fn new(max: usize, max_bytes: usize) -> Self {
         Self {
             first: 0,
             frames: VecDeque::new(),
+            bytes: 0,
             max,
+            max_bytes,
         }
+    }
+
+    fn full(&self) -> bool {
+        self.frames.len() > self.max || self.bytes > self.max_bytes
+    }
+
+    fn clear_at(&mut self, first: i64) {
+        self.frames.clear();
+        self.bytes = 0;
+        self.first = first;
     }
 
     /// The seq after the last one held.
@@ -42,14 +60,17 @@ impl Recent {
             return;
         }
         if self.frames.is_empty() || seq > self.next() {
-            self.frames.clear();
-            self.first = seq;
+            self.clear_at(seq);
         } else if seq < self.next() {
             return;
         }
+        self.bytes += frame.len();
         self.frames.push_back(frame);
-        while self.frames.len() > self.max {
-            self.frames.pop_front();
+        while self.full() {
+            let Some(old) = self.frames.pop_front() else {
+                break;
+            };
+            self.bytes -= old.len();
             self.first += 1;
         }
     }
@@ -63,9 +84,13 @@ impl Recent {
         }
         let end = start + frames.len() as i64; // exclusive
         if self.frames.is_empty() {
-            let skip = frames.len().saturating_sub(self.max);
-            self.first = start + skip as i64;
-            self.frames.extend(frames[skip..].iter().cloned());
+            // The newest ones count: they are what returning tablets miss.
+            self.clear_at(end);
+            for f in frames.iter().rev() {
+                if !self.prepend(f) {
+                    break;
+                }
+            }
             return;
         }
         if start <= self.next() && end > self.next() {
@@ -77,13 +102,22 @@ impl Recent {
         if start < self.first && end >= self.first {
             let upto = (self.first - start) as usize;
             for f in frames[..upto].iter().rev() {
-                if self.frames.len() >= self.max {
+                if !self.prepend(f) {
                     break;
                 }
-                self.frames.push_front(f.clone());
-                self.first -= 1;
             }
         }
+    }
+
+    /// Puts the frame of `first - 1` in front, if the bounds leave room for it.
+    fn prepend(&mut self, frame: &Bytes) -> bool {
+        if self.frames.len() >= self.max || self.bytes + frame.len() > self.max_bytes {
+            return false;
+        }
+        self.bytes += frame.len();
+        self.frames.push_front(frame.clone());
+        self.first -= 1;
+        true
     }
 
     /// The frames of the events after `after`, at most `limit`, with the seq of the first;
@@ -124,7 +158,7 @@ mod tests {
 
     #[test]
     fn the_dispatcher_fills_a_window_of_consecutive_seqs() {
-        let mut r = Recent::new(4);
+        let mut r = Recent::new(4, usize::MAX);
         assert!(r.after(0, 10).1.is_empty());
         for seq in 5..=10 {
             r.push(seq, f(seq));
@@ -142,7 +176,7 @@ mod tests {
 
     #[test]
     fn pages_from_the_database_join_the_window_on_either_side() {
-        let mut r = Recent::new(100);
+        let mut r = Recent::new(100, usize::MAX);
         r.add_page(1, &page(1, 40));
         check(&r, 0, 500, 1..=40);
         // Overlapping the end: only what is new is added.
@@ -152,7 +186,7 @@ mod tests {
         r.push(46, f(46));
         check(&r, 44, 500, 45..=46);
 
-        let mut later = Recent::new(100);
+        let mut later = Recent::new(100, usize::MAX);
         later.push(50, f(50));
         later.push(51, f(51));
         later.add_page(20, &page(20, 49));
@@ -165,13 +199,25 @@ mod tests {
 
     #[test]
     fn the_window_keeps_its_bound() {
-        let mut r = Recent::new(10);
+        let mut r = Recent::new(10, usize::MAX);
         r.add_page(1, &page(1, 30));
         check(&r, 20, 100, 21..=30);
         assert!(r.after(19, 100).1.is_empty());
         r.add_page(15, &page(15, 20));
         check(&r, 20, 100, 21..=30);
-        let mut none = Recent::new(0);
+        // A bound in bytes as well: frames of 7 bytes ("event 1"), at most 30 bytes.
+        let mut small = Recent::new(100, 30);
+        small.add_page(1, &page(1, 9));
+        check(&small, 5, 100, 6..=9);
+        let heavy = Bytes::from("event 10, a heavy one");
+        small.push(10, heavy.clone());
+        assert_eq!(small.after(8, 100), (9, vec![f(9), heavy.clone()]));
+        assert!(small.after(7, 100).1.is_empty());
+        // No room in front for older frames.
+        small.add_page(1, &page(1, 8));
+        assert_eq!(small.after(8, 100), (9, vec![f(9), heavy]));
+        assert!(small.after(7, 100).1.is_empty());
+        let mut none = Recent::new(0, usize::MAX);
         none.push(1, f(1));
         none.add_page(1, &page(1, 3));
         assert!(none.after(0, 10).1.is_empty());
