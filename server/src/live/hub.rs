@@ -141,13 +141,13 @@ impl Room {
         out
     }
 
-    /// The frames of the events after `after` that the room holds (at most `limit`), with the
-    /// seq of the first; empty when it does not hold `after + 1`.
-    pub fn recent_after(&self, after: i64, limit: usize) -> (i64, Vec<Bytes>) {
+    /// The frames of the events `after + 1`, … that the room holds (at most `limit`); empty
+    /// when it does not hold `after + 1`.
+    pub fn recent_after(&self, after: i64, limit: usize) -> Vec<Bytes> {
         self.recent
             .lock()
             .map(|r| r.after(after, limit))
-            .unwrap_or((after + 1, Vec::new()))
+            .unwrap_or_default()
     }
 
     /// Keeps the frames of events `start`, `start + 1`, … a session read from the database.

@@ -120,18 +120,15 @@ impl Recent {
         true
     }
 
-    /// The frames of the events after `after`, at most `limit`, with the seq of the first;
-    /// empty when the window does not hold `after + 1`.
-    pub fn after(&self, after: i64, limit: usize) -> (i64, Vec<Bytes>) {
+    /// The frames of the events `after + 1`, `after + 2`, …, at most `limit`; empty when the
+    /// window does not hold `after + 1`.
+    pub fn after(&self, after: i64, limit: usize) -> Vec<Bytes> {
         let from = after + 1;
         if from < self.first || from >= self.next() {
-            return (from, Vec::new());
+            return Vec::new();
         }
         let skip = (from - self.first) as usize;
-        (
-            from,
-            self.frames.iter().skip(skip).take(limit).cloned().collect(),
-        )
+        self.frames.iter().skip(skip).take(limit).cloned().collect()
     }
 }
 
@@ -149,29 +146,26 @@ mod tests {
 
     /// Every frame handed out is the one of its seq.
     fn check(r: &Recent, after: i64, limit: usize, expect: std::ops::RangeInclusive<i64>) {
-        let (first, frames) = r.after(after, limit);
-        assert_eq!(first, after + 1);
-        let got: Vec<Bytes> = frames;
         let want: Vec<Bytes> = expect.map(f).collect();
-        assert_eq!(got, want, "after {after}");
+        assert_eq!(r.after(after, limit), want, "after {after}");
     }
 
     #[test]
     fn the_dispatcher_fills_a_window_of_consecutive_seqs() {
         let mut r = Recent::new(4, usize::MAX);
-        assert!(r.after(0, 10).1.is_empty());
+        assert!(r.after(0, 10).is_empty());
         for seq in 5..=10 {
             r.push(seq, f(seq));
         }
         r.push(9, Bytes::from("a repeat is ignored"));
         check(&r, 6, 10, 7..=10);
         check(&r, 8, 1, 9..=9);
-        assert!(r.after(5, 10).1.is_empty(), "6 fell out of the window");
-        assert!(r.after(10, 10).1.is_empty(), "nothing after the last");
+        assert!(r.after(5, 10).is_empty(), "6 fell out of the window");
+        assert!(r.after(10, 10).is_empty(), "nothing after the last");
         // A gap starts the window anew: 11 and 12 are not claimed.
         r.push(13, f(13));
         check(&r, 12, 10, 13..=13);
-        assert!(r.after(9, 10).1.is_empty());
+        assert!(r.after(9, 10).is_empty());
     }
 
     #[test]
@@ -193,7 +187,7 @@ mod tests {
         check(&later, 19, 500, 20..=51);
         // A page that does not touch the window is not kept.
         later.add_page(1, &page(1, 10));
-        assert!(later.after(0, 10).1.is_empty());
+        assert!(later.after(0, 10).is_empty());
         check(&later, 19, 3, 20..=22);
     }
 
@@ -202,7 +196,7 @@ mod tests {
         let mut r = Recent::new(10, usize::MAX);
         r.add_page(1, &page(1, 30));
         check(&r, 20, 100, 21..=30);
-        assert!(r.after(19, 100).1.is_empty());
+        assert!(r.after(19, 100).is_empty());
         r.add_page(15, &page(15, 20));
         check(&r, 20, 100, 21..=30);
         // A bound in bytes as well: frames of 7 bytes ("event 1"), at most 30 bytes.
@@ -211,15 +205,15 @@ mod tests {
         check(&small, 5, 100, 6..=9);
         let heavy = Bytes::from("event 10, a heavy one");
         small.push(10, heavy.clone());
-        assert_eq!(small.after(8, 100), (9, vec![f(9), heavy.clone()]));
-        assert!(small.after(7, 100).1.is_empty());
+        assert_eq!(small.after(8, 100), vec![f(9), heavy.clone()]);
+        assert!(small.after(7, 100).is_empty());
         // No room in front for older frames.
         small.add_page(1, &page(1, 8));
-        assert_eq!(small.after(8, 100), (9, vec![f(9), heavy]));
-        assert!(small.after(7, 100).1.is_empty());
+        assert_eq!(small.after(8, 100), vec![f(9), heavy]);
+        assert!(small.after(7, 100).is_empty());
         let mut none = Recent::new(0, usize::MAX);
         none.push(1, f(1));
         none.add_page(1, &page(1, 3));
-        assert!(none.after(0, 10).1.is_empty());
+        assert!(none.after(0, 10).is_empty());
     }
 }

@@ -206,11 +206,11 @@ impl Live<'_> {
             }
             // What the room holds is sent from there (the same frames for every session); the
             // database is read for the rest, and to learn where the log ends.
-            let (first, cached) = self
+            let cached = self
                 .room
                 .recent_after(after, usize::try_from(limit).unwrap_or(0));
             if !cached.is_empty() {
-                for (seq, frame) in (first..).zip(cached) {
+                for (seq, frame) in (after + 1..).zip(cached) {
                     self.send_frame(frame, Some(seq)).await?;
                 }
                 continue;
