@@ -314,6 +314,17 @@ async fn emit_tally(db: &Db, bus: &EventBus, poll_id: String, shown: &mut HashMa
     let before = shown.get(&poll_id).map(|s| s.data.clone());
     let written = db
         .write(move |c| {
+            // Take the poll's row lock before reading its state: on PostgreSQL a close
+            // committing meanwhile would otherwise be read as still open, and this tally
+            // would land in the log after `poll.closed` (SQLite's write transaction already
+            // excludes the close).
+            {
+                use crate::db::schema::polls::dsl;
+                use diesel::prelude::*;
+                diesel::update(dsl::polls.find(&poll_id))
+                    .set(dsl::state.eq(dsl::state))
+                    .execute(c)?;
+            }
             let row = super::get(c, &poll_id)?;
             // A closed poll had its final tally written with `poll.closed`.
             if row.state()? != PollState::Open {
