@@ -34,6 +34,12 @@ const PIECE: usize = 2048;
 /// Frames an empty queue keeps room for (see `OutboxBody::poll_next`).
 const IDLE_CAPACITY: usize = 8;
 
+/// Frames the session's own task may have queued before it waits for the writer. A replay
+/// paced by the connection needs no more (they are several writes' worth), and a queue that
+/// grew to its full capacity for every joining tablet leaves freed, touched memory behind, on
+/// which the next connections' buffers are then laid out: idle sessions cost more.
+const SEND_AHEAD: usize = 32;
+
 /// What the hub hands to sessions: frames already encoded. Server frames are not masked, so the
 /// bytes of one event are the same for every socket and are built once per event.
 #[derive(Debug, Clone)]
@@ -138,6 +144,11 @@ impl Outbox {
         }
     }
 
+    /// See [`SEND_AHEAD`]; the hub's offers may fill the whole capacity.
+    fn send_ahead(&self) -> usize {
+        self.capacity.min(SEND_AHEAD)
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         // The lock is never held across code that can panic; a poisoned one still holds a
         // consistent queue.
@@ -227,7 +238,7 @@ impl Outbox {
                 if s.closing || s.gone {
                     return Err(Gone);
                 }
-                if s.frames.len() < self.capacity {
+                if s.frames.len() < self.send_ahead() {
                     s.frames.push_back(frame);
                     if let Some(seq) = seq {
                         s.last_sent = seq;
@@ -330,7 +341,7 @@ impl MessageBody for OutboxBody {
             }
             Some(frame) => {
                 s.front_partial = false;
-                let was_full = s.frames.len() + 1 >= outbox.capacity;
+                let was_full = s.frames.len() + 1 >= outbox.send_ahead();
                 drop(s);
                 if was_full {
                     outbox.room.notify_one();
@@ -603,5 +614,46 @@ mod tests {
         drop(body);
         assert!(outbox.send(text_frame(b"c"), None).await.is_err());
         assert_eq!(outbox.offer(&event(1)), Offer::Gone);
+    }
+
+    #[tokio::test]
+    async fn the_session_sends_a_few_frames_ahead_while_the_hub_may_fill_the_queue() {
+        let outbox = Arc::new(Outbox::new(256, 0));
+        let mut body = outbox.body(BoxBody::new(()));
+        let replay = {
+            let outbox = outbox.clone();
+            tokio::spawn(async move {
+                for seq in 1..=100 {
+                    let frame = text_frame(format!("{{\"seq\":{seq}}}").as_bytes());
+                    outbox.send(frame, Some(seq)).await.unwrap();
+                }
+            })
+        };
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert!(!replay.is_finished());
+        assert_eq!(outbox.queued(), SEND_AHEAD);
+        assert!(outbox.state().frames.capacity() < 2 * SEND_AHEAD);
+        let waker = Waker::noop().clone();
+        let mut seen = 0;
+        for _ in 0..10_000 {
+            match poll(&mut body, &waker) {
+                Poll::Ready(Some(frame)) => {
+                    seen += 1;
+                    assert_eq!(payload(&frame), format!("{{\"seq\":{seen}}}"));
+                }
+                _ if replay.is_finished() && outbox.queued() == 0 => break,
+                _ => tokio::task::yield_now().await,
+            }
+        }
+        assert_eq!(seen, 100);
+        replay.await.unwrap();
+        // The hub's offers are not held to it: a burst of live events may use the whole queue.
+        assert!(outbox.take_held().is_none());
+        for seq in 101..=300 {
+            assert_eq!(outbox.offer(&event(seq)), Offer::Queued);
+        }
+        assert_eq!(outbox.queued(), 200);
     }
 }

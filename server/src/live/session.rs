@@ -61,9 +61,68 @@ async fn serve(
     outbox: &Arc<Outbox>,
     stream: &mut AggregatedMessageStream,
 ) -> Result<(), End> {
+    // Boxed, and only its outcome kept: the hello, the token's claims and the meeting row are
+    // needed to admit the client, not for the hours it then stays connected.
+    let admitted = Box::pin(admit(state, hub, meeting_id, stream)).await?;
+    outbox.resume_after(admitted.last_seq);
+    let (room, handle) = hub
+        .join(
+            meeting_id,
+            &admitted.user.id,
+            admitted.user.role,
+            outbox.clone(),
+        )
+        .map_err(|e| match e {
+            JoinError::TooManySessions => {
+                End::new(close::RATE_LIMITED, "too many sessions for this user")
+            }
+            JoinError::ShuttingDown => End::new(close::RESTARTING, "the server is restarting"),
+        })?;
     let settings = &hub.settings;
+    let mut live = Live {
+        state,
+        hub,
+        room: &room,
+        handle: &handle,
+        outbox,
+        user: admitted.user,
+        acting_role: admitted.acting_role,
+        expires_at: admitted.expires_at,
+        limiter: RateLimiter::direct(
+            Quota::per_second(
+                std::num::NonZeroU32::new(settings.messages_per_sec.max(1))
+                    .unwrap_or(std::num::NonZeroU32::MIN),
+            )
+            .allow_burst(
+                std::num::NonZeroU32::new(settings.message_burst.max(1))
+                    .unwrap_or(std::num::NonZeroU32::MIN),
+            ),
+        ),
+        refused: 0,
+        pages: std::collections::HashMap::new(),
+    };
+    let outcome = live.run(stream).await;
+    hub.leave(&room, &handle);
+    outcome
+}
+
+/// What a session keeps of its hello.
+struct Admitted {
+    user: AuthUser,
+    acting_role: Option<MeetingRole>,
+    expires_at: i64,
+    last_seq: i64,
+}
+
+/// Waits for the hello and checks its token and the user's access to the meeting.
+async fn admit(
+    state: &Arc<AppState>,
+    hub: &Hub,
+    meeting_id: &str,
+    stream: &mut AggregatedMessageStream,
+) -> Result<Admitted, End> {
     let hello = match tokio::time::timeout(
-        Duration::from_secs(settings.hello_timeout_secs),
+        Duration::from_secs(hub.settings.hello_timeout_secs),
         stream.recv(),
     )
     .await
@@ -91,45 +150,17 @@ async fn serve(
         .verify(&hello.token)
         .map_err(|e| End::new(close::UNAUTHENTICATED, e.code()))?;
     let user = AuthUser {
-        id: claims.sub.clone(),
+        id: claims.sub,
         role: claims.role,
-        session_id: claims.sid.clone(),
+        session_id: claims.sid,
     };
-    let access = Box::pin(load_access(state, meeting_id, &user)).await?;
-    outbox.resume_after(hello.last_seq.unwrap_or(0).max(0));
-    let (room, handle) = hub
-        .join(meeting_id, &user.id, user.role, outbox.clone())
-        .map_err(|e| match e {
-            JoinError::TooManySessions => {
-                End::new(close::RATE_LIMITED, "too many sessions for this user")
-            }
-            JoinError::ShuttingDown => End::new(close::RESTARTING, "the server is restarting"),
-        })?;
-    let mut live = Live {
-        state,
-        hub,
-        room: &room,
-        handle: &handle,
-        outbox,
+    let access = load_access(state, meeting_id, &user).await?;
+    Ok(Admitted {
         user,
         acting_role: access.acting_role(),
         expires_at: claims.exp,
-        limiter: RateLimiter::direct(
-            Quota::per_second(
-                std::num::NonZeroU32::new(settings.messages_per_sec.max(1))
-                    .unwrap_or(std::num::NonZeroU32::MIN),
-            )
-            .allow_burst(
-                std::num::NonZeroU32::new(settings.message_burst.max(1))
-                    .unwrap_or(std::num::NonZeroU32::MIN),
-            ),
-        ),
-        refused: 0,
-        pages: std::collections::HashMap::new(),
-    };
-    let outcome = live.run(stream).await;
-    hub.leave(&room, &handle);
-    outcome
+        last_seq: hello.last_seq.unwrap_or(0).max(0),
+    })
 }
 
 async fn load_access(
