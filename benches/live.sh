@@ -11,7 +11,8 @@ sizes=("$@")
 ulimit -n 20000 2>/dev/null || true
 # ECABINET_BIN runs another build of the server (an A/B comparison); the default is this tree's.
 bin=${ECABINET_BIN:-./target/release/ecabinet}
-cargo build --release --locked --bin ecabinet -p ecabinet -p ecabinet-tests --bin loadtool >/dev/null
+cargo build --release --locked --bin ecabinet -p ecabinet -p ecabinet-tests --bin loadtool \
+    --bin wsfloor >/dev/null
 (cd benches && npm ci --no-audit --no-fund >/dev/null)
 data=$(mktemp -d)
 pids=()
@@ -39,6 +40,15 @@ server=$!
 pids+=("$server")
 PORT=18091 "${server_cpu[@]}" node benches/ws-baseline.mjs &
 pids+=($!)
+# The stack's floor: actix-web + actix-ws with nothing of ecabinet (tests/src/bin/wsfloor.rs),
+# its sockets idle after the hello only, and after one 7 KB message (a replay, a presence list).
+MALLOC_MMAP_THRESHOLD_=131072 "${server_cpu[@]}" ./target/release/wsfloor --bind 127.0.0.1:18092 >/dev/null &
+floor=$!
+pids+=("$floor")
+MALLOC_MMAP_THRESHOLD_=131072 "${server_cpu[@]}" ./target/release/wsfloor --bind 127.0.0.1:18093 \
+    --greeting-bytes 7000 >/dev/null &
+floor_greeted=$!
+pids+=("$floor_greeted")
 for _ in $(seq 50); do curl -sf http://127.0.0.1:18090/readyz >/dev/null && break; sleep 0.2; done
 
 run() { timeout 600 "${tool_cpu[@]}" ./target/release/loadtool "$@" --max-secs 500; }
@@ -48,6 +58,11 @@ for n in "${sizes[@]}"; do
     run --url http://127.0.0.1:18090 --sessions "$n" --users "$users" --events 100 --rate 10 --server-pid "$server"
     echo "== node ws: $n sessions, 100 events at 10/s"
     run --url http://127.0.0.1:18091 --baseline --sessions "$n" --events 100 --rate 10
+    echo "== actix-ws floor: $n sessions, 20 events at 10/s"
+    run --url http://127.0.0.1:18092 --baseline --sessions "$n" --events 20 --rate 10 --server-pid "$floor"
+    echo "== actix-ws floor, sockets sent 7 KB first: $n sessions, 20 events at 10/s"
+    run --url http://127.0.0.1:18093 --baseline --sessions "$n" --events 20 --rate 10 \
+        --server-pid "$floor_greeted"
 done
 echo "== ecabinet: sustained 200 events/s into 1000 sessions for 10 s"
 run --url http://127.0.0.1:18090 --sessions 1000 --users 20 --events 2000 --rate 200 --server-pid "$server"

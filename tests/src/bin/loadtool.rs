@@ -65,6 +65,10 @@ struct Args {
     /// Talk to the Node.js `ws` baseline instead of ecabinet.
     #[arg(long)]
     baseline: bool,
+    /// Sessions say hello with the seq of the log's end (a tablet that reconnects having seen
+    /// everything) instead of 0 (a tablet that joins and is sent the meeting's history).
+    #[arg(long)]
+    resume: bool,
     /// Relay shared ink batches from one drawing session instead of committing events.
     #[arg(long)]
     strokes: bool,
@@ -131,6 +135,28 @@ async fn prepare(http: &Http, args: &Args) -> anyhow::Result<(String, Vec<String
     )
     .await?;
     Ok((id, vec![admin].into_iter().chain(tokens).collect()))
+}
+
+/// Joins once from seq 0: how many events and bytes of text a joining tablet is sent before
+/// its `welcome`, and the seq the log ends at.
+async fn probe_replay(url: &str, token: &str) -> anyhow::Result<(usize, usize, i64)> {
+    let mut c = LiveClient::open(url, None).await?;
+    c.send(json!({"type": "hello", "token": token, "last_seq": 0}))
+        .await;
+    let (mut events, mut bytes) = (0, 0);
+    for _ in 0..1_000_000 {
+        match c.next(Duration::from_secs(30)).await {
+            Next::Json(v) if v["type"] == "welcome" => {
+                return Ok((events, bytes, v["seq"].as_i64().unwrap_or(0)));
+            }
+            Next::Json(v) => {
+                events += 1;
+                bytes += v.to_string().len();
+            }
+            other => bail!("the probe session ended: {other:?}"),
+        }
+    }
+    bail!("no welcome after a million messages")
 }
 
 /// One receipt: the event's key (its seq; an ink batch's key is below zero), when the socket
@@ -226,6 +252,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
         )
     };
     let meeting_id = url.split('/').rev().nth(1).unwrap_or_default().to_owned();
+    let last_seq = if args.baseline {
+        0
+    } else {
+        let (events, bytes, end) = probe_replay(&url, &admin).await?;
+        println!("replay on joining: {events} events, {bytes} bytes; the log ends at seq {end}");
+        if args.resume { end } else { 0 }
+    };
 
     let rss_before = args.server_pid.and_then(rss_kib);
     let started = Instant::now();
@@ -252,7 +285,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 }
             };
             if !baseline {
-                c.send(json!({"type": "hello", "token": token, "last_seq": 0}))
+                c.send(json!({"type": "hello", "token": token, "last_seq": last_seq}))
                     .await;
                 loop {
                     match c.next(Duration::from_secs(60)).await {
@@ -264,6 +297,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
                         }
                     }
                 }
+            } else {
+                // The same bytes in as an ecabinet hello (a signed token is ~400 characters):
+                // the baselines ignore it, but their connection reads it as ecabinet's does.
+                c.send(json!({"type": "hello", "token": "t".repeat(400), "last_seq": 0}))
+                    .await;
             }
             drop(permit);
             record.reserve_exact(capacity);
