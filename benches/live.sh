@@ -50,6 +50,9 @@ MALLOC_MMAP_THRESHOLD_=131072 "${server_cpu[@]}" ./target/release/wsfloor --bind
 floor_greeted=$!
 pids+=("$floor_greeted")
 for _ in $(seq 50); do curl -sf http://127.0.0.1:18090/readyz >/dev/null && break; sleep 0.2; done
+for port in 18091 18092 18093; do
+    for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
+done
 
 run() { timeout 600 "${tool_cpu[@]}" ./target/release/loadtool "$@" --max-secs 500; }
 for n in "${sizes[@]}"; do
@@ -58,10 +61,10 @@ for n in "${sizes[@]}"; do
     run --url http://127.0.0.1:18090 --sessions "$n" --users "$users" --events 100 --rate 10 --server-pid "$server"
     echo "== node ws: $n sessions, 100 events at 10/s"
     run --url http://127.0.0.1:18091 --baseline --sessions "$n" --events 100 --rate 10
-    echo "== actix-ws floor: $n sessions, 20 events at 10/s"
-    run --url http://127.0.0.1:18092 --baseline --sessions "$n" --events 20 --rate 10 --server-pid "$floor"
-    echo "== actix-ws floor, sockets sent 7 KB first: $n sessions, 20 events at 10/s"
-    run --url http://127.0.0.1:18093 --baseline --sessions "$n" --events 20 --rate 10 \
+    echo "== actix-ws floor: $n sessions, 100 events at 10/s"
+    run --url http://127.0.0.1:18092 --baseline --sessions "$n" --events 100 --rate 10 --server-pid "$floor"
+    echo "== actix-ws floor, sockets sent 7 KB first: $n sessions, 100 events at 10/s"
+    run --url http://127.0.0.1:18093 --baseline --sessions "$n" --events 100 --rate 10 \
         --server-pid "$floor_greeted"
 done
 echo "== ecabinet: sustained 200 events/s into 1000 sessions for 10 s"

@@ -34,10 +34,12 @@ const PIECE: usize = 2048;
 /// Frames an empty queue keeps room for (see `OutboxBody::poll_next`).
 const IDLE_CAPACITY: usize = 8;
 
-/// Frames the session's own task may have queued before it waits for the writer. A replay
-/// paced by the connection needs no more (they are several writes' worth), and a queue that
-/// grew to its full capacity for every joining tablet leaves freed, touched memory behind, on
-/// which the next connections' buffers are then laid out: idle sessions cost more.
+/// Durable events the session's own task (its replay, its hand-over) may have queued before it
+/// waits for the writer. A replay paced by the connection needs no more (they are several
+/// writes' worth), and a queue that grew to its full capacity for every joining tablet left
+/// freed, touched memory behind, on which the next connections' buffers were then laid out:
+/// idle sessions cost more. The session's answers (acks, pongs, errors) wait only for a full
+/// queue, so that a busy room does not hold them back.
 const SEND_AHEAD: usize = 32;
 
 /// What the hub hands to sessions: frames already encoded. Server frames are not masked, so the
@@ -144,7 +146,8 @@ impl Outbox {
         }
     }
 
-    /// See [`SEND_AHEAD`]; the hub's offers may fill the whole capacity.
+    /// See [`SEND_AHEAD`]; the hub's offers and the session's answers may fill the whole
+    /// capacity.
     fn send_ahead(&self) -> usize {
         self.capacity.min(SEND_AHEAD)
     }
@@ -228,17 +231,23 @@ impl Outbox {
         self.state().last_sent
     }
 
-    /// Queues a frame from the session's own task, waiting while the queue is full; a durable
-    /// event's `seq` becomes the last sent. Only while the hub holds its items back (before
-    /// the hand-over) may the session send durable events.
+    /// Queues a frame from the session's own task, waiting while the queue is full (for a
+    /// durable event: while [`SEND_AHEAD`] frames wait); a durable event's `seq` becomes the
+    /// last sent. Only while the hub holds its items back (before the hand-over) may the
+    /// session send durable events.
     pub async fn send(&self, frame: Bytes, seq: Option<i64>) -> Result<(), Gone> {
+        let limit = if seq.is_some() {
+            self.send_ahead()
+        } else {
+            self.capacity
+        };
         loop {
             {
                 let mut s = self.state();
                 if s.closing || s.gone {
                     return Err(Gone);
                 }
-                if s.frames.len() < self.send_ahead() {
+                if s.frames.len() < limit {
                     s.frames.push_back(frame);
                     if let Some(seq) = seq {
                         s.last_sent = seq;
@@ -341,9 +350,12 @@ impl MessageBody for OutboxBody {
             }
             Some(frame) => {
                 s.front_partial = false;
-                let was_full = s.frames.len() + 1 >= outbox.send_ahead();
+                // The queue shrinks one frame at a time (or is emptied by a close, which
+                // notifies too): a sender waiting for it to drop below its limit is told when
+                // it crosses that limit, not at every frame.
+                let left = s.frames.len();
                 drop(s);
-                if was_full {
+                if left + 1 == outbox.send_ahead() || left + 1 == outbox.capacity {
                     outbox.room.notify_one();
                 }
                 this.since_flush += frame.len();
@@ -352,8 +364,8 @@ impl MessageBody for OutboxBody {
             None if s.closing => Poll::Ready(None),
             None => {
                 this.since_flush = 0;
-                // A replay fills the queue up to its capacity; a deque keeps its largest size,
-                // which would stay with every idle session (8 KiB at 256 frames).
+                // A burst of live events can fill the queue up to its capacity; a deque keeps
+                // its largest size, which would stay with every idle session (8 KiB at 256).
                 if s.frames.capacity() > IDLE_CAPACITY {
                     s.frames.shrink_to(IDLE_CAPACITY);
                 }
@@ -655,5 +667,16 @@ mod tests {
             assert_eq!(outbox.offer(&event(seq)), Offer::Queued);
         }
         assert_eq!(outbox.queued(), 200);
+        // Nor are the session's answers: an ack does not wait behind a busy room's events.
+        let ack = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            outbox.send(text_frame(b"{\"type\":\"ack\"}"), None),
+        );
+        assert!(
+            ack.await
+                .expect("an answer waits only for a full queue")
+                .is_ok()
+        );
+        assert_eq!(outbox.queued(), 201);
     }
 }

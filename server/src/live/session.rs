@@ -63,15 +63,15 @@ async fn serve(
 ) -> Result<(), End> {
     // Boxed, and only its outcome kept: the hello, the token's claims and the meeting row are
     // needed to admit the client, not for the hours it then stays connected.
-    let admitted = Box::pin(admit(state, hub, meeting_id, stream)).await?;
-    outbox.resume_after(admitted.last_seq);
+    let Admitted {
+        user,
+        acting_role,
+        expires_at,
+        last_seq,
+    } = Box::pin(admit(state, hub, meeting_id, stream)).await?;
+    outbox.resume_after(last_seq);
     let (room, handle) = hub
-        .join(
-            meeting_id,
-            &admitted.user.id,
-            admitted.user.role,
-            outbox.clone(),
-        )
+        .join(meeting_id, &user.id, user.role, outbox.clone())
         .map_err(|e| match e {
             JoinError::TooManySessions => {
                 End::new(close::RATE_LIMITED, "too many sessions for this user")
@@ -85,9 +85,9 @@ async fn serve(
         room: &room,
         handle: &handle,
         outbox,
-        user: admitted.user,
-        acting_role: admitted.acting_role,
-        expires_at: admitted.expires_at,
+        user,
+        acting_role,
+        expires_at,
         limiter: RateLimiter::direct(
             Quota::per_second(
                 std::num::NonZeroU32::new(settings.messages_per_sec.max(1))

@@ -4,7 +4,9 @@
 //!
 //! It speaks the protocol of the Node.js baseline (benches/ws-baseline.mjs): every
 //! `POST /broadcast` sends one small event to every socket, with the naive fan-out of the
-//! actix-ws examples (one `Session::text` per socket, the event's JSON cloned for each). With
+//! actix-ws examples (one `Session::text` per socket, the event's JSON cloned for each, each
+//! awaited in turn: a socket that stops reading would hold up the others, which the load tool's
+//! sockets never do). With
 //! `--greeting-bytes N`, each socket is first sent about N bytes of frames of 300 bytes, the way
 //! a joining tablet is sent the meeting's history before it idles.
 //!
