@@ -1046,6 +1046,62 @@ async fn secret_polls_keep_no_link_in_the_database(backend: Backend) {
     assert!(named.get("ballots").is_none());
 }
 
+/// The chair closes while the last ballots' tallies are being written, again and again: the
+/// close answers 200 every time (the tally task and the close take their locks in the same
+/// order, so neither is chosen as a deadlock's victim), every ballot is counted or refused as
+/// late, and no `poll.tally` of a poll follows its `poll.closed` in the log.
+async fn closing_races_the_last_tallies(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let app = start(&env, |s| s.polls.tally_interval_ms = 1).await;
+    let c = live_meeting(&app).await;
+    let m = &c.meeting;
+    let mut polls = Vec::new();
+    for round in 0..12_u64 {
+        let p = pid(&create_poll(
+            &app,
+            &c.chair.token,
+            m,
+            json!({"title": format!("Biểu quyết nhanh {round}"), "majority": "simple"}),
+        )
+        .await);
+        expect(act(&app, &c.chair.token, &p, "open").await, 200).await;
+        let (first, second, closed) = tokio::join!(
+            ballot(&app, &c.member.token, &p, "yes"),
+            ballot(&app, &c.member2.token, &p, "no"),
+            async {
+                tokio::time::sleep(Duration::from_millis(round % 4)).await;
+                act(&app, &c.chair.token, &p, "close").await
+            }
+        );
+        let counted = [first, second]
+            .into_iter()
+            .map(|r| r.status().as_u16())
+            .inspect(|s| assert!(matches!(s, 201 | 409), "ballot answered {s}"))
+            .filter(|s| *s == 201)
+            .count();
+        let closed = expect(closed, 200).await;
+        assert_eq!(closed["voted"], json!(counted), "{closed}");
+        polls.push(p);
+    }
+    // The tally task may still be writing: give it time to show a misplaced tally.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log = events(&app, &c.admin.token, m, 0).await;
+    let log = log["events"].as_array().unwrap();
+    for p in &polls {
+        let of_poll = |e: &&Value| e["data"]["poll_id"] == p.as_str();
+        let closed_at = log
+            .iter()
+            .position(|e| e["type"] == "poll.closed" && of_poll(&e))
+            .expect("poll.closed in the log");
+        assert!(
+            !log[closed_at..]
+                .iter()
+                .any(|e| e["type"] == "poll.tally" && of_poll(&e)),
+            "a tally of {p} after its poll.closed"
+        );
+    }
+}
+
 async fn start(env: &TestEnv, tune: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = env.settings();
     tune(&mut settings);
@@ -1322,6 +1378,7 @@ async fn agenda_items_with_polls(backend: Backend) {
 
 backend_tests!(
     named_poll_from_draft_to_result,
+    closing_races_the_last_tallies,
     ballots_are_refused_for_every_reason,
     only_presiders_run_polls,
     draft_polls_are_edited_and_validated,

@@ -314,17 +314,13 @@ async fn emit_tally(db: &Db, bus: &EventBus, poll_id: String, shown: &mut HashMa
     let before = shown.get(&poll_id).map(|s| s.data.clone());
     let written = db
         .write(move |c| {
-            // Take the poll's row lock before reading its state: on PostgreSQL a close
-            // committing meanwhile would otherwise be read as still open, and this tally
-            // would land in the log after `poll.closed` (SQLite's write transaction already
-            // excludes the close).
-            {
-                use crate::db::schema::polls::dsl;
-                use diesel::prelude::*;
-                diesel::update(dsl::polls.find(&poll_id))
-                    .set(dsl::state.eq(dsl::state))
-                    .execute(c)?;
-            }
+            // Take the meeting's lock before reading the poll's state, as `close` does before
+            // it changes it: on PostgreSQL a close committing meanwhile would otherwise be read
+            // as still open, and this tally would land in the log after `poll.closed`. Locking
+            // the poll's row first instead inverted close's order (meeting, then poll) and
+            // could deadlock with it. SQLite's write transaction already excludes the close.
+            let meeting_id = super::get(c, &poll_id)?.meeting_id;
+            events::lock_meeting(c, &meeting_id)?;
             let row = super::get(c, &poll_id)?;
             // A closed poll had its final tally written with `poll.closed`.
             if row.state()? != PollState::Open {
