@@ -41,7 +41,7 @@ pids+=("$server")
 PORT=18091 "${server_cpu[@]}" node benches/ws-baseline.mjs &
 pids+=($!)
 # The stack's floor: actix-web + actix-ws with nothing of ecabinet (tests/src/bin/wsfloor.rs),
-# its sockets idle after the hello only, and after one 7 KB message (a replay, a presence list).
+# its sockets idle after the hello only, and after 7 KB sent first (a replay, a presence list).
 MALLOC_MMAP_THRESHOLD_=131072 "${server_cpu[@]}" ./target/release/wsfloor --bind 127.0.0.1:18092 >/dev/null &
 floor=$!
 pids+=("$floor")
