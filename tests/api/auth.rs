@@ -130,6 +130,39 @@ async fn refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
     assert_eq!(res.status(), 200);
 }
 
+/// A stolen, already used token comes back while the session's latest token is being
+/// rotated: whichever commits first, the session ends whole, the token the rotation made
+/// included.
+async fn reuse_racing_a_rotation_still_ends_the_session(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    app.user("vuthilan", Role::Member).await;
+    let refresh = |token: Value| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/v1/auth/refresh",
+                None,
+                &json!({"refresh_token": token}),
+            )
+            .await
+        }
+    };
+    for _ in 0..10 {
+        let r1 = app.login("vuthilan").await["refresh_token"].clone();
+        let second = refresh(r1.clone()).await;
+        assert_eq!(second.status(), 200);
+        let r2 = second.json::<Value>().await.unwrap_or_default()["refresh_token"].clone();
+        let (rotated, reused) = tokio::join!(refresh(r2), refresh(r1));
+        assert_eq!(reused.status(), 401);
+        if rotated.status() == 200 {
+            let r3 = rotated.json::<Value>().await.unwrap_or_default()["refresh_token"].clone();
+            assert_problem(refresh(r3).await, 401, "refresh_token_reused").await;
+        } else {
+            assert_eq!(rotated.status(), 401);
+        }
+    }
+}
+
 async fn concurrent_refreshes_of_one_token_yield_one_pair(backend: Backend) {
     let (_env, app) = spawn_app(backend).await;
     app.user("dothimai", Role::Member).await;
@@ -270,6 +303,7 @@ backend_tests!(
     repeated_failures_are_rate_limited,
     refresh_rotates_and_reuse_revokes_the_family,
     concurrent_refreshes_of_one_token_yield_one_pair,
+    reuse_racing_a_rotation_still_ends_the_session,
     unknown_refresh_token_is_refused,
     logout_revokes_the_session,
     bad_tokens_are_refused,

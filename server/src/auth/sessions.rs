@@ -81,6 +81,7 @@ pub fn rotate(
     let Some((id, family_id, user_id, expires_at)) = found else {
         return Ok(Rotation::Invalid);
     };
+    lock_family(conn, &family_id)?;
     let now = db::now();
     // Only one caller can flip used_at from NULL: a concurrent second use counts as reuse.
     let claimed = diesel::update(
@@ -102,8 +103,22 @@ pub fn rotate(
     Ok(Rotation::Rotated { user_id, issued })
 }
 
+/// Takes the row locks of a session's tokens (PostgreSQL; SQLite's write transaction already
+/// excludes every other writer), so that rotations and revocations of one session run one
+/// after the other. Without it, a revocation racing a rotation missed the token the rotation
+/// was inserting: its statement began before that token was committed, and the token
+/// outlived the session it belonged to.
+fn lock_family(conn: &mut DbConnection, family_id: &str) -> Result<(), ApiError> {
+    diesel::update(rt::table.filter(rt::family_id.eq(family_id)))
+        .set(rt::family_id.eq(rt::family_id))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Revokes every token of a session (logout, or reuse detected).
 pub fn revoke_family(conn: &mut DbConnection, family_id: &str) -> Result<usize, ApiError> {
+    // A separate statement after the lock: it sees a token a concurrent rotation committed.
+    lock_family(conn, family_id)?;
     Ok(diesel::update(
         rt::table
             .filter(rt::family_id.eq(family_id))
