@@ -139,6 +139,22 @@ struct Writes {
     choices: Vec<(String, String)>,
 }
 
+impl Writes {
+    /// Puts the rows in key order, `(poll, seat)`, keeping the arrival order of one seat's
+    /// rows (a later change wins). Two batches that write the same seats (members who vote
+    /// twice at once, landing in different batches) then take the rows' locks in the same
+    /// order; in arrival order they could each wait for the other, and PostgreSQL would abort
+    /// one after its deadlock timeout (its ballots were retried, a second late).
+    fn in_key_order(&mut self) {
+        self.changes
+            .sort_by(|a, b| (&a.poll_id, &a.seat).cmp(&(&b.poll_id, &b.seat)));
+        self.ballots
+            .sort_by(|a, b| (&a.poll_id, &a.seat).cmp(&(&b.poll_id, &b.seat)));
+        self.voters
+            .sort_by(|a, b| (&a.poll_id, &a.seat).cmp(&(&b.poll_id, &b.seat)));
+    }
+}
+
 /// What becomes of one request, decided from what the batch read.
 #[derive(Debug)]
 enum Step {
@@ -335,6 +351,7 @@ pub fn cast_batch(conn: &mut DbConnection, requests: &[BallotRequest]) -> Result
         });
     }
 
+    writes.in_key_order();
     for c in &writes.changes {
         diesel::update(b::table.find((&c.poll_id, &c.seat)))
             .set((
@@ -599,6 +616,51 @@ mod tests {
         assert_eq!(h.len(), 64);
         assert!(h.bytes().all(|c| c.is_ascii_hexdigit()));
         assert_eq!(h, receipt_hash(&a));
+    }
+
+    #[test]
+    fn writes_go_in_key_order_and_a_seat_keeps_its_own_order() {
+        let row = |poll: &str, seat: &str, choice: &str| BallotRow {
+            poll_id: poll.into(),
+            seat: seat.into(),
+            cast_by: seat.into(),
+            choice: choice.into(),
+            receipt: format!("{poll}{seat}{choice}"),
+            key: None,
+        };
+        let voter = |poll: &str, seat: &str| VoterRow {
+            poll_id: poll.into(),
+            seat: seat.into(),
+            receipt: String::new(),
+            key: None,
+        };
+        let mut writes = Writes {
+            ballots: vec![
+                row("p2", "a", "yes"),
+                row("p1", "c", "no"),
+                row("p1", "a", "no"),
+            ],
+            changes: vec![
+                row("p1", "b", "yes"),
+                row("p1", "a", "no"),
+                row("p1", "b", "abstain"),
+            ],
+            voters: vec![voter("p1", "z"), voter("p1", "m")],
+            choices: Vec::new(),
+        };
+        writes.in_key_order();
+        let keys = |rows: &[BallotRow]| {
+            rows.iter()
+                .map(|r| format!("{}/{}/{}", r.poll_id, r.seat, r.choice))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(&writes.ballots), ["p1/a/no", "p1/c/no", "p2/a/yes"]);
+        assert_eq!(
+            keys(&writes.changes),
+            ["p1/a/no", "p1/b/yes", "p1/b/abstain"]
+        );
+        let seats: Vec<&str> = writes.voters.iter().map(|v| v.seat.as_str()).collect();
+        assert_eq!(seats, ["m", "z"]);
     }
 
     #[test]
