@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{self, CustomizeConnection, ManageConnection, R2D2Connection};
-use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use scheduled_thread_pool::{OnPoolDropBehavior, ScheduledThreadPool};
 
@@ -312,10 +312,27 @@ where
 }
 
 /// Applies the embedded migrations of the connection's backend.
+///
+/// On SQLite they run with foreign keys off: changing a constraint there means rebuilding the
+/// table, and dropping the old one with foreign keys on would cascade into its children. The
+/// references are checked once the migrations are done, and foreign keys turned back on.
 pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
     let result = match conn {
         DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(drop),
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(drop),
+        DbConnection::Sqlite(c) => {
+            c.batch_execute("PRAGMA foreign_keys = OFF;")?;
+            let migrated = c.run_pending_migrations(SQLITE_MIGRATIONS).map(drop);
+            let broken: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM pragma_foreign_key_check)",
+            ))
+            .get_result(c)?;
+            c.batch_execute("PRAGMA foreign_keys = ON;")?;
+            anyhow::ensure!(
+                broken == 0,
+                "after migrating, {broken} rows refer to rows that do not exist"
+            );
+            migrated
+        }
     };
     result.map_err(|e| anyhow::anyhow!("running migrations: {e}"))
 }
