@@ -30,6 +30,8 @@ use crate::{
         meetings::handlers::list,
         meetings::handlers::get,
         meetings::handlers::update,
+        meetings::handlers::delete,
+        meetings::handlers::calendar,
         meetings::handlers::set_state,
         meetings::handlers::add_participant,
         meetings::handlers::update_participant,

@@ -34,7 +34,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                 .service(
                     web::resource("/meetings/{id}")
                         .route(web::get().to(meetings::handlers::get))
-                        .route(web::patch().to(meetings::handlers::update)),
+                        .route(web::patch().to(meetings::handlers::update))
+                        .route(web::delete().to(meetings::handlers::delete)),
+                )
+                .route(
+                    "/meetings/{id}/calendar.ics",
+                    web::get().to(meetings::handlers::calendar),
                 )
                 .route(
                     "/meetings/{id}/state",

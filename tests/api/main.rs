@@ -15,6 +15,7 @@ mod general;
 mod live;
 mod meetings;
 mod polls;
+mod room;
 mod speakers;
 mod support;
 mod users;

@@ -93,6 +93,47 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(detail))
 }
 
+/// The meeting as an iCalendar invitation (`text/calendar`), for the participants' calendars:
+/// its planned length is the sum of its main agenda items' durations.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/calendar.ics", tag = "meetings", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = Problem)))]
+pub async fn calendar(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let (meeting, minutes) = state
+        .db
+        .read(move |c| {
+            let access = access::load(c, &id, &user)?;
+            let minutes: i64 = agenda::tree(c, &id)?
+                .iter()
+                .filter_map(|i| i.duration_minutes)
+                .map(i64::from)
+                .sum();
+            Ok((Meeting::try_from(access.meeting)?, minutes))
+        })
+        .await?;
+    let info = req.connection_info();
+    let link = format!(
+        "{}://{}/meetings/{}",
+        info.scheme(),
+        info.host(),
+        meeting.id
+    );
+    let text = super::calendar::ics(&meeting, minutes, &link, chrono::Utc::now());
+    Ok(HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"cuoc-hop.ics\"",
+        ))
+        .body(text))
+}
+
 /// Changes the meeting's fields. `current_item_id` alone may also be set by the chair.
 #[utoipa::path(patch, path = "/api/v1/meetings/{id}", tag = "meetings", params(("id" = String, Path)),
     request_body = MeetingPatch, security(("bearer" = [])),
@@ -119,6 +160,28 @@ pub async fn update(
         })
         .await?;
     Ok(HttpResponse::Ok().json(meeting))
+}
+
+/// Deletes a draft meeting (its managers).
+#[utoipa::path(delete, path = "/api/v1/meetings/{id}", tag = "meetings", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem)))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    state
+        .commit(move |c| {
+            let access = access::load_for_change(c, &id, &user)?;
+            access.require(Mover::Managers)?;
+            super::delete_draft(c, &id, access.state)?;
+            Ok(((), Vec::new()))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Moves the meeting through `draft → scheduled → live → closed`.

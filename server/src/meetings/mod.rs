@@ -5,6 +5,7 @@
 //! let anything change a closed meeting.
 
 pub mod access;
+pub mod calendar;
 pub mod handlers;
 pub mod participants;
 
@@ -464,6 +465,25 @@ pub fn set_state(
     )?;
     let meeting = Meeting::try_from(get(conn, id)?)?;
     Ok((meeting, vec![event]))
+}
+
+/// Deletes a draft meeting with everything it holds (participants, agenda, documents, draft
+/// polls, its event log): a draft was never shown to members, so nothing of it is a record. A
+/// meeting that was scheduled goes back to draft first, which members see as a `meeting.state`
+/// event before it disappears.
+pub fn delete_draft(
+    conn: &mut DbConnection,
+    id: &str,
+    state: MeetingState,
+) -> Result<(), ApiError> {
+    if state != MeetingState::Draft {
+        return Err(ApiError::conflict(
+            "meeting_not_draft",
+            "only a draft meeting can be deleted; move a scheduled one back to draft first",
+        ));
+    }
+    diesel::delete(meetings::table.find(id)).execute(conn)?;
+    Ok(())
 }
 
 /// Meetings the caller may see, by start time.
