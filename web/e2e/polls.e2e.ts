@@ -112,7 +112,7 @@ describe('voting', () => {
     await form.getByLabel('Thuộc nội dung').selectOption({ index: 1 });
     await form.getByRole('button', { name: 'Tạo', exact: true }).click();
     const card = pollCard(chair, NEW_POLL);
-    await waitText(card, 'Biểu quyết công khai · Đa số phiếu');
+    await waitText(card, 'Biểu quyết công khai · Nhiều phiếu tán thành hơn không tán thành');
     expect(await smallTargets(page)).toEqual([]);
     await card.getByRole('button', { name: 'Bắt đầu biểu quyết' }).click();
     await waitText(card, 'Đang biểu quyết');
@@ -261,7 +261,7 @@ describe('voting', () => {
     await form.getByRole('button', { name: 'Tạo', exact: true }).click();
     const card = pollCard(chair, CUSTOM_POLL);
     await waitText(card.getByTestId('poll-options'), `Phương án: ${OPTION_A} · Phương án B: sửa chữa · Không biểu quyết`);
-    await waitText(card, 'Biểu quyết công khai · Đa số phiếu');
+    await waitText(card, 'Biểu quyết công khai · Nhiều phiếu tán thành hơn không tán thành');
     await shotPart(chair, card, 'vi-voting-custom-options');
 
     // Edited while a draft: question, majority, quorum, secrecy and one option.
@@ -275,7 +275,7 @@ describe('voting', () => {
     await edit.getByLabel('Phương án 2', { exact: true }).fill(OPTION_B);
     await edit.getByRole('button', { name: 'Lưu thay đổi' }).click();
     const edited = pollCard(chair, CUSTOM_POLL_EDITED);
-    await waitText(edited, 'Bỏ phiếu kín · Hai phần ba · Tối thiểu 2 thành viên có mặt');
+    await waitText(edited, 'Bỏ phiếu kín · Ít nhất hai phần ba số thành viên có mặt · Tối thiểu 2 thành viên có mặt');
     await waitText(edited.getByTestId('poll-options'), `Phương án: ${OPTION_A} · ${OPTION_B} · Không biểu quyết`);
     // The server has what the card shows.
     const pollId = await edited.getAttribute('data-poll');

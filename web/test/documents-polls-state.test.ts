@@ -67,6 +67,26 @@ describe('polls from events', () => {
   });
 });
 
+describe('secret polls and majorities of all members (contract v2)', () => {
+  it('keeps the counts of a secret poll hidden while its events carry none, shows them at close', () => {
+    let s = fromDetail(detail({ polls: [poll('p1', { secret: true, state: 'open', tally: null })] }));
+    s = applyEvent(s, ev(4, 'poll.tally', { poll_id: 'p1', voted: 1, eligible: 3 }));
+    expect(s.polls[0]).toMatchObject({ voted: 1, eligible: 3, tally: null });
+    s = applyEvent(s, ev(5, 'poll.tally', { poll_id: 'p1', voted: 2, eligible: 3, tally: null }));
+    expect(s.polls[0].tally).toBeNull();
+    s = applyEvent(s, ev(6, 'poll.closed', { id: 'p1', poll_id: 'p1', state: 'closed', result: 'adopted', tally: { yes: 2, no: 0, abstain: 0 }, voted: 2, eligible: 3 }));
+    expect(s.polls[0]).toMatchObject({ state: 'closed', tally: { yes: 2, no: 0, abstain: 0 } });
+  });
+
+  it('keeps members (all voting participants) from the poll and from tally events', () => {
+    let s = fromDetail(detail({ polls: [poll('p1', { majority: 'absolute_all', state: 'open', members: 5 })] }));
+    s = applyEvent(s, ev(4, 'poll.tally', { poll_id: 'p1', tally: { yes: 1 }, voted: 1, eligible: 3 }));
+    expect(s.polls[0]).toMatchObject({ members: 5, voted: 1 });
+    s = applyEvent(s, ev(5, 'poll.tally', { poll_id: 'p1', tally: { yes: 2 }, voted: 2, eligible: 3, members: 6 }));
+    expect(s.polls[0].members).toBe(6);
+  });
+});
+
 describe('polls in the server’s shapes (docs/polls.md "Live events")', () => {
   it('takes poll.opened/closed as the poll plus poll_id, the final tally, the result and named ballots', () => {
     const server = (extra: object) => ({ ...poll('p1', { secret: false, options: ['yes', 'no', 'abstain'], allow_change: false }), poll_id: 'p1', ...extra });
@@ -106,12 +126,13 @@ describe('who presents and who votes', () => {
     expect(canPresent(other, user('m1'))).toBe(false);
   });
 
-  it('lets members and substitutes vote, not observers or the chair', () => {
+  it('lets members, substitutes and the chair vote (v2), not observers; not the chair when chair_votes is false', () => {
     const s = fromDetail(detail());
     expect(canVote(s, user('m1'))).toBe(true);
     expect(canVote(s, user('sub'))).toBe(true);
     expect(canVote(s, user('obs'))).toBe(false);
-    expect(canVote(s, user('chair'))).toBe(false);
+    expect(canVote(s, user('chair'))).toBe(true);
+    expect(canVote(fromDetail({ ...detail(), chair_votes: false }), user('chair'))).toBe(false);
     expect(canVote(s, user('stranger'))).toBe(false);
   });
 });

@@ -35,7 +35,7 @@ describe('dictionaries', () => {
   it('cover the keys the UI builds from values (states, choices, results, reasons)', () => {
     const families: [string, string[]][] = [
       ['poll.state', ['draft', 'open', 'closed']],
-      ['poll.majority', ['simple', 'absolute', 'two_thirds']],
+      ['poll.majority', ['simple', 'absolute', 'absolute_all', 'two_thirds']],
       ['poll.result', ['adopted', 'rejected', 'no_quorum']],
       ['poll.choice', ['yes', 'no', 'abstain']],
       ['conn.mode', ['connecting', 'socket', 'polling', 'offline', 'forbidden', 'stopped']],

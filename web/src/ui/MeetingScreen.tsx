@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { errorText, useLocale, useNow, useUser } from '../app';
+import { errorText, setHeaderRole, useLocale, useNow, useUser } from '../app';
+import { chairVotes } from '../polls/logic';
 import { t, fmtDateTime, fmtTime, fmtClock, fmtNumber } from '../i18n';
 import type { LiveStatus } from '../live';
 import { useMeeting, type MeetingHandle } from '../meeting/useMeeting';
@@ -54,6 +55,13 @@ function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; se
   const manage = canManage(view, user);
   const m = view.meeting;
   const host = useReaderHost(h, view, user, tab === 'meeting' || !manage);
+  // The header names the role in this meeting ("Chủ tọa"); a substitute sits in a member's seat.
+  const mine = myParticipant(view, user);
+  const role = mine ? (mine.user_id === user.id ? mine.role : 'member') : null;
+  useEffect(() => {
+    setHeaderRole(role);
+    return () => setHeaderRole(null);
+  }, [role]);
   return (
     <div class="page meeting">
       {host.element}
@@ -391,7 +399,7 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
 
 function AttendancePanel({ h, view, user }: PanelProps) {
   const m = view.meeting;
-  const c = counts(view.participants);
+  const c = counts(view.participants, chairVotes(m));
   const preside = canPreside(view, user) && (m.state === 'scheduled' || m.state === 'live');
   const me = myParticipant(view, user);
   const checkedIn = isCheckedIn(view, user);

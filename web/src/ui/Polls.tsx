@@ -5,12 +5,12 @@ import { useEffect, useState } from 'preact/hooks';
 import { errorText, session } from '../app';
 import { fmtNumber, t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
-import { canPreside, canVote, counts, findItem, flatten, type MeetingView } from '../meeting/state';
+import { canPreside, canVote, findItem, flatten, type MeetingView } from '../meeting/state';
 import { ConfirmButton } from './bits';
 import { createBody, defaultRows, emptyForm, formOf, MAX_OPTIONS, optionLabel, patchBody, validate, type PollFormValue } from '../polls/form';
-import { castBallot, eligibleNow, loadReceipts, optionsOf, optionTone, resultKey, saveReceipt, tallyRows, voterStatus } from '../polls/logic';
+import { castBallot, chairVotes, countsVisible, loadReceipts, noQuorumWhy, optionsOf, optionTone, quorumCheck, resultKey, saveReceipt, tallyRows, voterStatus } from '../polls/logic';
 import { ApiError } from '../session';
-import type { Majority, Poll, User } from '../types';
+import { MAJORITIES, type Majority, type Poll, type User } from '../types';
 
 interface Props {
   h: MeetingHandle;
@@ -49,7 +49,9 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
   // The error itself, translated when shown (a language switch changes it too).
   const [err, setErr] = useState<{ e: unknown } | null>(null);
   const item = findItem(view.agenda, p.agenda_item_id ?? null);
-  const status = canVote(view, user) ? voterStatus(view.participants, user.id) : 'none';
+  const chair = chairVotes(view.meeting);
+  const status = canVote(view, user) ? voterStatus(view.participants, user.id, chair) : 'none';
+  const [confirmOpen, setConfirmOpen] = useState(false);
   const voted = !!receipt || already;
   const showButtons = p.state === 'open' && status === 'voter' && (!voted || changing);
   async function vote() {
@@ -96,11 +98,16 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
     names.set(x.user_id, x.display_name);
     if (x.substitute_id && x.substitute_name) names.set(x.substitute_id, x.substitute_name);
   }
-  const eligible = eligibleNow(view.participants);
+  const q = quorumCheck(p, view.participants, chair);
+  const eligible = q.present;
   const live = view.meeting.state === 'live';
+  /** "Bắt đầu biểu quyết": below the quorum (or unable to pass) it asks first. */
+  const askOpen = () => (live && (q.below || q.cannotPass) ? setConfirmOpen(true) : void run('open'));
+  const why = noQuorumWhy(p);
   // A refusal to open (no_eligible_voters, meeting_not_live) is stale once attendance or the
   // meeting's state changes; a refused ballot once the poll's state does.
   useEffect(() => setErr(null), [eligible, live, p.state]);
+  useEffect(() => setConfirmOpen(false), [p.state]);
   // Someone opened (or deleted) the poll while it was being edited: the form goes away.
   useEffect(() => {
     if (p.state !== 'draft') setEditing(false);
@@ -141,7 +148,10 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
       )}
       {preside && p.state === 'draft' && (
         <div class="poll-eligibility" data-testid="poll-eligibility">
-          <p class="small">{t('poll.eligibleNow', { n: eligible, total: counts(view.participants).voting_total })}</p>
+          <p class="small">{t('poll.eligibleNow', { n: q.present, total: q.members })}</p>
+          <p class="small" data-testid="poll-quorum">
+            {q.quorum !== null ? t('poll.quorumRule', { quorum: q.quorum }) : t('poll.noQuorumRule')}
+          </p>
           {!live ? (
             <p class="hint" role="note">
               {t('poll.hint.notLive')}
@@ -150,7 +160,20 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
             <p class="hint warn" role="note">
               {t('poll.hint.checkInFirst')}
             </p>
-          ) : null}
+          ) : (
+            <>
+              {q.below && (
+                <p class="hint warn" role="note" data-testid="poll-below-quorum">
+                  {t('poll.hint.belowQuorum', { present: q.present, quorum: q.quorum ?? 0 })}
+                </p>
+              )}
+              {q.cannotPass && (
+                <p class="hint warn" role="note" data-testid="poll-cannot-pass">
+                  {t('poll.hint.cannotPass', { present: q.present, members: q.members })}
+                </p>
+              )}
+            </>
+          )}
         </div>
       )}
       {p.state === 'open' && status === 'not_checked_in' && !voted && (
@@ -213,6 +236,11 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
           {t(resultKey(p) as any)}
         </p>
       )}
+      {p.state === 'closed' && why && (
+        <p class="muted small" data-testid="poll-result-why">
+          {t(why.key, why.params)}
+        </p>
+      )}
       {p.state === 'closed' && p.secret && (
         <p class="muted small" data-testid="poll-secret-note">
           {t('poll.secretNote')}
@@ -233,9 +261,29 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
       ) : null}
       {preside && p.state === 'draft' && (
         <div class="actions">
-          <button type="button" class="btn primary" disabled={busy} onClick={() => void run('open')}>
-            {t('poll.open')}
-          </button>
+          {confirmOpen ? (
+            <span class="confirm" role="group" aria-label={t('poll.openAnyway')} data-testid="poll-open-confirm">
+              <span class="confirm-q">{t('poll.openAnyway')}</span>
+              <button
+                type="button"
+                class="btn danger"
+                disabled={busy}
+                onClick={() => {
+                  setConfirmOpen(false);
+                  void run('open');
+                }}
+              >
+                {t('common.yes')}
+              </button>
+              <button type="button" class="btn" onClick={() => setConfirmOpen(false)}>
+                {t('common.no')}
+              </button>
+            </span>
+          ) : (
+            <button type="button" class="btn primary" disabled={busy} onClick={askOpen}>
+              {t('poll.open')}
+            </button>
+          )}
           <button type="button" class="btn" disabled={busy} aria-label={t('poll.editOf', { title: p.title ?? '' })} onClick={() => setEditing(true)}>
             {t('poll.edit')}
           </button>
@@ -252,9 +300,19 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
 }
 
 function Tally({ poll: p }: { poll: Poll }) {
+  const shown = countsVisible(p);
   return (
     <div class="tally" data-testid="tally">
-      <p class="small">{t('poll.turnout', { voted: p.voted, eligible: p.eligible })}</p>
+      <p class="small" data-testid="turnout">
+        {t('poll.turnout', { voted: p.voted, eligible: p.eligible })}
+        {p.majority === 'absolute_all' && typeof p.members === 'number' && ` · ${t('poll.membersAll', { n: p.members })}`}
+      </p>
+      {!shown && p.secret && (
+        <p class="muted small" data-testid="poll-secret-hidden">
+          {t('poll.secretHidden')}
+        </p>
+      )}
+      {shown && (
       <ul class="tally-rows">
         {tallyRows(p).map((r) => (
           <li key={r.option} class="tally-row" data-testid="tally-row" data-option={r.option}>
@@ -268,6 +326,7 @@ function Tally({ poll: p }: { poll: Poll }) {
           </li>
         ))}
       </ul>
+      )}
     </div>
   );
 }
@@ -377,7 +436,7 @@ function PollForm(props: {
       <label class="field">
         <span>{t('poll.majorityLabel')}</span>
         <select name="poll_majority" value={f.majority} onChange={(e) => set({ majority: e.currentTarget.value as Majority })}>
-          {(['simple', 'absolute', 'two_thirds'] as const).map((mj) => (
+          {MAJORITIES.map((mj) => (
             <option value={mj}>{t(`poll.majority.${mj}`)}</option>
           ))}
         </select>
