@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent, applyEvents, canPresent, canVote, documentsOf, fromDetail } from '../src/meeting/state';
+import { pollAwaitingBallot } from '../src/polls/logic';
 import type { User } from '../src/types';
 import { detail, doc, ev, item, poll } from './fixtures';
 
@@ -134,5 +135,30 @@ describe('who presents and who votes', () => {
     expect(canVote(s, user('chair'))).toBe(true);
     expect(canVote(fromDetail({ ...detail(), chair_votes: false }), user('chair'))).toBe(false);
     expect(canVote(s, user('stranger'))).toBe(false);
+  });
+});
+
+describe('the call to vote (banner over the reader)', () => {
+  const open = (id: string) => poll(id, { state: 'open' });
+  const checkedIn = () => {
+    const d = detail();
+    d.participants = d.participants.map((p) => (p.user_id === 'm1' || p.user_id === 'chair' ? { ...p, attendance: 'present' as const } : p));
+    return d;
+  };
+  it('calls a voter to an open poll until they have a receipt or were told they voted', () => {
+    const s = fromDetail({ ...checkedIn(), polls: [poll('p0'), open('p1'), open('p2')] });
+    expect(pollAwaitingBallot(s, user('m1'), {})?.id).toBe('p1');
+    expect(pollAwaitingBallot(s, user('m1'), { 'm1/p1': 'R' })?.id).toBe('p2');
+    expect(pollAwaitingBallot(s, user('m1'), { 'm1/p1': 'R' }, new Set(['p2']))).toBeUndefined();
+    // Another user's receipt on this tablet does not count.
+    expect(pollAwaitingBallot(s, user('m1'), { 'm2/p1': 'R' })?.id).toBe('p1');
+  });
+  it('does not call observers, members not checked in, or a chair who does not vote', () => {
+    const s = fromDetail({ ...checkedIn(), polls: [open('p1')] });
+    expect(pollAwaitingBallot(s, user('obs'), {})).toBeUndefined();
+    expect(pollAwaitingBallot(s, user('m2'), {})).toBeUndefined();
+    expect(pollAwaitingBallot(s, user('chair'), {})?.id).toBe('p1');
+    expect(pollAwaitingBallot(fromDetail({ ...checkedIn(), chair_votes: false, polls: [open('p1')] }), user('chair'), {})).toBeUndefined();
+    expect(pollAwaitingBallot(fromDetail({ ...checkedIn(), polls: [poll('p1', { state: 'closed' })] }), user('m1'), {})).toBeUndefined();
   });
 });

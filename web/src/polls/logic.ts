@@ -5,7 +5,8 @@
 // is the option exactly as the poll lists it, and the tally is keyed by it.
 import { ApiError } from '../session';
 import { LiveRequestError } from '../live';
-import type { Meeting, Participant, Poll } from '../types';
+import type { Meeting, Participant, Poll, User } from '../types';
+import { canVote, type MeetingView } from '../meeting/state';
 
 export const DEFAULT_OPTIONS = ['yes', 'no', 'abstain'];
 
@@ -202,4 +203,14 @@ export function noQuorumWhy(p: Poll): { key: 'poll.noQuorumWhy' | 'poll.noQuorum
   if (p.result !== 'no_quorum') return null;
   if (p.quorum) return { key: 'poll.noQuorumWhy', params: { present: p.eligible, quorum: p.quorum } };
   return { key: 'poll.noQuorumWhyUnknown', params: { present: p.eligible } };
+}
+
+/**
+ * The open poll this user should still vote in (a voter here without a receipt on this tablet
+ * and not answered `already_voted`), if any: what the "Biểu quyết ngay" banner calls them to.
+ */
+export function pollAwaitingBallot(view: MeetingView, user: User, receipts: Record<string, string>, done: ReadonlySet<string> = new Set()): Poll | undefined {
+  if (!canVote(view, user)) return undefined;
+  if (voterStatus(view.participants, user.id, chairVotes(view.meeting)) !== 'voter') return undefined;
+  return view.polls.find((p) => p.state === 'open' && !receipts[`${user.id}/${p.id}`] && !done.has(p.id));
 }

@@ -2,7 +2,7 @@
 // for offline"), the reader host (lazy PDF.js, follow the presenter, presenting) and the
 // secretary's document editor (upload with progress, new version, rename/move, delete).
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { ComponentType } from 'preact';
+import type { ComponentChildren, ComponentType } from 'preact';
 import { docStore, errorText, session } from '../app';
 import { fmtNumber, t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
@@ -79,7 +79,7 @@ export interface ReaderHost {
  * `active`: the meeting view is on screen. Over the secretary console a presenter's page turn
  * is remembered but opens nothing.
  */
-export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, active = true): ReaderHost {
+export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, active = true, banner: ComponentChildren = null): ReaderHost {
   const [opened, setOpened] = useState<Opened | null>(null);
   const [goto, setGoto] = useState<{ page: number; n: number } | null>(null);
   const [follow, setFollowState] = useState<FollowState>(initialFollow);
@@ -194,6 +194,7 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
   const targetDoc = target && view.documents.find((d) => d.id === target.document_id);
   const noticeEl = (
     <>
+      {banner}
       {notice && (
         <p class="reader-notice error" role="alert">
           {notice}

@@ -20,7 +20,7 @@ import { Link } from './App';
 import { ConfirmButton, StateBadge } from './bits';
 import { Console } from './Console';
 import { DocList, DocumentsBar, PresenterNotice, useOfflineIds, useReaderHost, type ReaderHost } from './Documents';
-import { PollsPanel } from './Polls';
+import { PollsPanel, useVoteCall } from './Polls';
 import { documentsOf } from '../meeting/state';
 
 type Tab = 'meeting' | 'console';
@@ -54,7 +54,8 @@ export function MeetingScreen({ id, initialTab }: { id: string; initialTab: stri
 function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; setTab: (t: Tab) => void }) {
   const manage = canManage(view, user);
   const m = view.meeting;
-  const host = useReaderHost(h, view, user, tab === 'meeting' || !manage);
+  const call = useVoteCall(h, view, user);
+  const host = useReaderHost(h, view, user, tab === 'meeting' || !manage, call.banner);
   // The header names the role in this meeting ("Chủ tọa"); a substitute sits in a member's seat.
   const mine = myParticipant(view, user);
   const role = mine ? (mine.user_id === user.id ? mine.role : 'member') : null;
@@ -65,7 +66,9 @@ function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; se
   return (
     <div class="page meeting">
       {host.element}
+      {call.dialog}
       <ConnectionBanner status={h.status} />
+      {!host.opened && call.banner}
       <div class="meeting-head">
         <div class="meeting-head-main">
           <p class="crumbs">

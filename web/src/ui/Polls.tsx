@@ -1,14 +1,15 @@
 // Voting (biểu quyết): the open poll with large buttons and a confirmation, the receipt, the
 // live tally (counts only: secret-safe), the result at close; presiders create, open and close
 // polls. Observers see without buttons.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
 import { errorText, session } from '../app';
 import { fmtNumber, t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
 import { canPreside, canVote, findItem, flatten, type MeetingView } from '../meeting/state';
 import { ConfirmButton } from './bits';
 import { createBody, defaultRows, emptyForm, formOf, MAX_OPTIONS, optionLabel, patchBody, validate, type PollFormValue } from '../polls/form';
-import { castBallot, chairVotes, countsVisible, loadReceipts, noQuorumWhy, optionsOf, optionTone, quorumCheck, resultKey, saveReceipt, tallyRows, voterStatus } from '../polls/logic';
+import { castBallot, chairVotes, pollAwaitingBallot, countsVisible, loadReceipts, noQuorumWhy, optionsOf, optionTone, quorumCheck, resultKey, saveReceipt, tallyRows, voterStatus } from '../polls/logic';
 import { ApiError } from '../session';
 import { MAJORITIES, type Majority, type Poll, type User } from '../types';
 
@@ -38,7 +39,59 @@ export function PollsPanel({ h, view, user }: Props) {
   );
 }
 
-function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; preside: boolean }) {
+/**
+ * An open poll waiting for this user's ballot reaches them wherever they are: a banner ("Biểu
+ * quyết ngay") over the page or inside the reader, a vibration where the device has one, and
+ * the ballot in a dialog one tap away. Closing the dialog leaves the reader where it was.
+ */
+export function useVoteCall(h: MeetingHandle, view: MeetingView, user: User): { banner: ComponentChildren; dialog: ComponentChildren } {
+  const [done, setDone] = useState<ReadonlySet<string>>(new Set());
+  const [ballotFor, setBallotFor] = useState<string | null>(null);
+  const buzzed = useRef(new Set<string>());
+  const receipts = loadReceipts();
+  const waiting = pollAwaitingBallot(view, user, receipts, done);
+  useEffect(() => {
+    if (!waiting || buzzed.current.has(waiting.id)) return;
+    buzzed.current.add(waiting.id);
+    try {
+      globalThis.navigator?.vibrate?.([200, 100, 200]);
+    } catch {
+      /* no vibration on this device */
+    }
+  }, [waiting?.id]);
+  const ballot = ballotFor ? view.polls.find((p) => p.id === ballotFor) : undefined;
+  const banner =
+    waiting && !ballot ? (
+      <div class="vote-call" role="alert" data-testid="vote-call">
+        <span class="vote-call-text">
+          <strong>{t('poll.call')}</strong> {waiting.title ?? t('poll.untitled')}
+        </span>
+        <button type="button" class="btn primary" onClick={() => setBallotFor(waiting.id)}>
+          {t('poll.voteNow')}
+        </button>
+      </div>
+    ) : null;
+  const dialog = ballot ? (
+    <div class="vote-dialog-backdrop">
+      <div class="vote-dialog card" role="dialog" aria-modal="true" aria-label={t('poll.yourVote')} data-testid="vote-dialog">
+        <PollCard
+          h={h}
+          view={view}
+          user={user}
+          poll={ballot}
+          preside={false}
+          onVoted={(id) => setDone((old) => new Set([...old, id]))}
+        />
+        <button type="button" class="btn wide" onClick={() => setBallotFor(null)}>
+          {t('poll.back')}
+        </button>
+      </div>
+    </div>
+  ) : null;
+  return { banner, dialog };
+}
+
+function PollCard({ h, view, user, poll: p, preside, onVoted }: Props & { poll: Poll; preside: boolean; onVoted?: (pollId: string) => void }) {
   const receiptKey = `${user.id}/${p.id}`;
   const [receipt, setReceipt] = useState<string | null>(loadReceipts()[receiptKey] ?? null);
   const [choice, setChoice] = useState<string | null>(null);
@@ -69,11 +122,13 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
       setReceipt(code);
       setAlready(false);
       setChanging(false);
+      onVoted?.(p.id);
       void h.catchUp();
     } catch (e) {
       if (e instanceof ApiError && e.code === 'already_voted') {
         setAlready(true);
         setChanging(false);
+        onVoted?.(p.id);
       } else setErr({ e });
     } finally {
       setBusy(false);

