@@ -98,5 +98,30 @@ describe('the meeting room on tablets', () => {
     await card.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
     await waitText(card, 'Đã kết thúc');
   });
+
+  it('shows a failed action next to the button pressed, and the "back online" banner goes away', async () => {
+    // Uyvien1 asks to speak and gets the floor.
+    await m1.page.getByRole('button', { name: 'Đăng ký phát biểu' }).click();
+    await waitText(m1.page.locator('.panel.speakers'), 'Bạn đã đăng ký phát biểu');
+    await chair.page.getByRole('button', { name: 'Mời phát biểu: Phạm Quốc Bảo' }).click();
+    const now = chair.page.getByTestId('now-speaking');
+    await waitText(now, 'Phạm Quốc Bảo');
+    // The chair's tablet loses the network and he ends the speech.
+    await chair.context.setOffline(true);
+    await chair.page.getByTestId('banner-offline').waitFor();
+    await now.getByRole('button', { name: 'Kết thúc phát biểu' }).click();
+    const err = now.getByTestId('action-error');
+    await waitText(err, 'Không kết nối được máy chủ');
+    // Not at the top of the page.
+    expect(await chair.page.locator('.toast').count()).toBe(0);
+    await shot(chair.page, 'vi-error-at-action');
+    await chair.context.setOffline(false);
+    await chair.page.getByTestId('banner-back').waitFor({ timeout: 20_000 });
+    await chair.page.getByTestId('banner-back').waitFor({ state: 'detached', timeout: 9000 });
+    // The action works now; its error goes with a new attempt.
+    await now.getByRole('button', { name: 'Kết thúc phát biểu' }).click();
+    await waitText(now, 'Chưa có ai đang phát biểu.', 8000);
+    expect(await now.getByTestId('action-error').count()).toBe(0);
+  });
 });
 

@@ -5,7 +5,7 @@ import { t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
 import { flatten, moveId, type MeetingView } from '../meeting/state';
 import type { AgendaItem, MeetingRole, Participant, User } from '../types';
-import { ConfirmButton, fromLocalInput, toLocalInput } from './bits';
+import { ActionError, ConfirmButton, fromLocalInput, toLocalInput } from './bits';
 import { DocumentsEditor } from './Documents';
 
 interface Props {
@@ -54,7 +54,7 @@ function DetailsForm({ h, view }: Props) {
       description: description.trim() || null,
       speech_limit_secs: Number.isFinite(mins) && mins > 0 ? Math.round(mins * 60) : null,
       watermark: watermark.trim() || null,
-    });
+    }, { where: 'details' });
     if (r) setSaved(true);
   }
   const closed = m.state === 'closed';
@@ -103,6 +103,7 @@ function DetailsForm({ h, view }: Props) {
             </span>
           )}
         </div>
+        <ActionError h={h} where="details" />
       </fieldset>
     </form>
   );
@@ -136,7 +137,7 @@ function AgendaEditor({ h, view }: Props) {
     const r = await h.act('POST', `/meetings/${m.id}/agenda`, {
       title: t0.trim(),
       duration_minutes: Number.isFinite(mins) && mins > 0 ? mins : undefined,
-    });
+    }, { where: 'agenda-add' });
     if (!r) {
       setTitle(t0);
       setMinutes(m0);
@@ -144,7 +145,7 @@ function AgendaEditor({ h, view }: Props) {
   }
 
   const order = (ids: string[]) =>
-    void h.act('PUT', `/meetings/${m.id}/agenda/order`, { item_ids: ids });
+    void h.act('PUT', `/meetings/${m.id}/agenda/order`, { item_ids: ids }, { where: 'agenda-order' });
 
   /** Where the dragged row would land among its siblings, from the pointer's y. */
   function dropIndex(parentKey: string, id: string, y: number): number {
@@ -226,6 +227,7 @@ function AgendaEditor({ h, view }: Props) {
     <section class="card panel agenda-editor" aria-labelledby="agenda-edit-h">
       <h2 id="agenda-edit-h">{t('console.agenda')}</h2>
       <p class="muted small">{t('console.agendaHint')}</p>
+      <ActionError h={h} where="agenda-order" />
       {view.agenda.length === 0 ? <p class="muted">{t('agenda.empty')}</p> : renderList(view.agenda, null, '')}
       {!closed && (
         <form class="inline-form" onSubmit={add} aria-label={t('agenda.add')}>
@@ -242,6 +244,7 @@ function AgendaEditor({ h, view }: Props) {
           </button>
         </form>
       )}
+      <ActionError h={h} where="agenda-add" />
     </section>
   );
 }
@@ -278,7 +281,7 @@ function AgendaRow(props: {
       duration_minutes: Number.isFinite(mins) && mins > 0 ? mins : null,
       presenter_id: presenter || null,
       ...((parent || null) !== item.parent_id ? { parent_id: parent || null } : {}),
-    });
+    }, { where: `agenda-${item.id}` });
     if (r) setEditing(false);
   }
   async function addSub(e: Event) {
@@ -286,7 +289,7 @@ function AgendaRow(props: {
     const t0 = subTitle;
     setSubTitle('');
     setAdding(false);
-    const r = await h.act('POST', `/meetings/${view.meeting.id}/agenda`, { title: t0.trim(), parent_id: item.id });
+    const r = await h.act('POST', `/meetings/${view.meeting.id}/agenda`, { title: t0.trim(), parent_id: item.id }, { where: `agenda-${item.id}` });
     if (!r) {
       setSubTitle(t0);
       setAdding(true);
@@ -375,7 +378,7 @@ function AgendaRow(props: {
                 class="btn small danger-outline"
                 label={t('common.delete')}
                 confirm={t('agenda.deleteConfirm')}
-                onConfirm={() => void h.act('DELETE', `/agenda/${item.id}?cascade=true`)}
+                onConfirm={() => void h.act('DELETE', `/agenda/${item.id}?cascade=true`, undefined, { where: `agenda-${item.id}` })}
               />
             </span>
           )}
@@ -392,6 +395,7 @@ function AgendaRow(props: {
           </button>
         </form>
       )}
+      <ActionError h={h} where={`agenda-${item.id}`} />
     </div>
   );
 }
@@ -428,13 +432,13 @@ function ParticipantsEditor({ h, view }: Props) {
       user_id: u0,
       role,
       substitute_id: role === 'member' && s0 ? s0 : undefined,
-    });
+    }, { where: 'pe-add' });
     if (!r) {
       setUserId(u0);
       setSubstitute(s0);
     }
   }
-  const patch = (p: Participant, body: object) => void h.act('PATCH', `/meetings/${m.id}/participants/${p.user_id}`, body);
+  const patch = (p: Participant, body: object) => void h.act('PATCH', `/meetings/${m.id}/participants/${p.user_id}`, body, { where: `pe-${p.user_id}` });
 
   return (
     <section class="card panel participants-editor" aria-labelledby="pe-h">
@@ -491,9 +495,10 @@ function ParticipantsEditor({ h, view }: Props) {
                     class="btn small danger-outline"
                     label={t('pe.remove')}
                     confirm={t('pe.removeConfirm')}
-                    onConfirm={() => void h.act('DELETE', `/meetings/${m.id}/participants/${p.user_id}`)}
+                    onConfirm={() => void h.act('DELETE', `/meetings/${m.id}/participants/${p.user_id}`, undefined, { where: `pe-${p.user_id}` })}
                   />
                 )}
+                <ActionError h={h} where={`pe-${p.user_id}`} />
               </td>
             </tr>
           ))}
@@ -536,6 +541,7 @@ function ParticipantsEditor({ h, view }: Props) {
           </button>
         </form>
       )}
+      <ActionError h={h} where="pe-add" />
     </section>
   );
 }

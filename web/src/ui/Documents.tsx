@@ -13,7 +13,7 @@ import { initialFollow, presenterMoved, setFollowing, shouldAnnounce, userMoved,
 import type { ReaderProps } from '../reader/Reader';
 import type { AnnotateConfig } from '../annotations/Annotator';
 import type { Doc, User } from '../types';
-import { ConfirmButton } from './bits';
+import { ActionError, ConfirmButton } from './bits';
 import { LiveRequestError } from '../live';
 
 // --- the reader, loaded on first use ------------------------------------------------------
@@ -615,7 +615,7 @@ function DocRow(props: {
     e.preventDefault();
     const body: Record<string, unknown> = { title: title.trim() };
     if ((item || null) !== d.agenda_item_id) body.agenda_item_id = item || null;
-    const r = await h.act('PATCH', `/documents/${d.id}`, body);
+    const r = await h.act('PATCH', `/documents/${d.id}`, body, { where: `doc-${d.id}` });
     if (r) setEditing(false);
   }
   return (
@@ -687,12 +687,13 @@ function DocRow(props: {
                 class="btn small danger-outline"
                 label={t('common.delete')}
                 confirm={t('doc.deleteConfirm')}
-                onConfirm={() => void h.act('DELETE', `/documents/${d.id}`)}
+                onConfirm={() => void h.act('DELETE', `/documents/${d.id}`, undefined, { where: `doc-${d.id}` })}
               />
             </span>
           )}
         </>
       )}
+      <ActionError h={h} where={`doc-${d.id}`} />
     </li>
   );
 }

@@ -17,7 +17,7 @@ import {
 } from '../meeting/state';
 import type { AgendaItem, MeetingState, Participant, User } from '../types';
 import { Link } from './App';
-import { ConfirmButton, StateBadge } from './bits';
+import { ActionError, ConfirmButton, StateBadge } from './bits';
 import { Console } from './Console';
 import { DocList, DocumentsBar, PresenterNotice, useOfflineIds, useReaderHost, type ReaderHost } from './Documents';
 import { PollsPanel, useVoteCall } from './Polls';
@@ -85,7 +85,7 @@ function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; se
         </div>
         <StateControls h={h} view={view} user={user} />
       </div>
-      {h.actionError && (
+      {h.actionError && h.actionError.where === null && (
         <div class="error toast" role="alert">
           <span>{errorText(h.actionError.e)}</span>
           <button type="button" class="btn ghost" onClick={h.clearActionError}>
@@ -140,10 +140,14 @@ function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; se
   );
 }
 
+/** How long "Đã kết nối lại" stays after the connection is back. */
+export const BACK_BANNER_MS = 5000;
+
 /** "Connection lost" while offline, then "back online" for a few seconds. */
 function ConnectionBanner({ status }: { status: LiveStatus }) {
   const [back, setBack] = useState(false);
   const wasOffline = useRef(false);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => {
     if (status === 'offline') {
       wasOffline.current = true;
@@ -153,10 +157,13 @@ function ConnectionBanner({ status }: { status: LiveStatus }) {
     if ((status === 'socket' || status === 'polling') && wasOffline.current) {
       wasOffline.current = false;
       setBack(true);
-      const id = setTimeout(() => setBack(false), 5000);
-      return () => clearTimeout(id);
+      // Not cleared by the next status change (polling → socket once the socket is back): the
+      // banner went away only when the effect of the same status ran again, which it never did.
+      if (timer.current) clearTimeout(timer.current);
+      timer.current = setTimeout(() => setBack(false), BACK_BANNER_MS);
     }
   }, [status]);
+  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
   if (status === 'offline')
     return (
       <div class="banner offline" role="alert" data-testid="banner-offline">
@@ -198,7 +205,7 @@ function StateControls({ h, view, user }: PanelProps) {
   const manage = canManage(view, user);
   const preside = canPreside(view, user);
   const m = view.meeting;
-  const go = (state: MeetingState) => void h.act('POST', `/meetings/${m.id}/state`, { state });
+  const go = (state: MeetingState) => void h.act('POST', `/meetings/${m.id}/state`, { state }, { where: 'state' });
   const buttons = [];
   if (m.state === 'draft' && manage)
     buttons.push(
@@ -231,6 +238,7 @@ function StateControls({ h, view, user }: PanelProps) {
   return (
     <div class="state-controls" role="group" aria-label={t('state.controls')}>
       {buttons}
+      <ActionError h={h} where="state" />
     </div>
   );
 }
@@ -241,7 +249,7 @@ function AgendaPanel({ h, view, user, host }: PanelProps & { host: ReaderHost })
   const preside = canPreside(view, user) && view.meeting.state !== 'closed';
   const current = view.meeting.current_item_id;
   const names = new Map(view.participants.map((p) => [p.user_id, p.display_name]));
-  const setCurrent = (id: string | null) => void h.act('PATCH', `/meetings/${view.meeting.id}`, { current_item_id: id });
+  const setCurrent = (id: string) => void h.act('PATCH', `/meetings/${view.meeting.id}`, { current_item_id: id }, { where: `current-${id}`, retry: true });
   const renderItems = (items: AgendaItem[], prefix: string) => (
     <ol class="agenda-list">
       {items.map((item, i) => {
@@ -269,6 +277,7 @@ function AgendaPanel({ h, view, user, host }: PanelProps & { host: ReaderHost })
                 </button>
               )}
             </div>
+            <ActionError h={h} where={`current-${item.id}`} />
             <DocList docs={documentsOf(view, item.id)} offline={offline} onOpen={(d) => host.openDoc(d)} />
             {item.children?.length > 0 && renderItems(item.children, number)}
           </li>
@@ -307,9 +316,9 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
     const j = i + delta;
     if (j < 0 || j >= ids.length) return;
     [ids[i], ids[j]] = [ids[j], ids[i]];
-    void h.act('PUT', `/meetings/${m.id}/speakers/order`, { speaker_ids: ids });
+    void h.act('PUT', `/meetings/${m.id}/speakers/order`, { speaker_ids: ids }, { where: `queue-${id}` });
   };
-  const setState = (id: string, state: string) => void h.act('POST', `/speakers/${id}/state`, { state });
+  const setState = (id: string, state: string, where: string) => void h.act('POST', `/speakers/${id}/state`, { state }, { where });
   return (
     <section class="card panel speakers" aria-labelledby="speakers-h">
       <h2 id="speakers-h">{t('speakers.title')}</h2>
@@ -325,10 +334,11 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
               </span>
             )}
             {preside && (
-              <button type="button" class="btn" onClick={() => setState(speaking.id, 'done')}>
+              <button type="button" class="btn" onClick={() => setState(speaking.id, 'done', 'speaker-now')}>
                 {t('speakers.end')}
               </button>
             )}
+            <ActionError h={h} where="speaker-now" />
           </>
         ) : (
           <span class="muted">{t('speakers.nobody')}</span>
@@ -340,7 +350,7 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
             <button
               type="button"
               class="btn primary wide"
-              onClick={() => void h.act('POST', `/meetings/${m.id}/speakers`, m.current_item_id ? { agenda_item_id: m.current_item_id } : {})}
+              onClick={() => void h.act('POST', `/meetings/${m.id}/speakers`, m.current_item_id ? { agenda_item_id: m.current_item_id } : {}, { where: 'speaker-mine' })}
             >
               {t('speakers.request')}
             </button>
@@ -348,12 +358,13 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
           {mine?.state === 'waiting' && (
             <>
               <p class="ok">{t('speakers.youWait', { n: waiting.findIndex((s) => s.id === mine.id) + 1 })}</p>
-              <button type="button" class="btn wide" onClick={() => setState(mine.id, 'withdrawn')}>
+              <button type="button" class="btn wide" onClick={() => setState(mine.id, 'withdrawn', 'speaker-mine')}>
                 {t('speakers.withdraw')}
               </button>
             </>
           )}
           {mine?.state === 'speaking' && <p class="ok">{t('speakers.youSpeak')}</p>}
+          <ActionError h={h} where="speaker-mine" />
         </div>
       )}
       <h3>
@@ -376,7 +387,7 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
                     type="button"
                     class="btn small primary"
                     disabled={!!speaking || m.state !== 'live'}
-                    onClick={() => setState(s.id, 'speaking')}
+                    onClick={() => setState(s.id, 'speaking', `queue-${s.id}`)}
                     aria-label={`${t('speakers.give')}: ${s.display_name}`}
                   >
                     {t('speakers.give')}
@@ -387,11 +398,12 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
                   <button type="button" class="btn small icon" disabled={i === waiting.length - 1} onClick={() => move(s.id, 1)} aria-label={`${t('common.down')}: ${s.display_name}`}>
                     ↓
                   </button>
-                  <button type="button" class="btn small" onClick={() => setState(s.id, 'withdrawn')} aria-label={`${t('speakers.remove')}: ${s.display_name}`}>
+                  <button type="button" class="btn small" onClick={() => setState(s.id, 'withdrawn', `queue-${s.id}`)} aria-label={`${t('speakers.remove')}: ${s.display_name}`}>
                     {t('speakers.remove')}
                   </button>
                 </span>
               )}
+              <ActionError h={h} where={`queue-${s.id}`} />
             </li>
           ))}
         </ol>
@@ -409,7 +421,7 @@ function AttendancePanel({ h, view, user }: PanelProps) {
   const mayCheckIn = canTakePart(view, user) && (m.state === 'scheduled' || m.state === 'live');
   const online = h.presence;
   const mark = (p: Participant, status: 'present' | 'absent') =>
-    void h.act('POST', `/meetings/${m.id}/attendance`, { user_id: p.user_id, status });
+    void h.act('POST', `/meetings/${m.id}/attendance`, { user_id: p.user_id, status }, { where: `att-${p.user_id}`, retry: true });
   return (
     <section class="card panel attendance" aria-labelledby="att-h">
       <h2 id="att-h">{t('att.title')}</h2>
@@ -433,10 +445,11 @@ function AttendancePanel({ h, view, user }: PanelProps) {
             {me?.checked_in_at ? t('att.checkedInAt', { time: fmtTime(me.checked_in_at) }) : t('att.checkedIn')}
           </p>
         ) : (
-          <button type="button" class="btn primary wide" onClick={() => void h.act('POST', `/meetings/${m.id}/check-in`)}>
+          <button type="button" class="btn primary wide" onClick={() => void h.act('POST', `/meetings/${m.id}/check-in`, undefined, { where: 'check-in', retry: true })}>
             {t('att.checkIn')}
           </button>
         ))}
+      <ActionError h={h} where="check-in" />
       <ul class="people">
         {view.participants.map((p) => (
           <li class="person" data-testid="person" data-user={p.username}>
@@ -472,6 +485,7 @@ function AttendancePanel({ h, view, user }: PanelProps) {
                 )}
               </span>
             )}
+            <ActionError h={h} where={`att-${p.user_id}`} />
           </li>
         ))}
       </ul>

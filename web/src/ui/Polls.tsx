@@ -7,7 +7,7 @@ import { errorText, session } from '../app';
 import { fmtNumber, t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
 import { canPreside, canVote, findItem, flatten, type MeetingView } from '../meeting/state';
-import { ConfirmButton } from './bits';
+import { ActionError, ConfirmButton } from './bits';
 import { createBody, defaultRows, emptyForm, formOf, MAX_OPTIONS, optionLabel, patchBody, validate, type PollFormValue } from '../polls/form';
 import { castBallot, chairVotes, pollAwaitingBallot, countsVisible, loadReceipts, noQuorumWhy, optionsOf, optionTone, quorumCheck, resultKey, saveReceipt, tallyRows, voterStatus } from '../polls/logic';
 import { ApiError } from '../session';
@@ -395,18 +395,21 @@ function CreatePoll({ h, view }: { h: MeetingHandle; view: MeetingView }) {
       </button>
     );
   return (
-    <PollForm
-      view={view}
-      formId="new"
-      initial={emptyForm(view.meeting.current_item_id ?? '')}
-      label={t('poll.create')}
-      submit={t('poll.createSubmit')}
-      onCancel={() => setOpen(false)}
-      onSubmit={async (f) => {
-        const r = await h.act('POST', `/meetings/${view.meeting.id}/polls`, createBody(f));
-        if (r) setOpen(false);
-      }}
-    />
+    <>
+      <PollForm
+        view={view}
+        formId="new"
+        initial={emptyForm(view.meeting.current_item_id ?? '')}
+        label={t('poll.create')}
+        submit={t('poll.createSubmit')}
+        onCancel={() => setOpen(false)}
+        onSubmit={async (f) => {
+          const r = await h.act('POST', `/meetings/${view.meeting.id}/polls`, createBody(f), { where: 'poll-create' });
+          if (r) setOpen(false);
+        }}
+      />
+      <ActionError h={h} where="poll-create" />
+    </>
   );
 }
 
@@ -428,7 +431,7 @@ function EditPoll({ h, view, poll: p, onDone }: { h: MeetingHandle; view: Meetin
             setNothing(true);
             return;
           }
-          const r = await h.act('PATCH', `/polls/${encodeURIComponent(p.id)}`, body);
+          const r = await h.act('PATCH', `/polls/${encodeURIComponent(p.id)}`, body, { where: `poll-edit-${p.id}` });
           if (r) onDone();
         }}
       />
@@ -437,6 +440,7 @@ function EditPoll({ h, view, poll: p, onDone }: { h: MeetingHandle; view: Meetin
           {t('poll.noChange')}
         </p>
       )}
+      <ActionError h={h} where={`poll-edit-${p.id}`} />
     </>
   );
 }

@@ -1,5 +1,7 @@
 import { useState } from 'preact/hooks';
 import { t } from '../i18n';
+import { errorText } from '../app';
+import type { MeetingHandle } from '../meeting/useMeeting';
 import type { MeetingState } from '../types';
 
 export function StateBadge({ state }: { state: MeetingState }) {
@@ -50,4 +52,17 @@ export function toLocalInput(iso: string): string {
 
 export function fromLocalInput(v: string): string {
   return new Date(v).toISOString();
+}
+
+/** The failure of an action started at `where`, shown right there (not at the top of the page). */
+export function ActionError({ h, where }: { h: MeetingHandle; where: string }) {
+  if (h.actionError?.where !== where) return null;
+  return (
+    <p class="error action-error" role="alert" data-testid="action-error" data-where={where}>
+      <span>{errorText(h.actionError.e)}</span>
+      <button type="button" class="btn ghost small" onClick={h.clearActionError}>
+        {t('common.dismiss')}
+      </button>
+    </p>
+  );
 }
