@@ -100,3 +100,35 @@ describe('formatting', () => {
     expect(fmtClock(-12)).toBe('-0:12');
   });
 });
+
+describe('error codes', () => {
+  /** Every code in the status tables of docs/api.md (and polls.md): `| 409 | \`a\`, \`b\` | … |`. */
+  function documentedCodes(): string[] {
+    const codes = new Set<string>();
+    for (const doc of ['api.md', 'polls.md']) {
+      const text = readFileSync(join(__dirname, '..', '..', 'docs', doc), 'utf8');
+      for (const line of text.split('\n')) {
+        const m = line.match(/^\|\s*\d{3}\s*\|([^|]*)\|/);
+        if (m) for (const c of m[1].matchAll(/`([a-z_]+)`/g)) codes.add(c[1]);
+      }
+    }
+    return [...codes].sort();
+  }
+
+  it('reads the server’s codes from docs/api.md', () => {
+    const codes = documentedCodes();
+    // The table exists and is read: a few codes every server answers.
+    expect(codes.length).toBeGreaterThan(80);
+    for (const c of ['invalid_credentials', 'invalid_title', 'no_eligible_voters', 'internal_error']) expect(codes).toContain(c);
+  });
+
+  it('has a sentence for every code in both languages (no raw "(invalid_title)")', () => {
+    const missing: string[] = [];
+    for (const c of documentedCodes()) {
+      const key = `err.${c}`;
+      if (!hasKey(key)) missing.push(`${c}: vi`);
+      if (!Object.prototype.hasOwnProperty.call(en, key)) missing.push(`${c}: en`);
+    }
+    expect(missing).toEqual([]);
+  });
+});

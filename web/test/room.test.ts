@@ -33,3 +33,23 @@ describe('retrying safe actions', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('limits shown before sending', () => {
+  it('counts code points of the trimmed text, as the server does', async () => {
+    const { LIMITS, overLimit, textLength } = await import('../src/limits');
+    expect(textLength('  Phiên họp  ')).toBe(9);
+    // Decomposed Vietnamese counts each combining mark, as Rust's chars() does.
+    expect(textLength('e\u0302\u0301')).toBe(3);
+    expect(textLength('😀')).toBe(1);
+    expect(overLimit('a'.repeat(300), LIMITS.title)).toBe(false);
+    expect(overLimit('a'.repeat(301), LIMITS.title)).toBe(true);
+    expect(overLimit(` ${'a'.repeat(300)} `, LIMITS.title)).toBe(false);
+  });
+
+  it('the poll form refuses a question over the title limit instead of cutting it', async () => {
+    const { emptyForm, validate } = await import('../src/polls/form');
+    const f = { ...emptyForm(), title: 'Thông qua '.repeat(121) };
+    expect(validate(f).map((e) => e.key)).toContain('pollForm.err.titleLong');
+    expect(validate({ ...f, title: 'Thông qua' }).map((e) => e.key)).not.toContain('pollForm.err.titleLong');
+  });
+});

@@ -14,6 +14,7 @@ import { vi } from '../i18n/vi';
 import { en } from '../i18n/en';
 import type { Majority, Poll } from '../types';
 import { DEFAULT_OPTIONS, optionKey } from './logic';
+import { LIMITS, overLimit } from '../limits';
 
 export const MAX_OPTIONS = 20;
 /** Unicode code points, as the server counts them. */
@@ -43,6 +44,7 @@ export interface OptionRow {
 export interface FormError {
   key:
     | 'pollForm.err.title'
+    | 'pollForm.err.titleLong'
     | 'pollForm.err.quorum'
     | 'pollForm.err.optionEmpty'
     | 'pollForm.err.optionLong'
@@ -129,6 +131,7 @@ export function formOptions(f: PollFormValue): string[] {
 export function validate(f: PollFormValue): FormError[] {
   const errors: FormError[] = [];
   if (!f.title.trim()) errors.push({ key: 'pollForm.err.title' });
+  else if (overLimit(f.title, LIMITS.title)) errors.push({ key: 'pollForm.err.titleLong' });
   if (f.quorum.trim()) {
     const q = Number(f.quorum.trim());
     if (!Number.isInteger(q) || q < 1 || q > QUORUM_MAX) errors.push({ key: 'pollForm.err.quorum' });

@@ -5,7 +5,8 @@ import { t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
 import { flatten, moveId, type MeetingView } from '../meeting/state';
 import type { AgendaItem, MeetingRole, Participant, User } from '../types';
-import { ActionError, ConfirmButton, fromLocalInput, toLocalInput } from './bits';
+import { ActionError, ConfirmButton, fromLocalInput, TextField, toLocalInput } from './bits';
+import { LIMITS, overLimit } from '../limits';
 import { DocumentsEditor } from './Documents';
 
 interface Props {
@@ -43,9 +44,12 @@ function DetailsForm({ h, view }: Props) {
     setLimit(m.speech_limit_secs ? String(Math.round(m.speech_limit_secs / 60)) : '');
     setWatermark(m.watermark ?? '');
   }, [m.updated_at]);
+  const detailsTooLong =
+    overLimit(title, LIMITS.title) || overLimit(location, LIMITS.location) || overLimit(description, LIMITS.description) || overLimit(watermark, LIMITS.watermark);
   async function submit(e: Event) {
     e.preventDefault();
     setSaved(false);
+    if (detailsTooLong) return;
     const mins = parseFloat(limit);
     const r = await h.act('PATCH', `/meetings/${m.id}`, {
       title: title.trim(),
@@ -62,24 +66,15 @@ function DetailsForm({ h, view }: Props) {
     <form class="card panel form" onSubmit={submit} aria-labelledby="details-h">
       <h2 id="details-h">{t('console.details')}</h2>
       <fieldset disabled={closed}>
-        <label class="field">
-          <span>{t('meeting.title')}</span>
-          <input name="title" required value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
-        </label>
+        <TextField label={t('meeting.title')} name="title" required max={LIMITS.title} value={title} onInput={setTitle} />
         <div class="row2">
           <label class="field">
             <span>{t('meeting.startsAt')}</span>
             <input name="starts_at" type="datetime-local" required value={startsAt} onInput={(e) => setStartsAt(e.currentTarget.value)} />
           </label>
-          <label class="field">
-            <span>{t('meeting.location')}</span>
-            <input name="location" value={location} onInput={(e) => setLocation(e.currentTarget.value)} />
-          </label>
+          <TextField label={t('meeting.location')} name="location" max={LIMITS.location} value={location} onInput={setLocation} />
         </div>
-        <label class="field">
-          <span>{t('meeting.description')}</span>
-          <textarea name="description" rows={2} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-        </label>
+        <TextField label={t('meeting.description')} name="description" rows={2} max={LIMITS.description} value={description} onInput={setDescription} />
         <div class="row2">
           <label class="field">
             <span>{t('meeting.speechLimit')}</span>
@@ -94,7 +89,7 @@ function DetailsForm({ h, view }: Props) {
           </label>
         </div>
         <div class="actions">
-          <button type="submit" class="btn primary">
+          <button type="submit" class="btn primary" disabled={detailsTooLong}>
             {t('common.save')}
           </button>
           {saved && (
@@ -231,15 +226,12 @@ function AgendaEditor({ h, view }: Props) {
       {view.agenda.length === 0 ? <p class="muted">{t('agenda.empty')}</p> : renderList(view.agenda, null, '')}
       {!closed && (
         <form class="inline-form" onSubmit={add} aria-label={t('agenda.add')}>
-          <label class="field grow">
-            <span>{t('agenda.newItem')}</span>
-            <input name="agenda_title" required value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
-          </label>
+          <TextField class="grow" label={t('agenda.newItem')} name="agenda_title" required max={LIMITS.title} value={title} onInput={setTitle} />
           <label class="field narrow">
             <span>{t('agenda.duration')}</span>
             <input name="agenda_minutes" type="number" min="1" inputMode="numeric" value={minutes} onInput={(e) => setMinutes(e.currentTarget.value)} />
           </label>
-          <button type="submit" class="btn primary">
+          <button type="submit" class="btn primary" disabled={overLimit(title, LIMITS.title)}>
             {t('agenda.add')}
           </button>
         </form>
@@ -275,6 +267,7 @@ function AgendaRow(props: {
 
   async function save(e: Event) {
     e.preventDefault();
+    if (overLimit(title, LIMITS.title)) return;
     const mins = parseInt(minutes, 10);
     const r = await h.act('PATCH', `/agenda/${item.id}`, {
       title: title.trim(),
@@ -302,10 +295,7 @@ function AgendaRow(props: {
       <span class="agenda-num">{props.number}.</span>
       {editing ? (
         <form class="inline-form grow" onSubmit={save}>
-          <label class="field grow">
-            <span>{t('agenda.itemTitle')}</span>
-            <input name="edit_title" required value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
-          </label>
+          <TextField class="grow" label={t('agenda.itemTitle')} name="edit_title" required max={LIMITS.title} value={title} onInput={setTitle} />
           <label class="field narrow">
             <span>{t('agenda.duration')}</span>
             <input type="number" min="1" value={minutes} onInput={(e) => setMinutes(e.currentTarget.value)} />
@@ -386,11 +376,8 @@ function AgendaRow(props: {
       )}
       {adding && !editing && (
         <form class="inline-form sub-form" onSubmit={addSub}>
-          <label class="field grow">
-            <span>{t('agenda.subTitle')}</span>
-            <input name="sub_title" required value={subTitle} onInput={(e) => setSubTitle(e.currentTarget.value)} />
-          </label>
-          <button type="submit" class="btn primary">
+          <TextField class="grow" label={t('agenda.subTitle')} name="sub_title" required max={LIMITS.title} value={subTitle} onInput={setSubTitle} />
+          <button type="submit" class="btn primary" disabled={overLimit(subTitle, LIMITS.title)}>
             {t('agenda.add')}
           </button>
         </form>

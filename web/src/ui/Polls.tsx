@@ -7,7 +7,8 @@ import { errorText, session } from '../app';
 import { fmtNumber, t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
 import { canPreside, canVote, findItem, flatten, type MeetingView } from '../meeting/state';
-import { ActionError, ConfirmButton } from './bits';
+import { ActionError, ConfirmButton, TextField } from './bits';
+import { LIMITS } from '../limits';
 import { createBody, defaultRows, emptyForm, formOf, MAX_OPTIONS, optionLabel, patchBody, validate, type PollFormValue } from '../polls/form';
 import { castBallot, chairVotes, pollAwaitingBallot, countsVisible, loadReceipts, noQuorumWhy, optionsOf, optionTone, quorumCheck, resultKey, saveReceipt, tallyRows, voterStatus } from '../polls/logic';
 import { ApiError } from '../session';
@@ -477,10 +478,7 @@ function PollForm(props: {
   }
   return (
     <form class="form create-poll" onSubmit={submit} aria-label={props.label} noValidate data-testid="poll-form">
-      <label class="field">
-        <span>{t('poll.question')}</span>
-        <input name="poll_title" required value={f.title} onInput={(e) => set({ title: e.currentTarget.value })} />
-      </label>
+      <TextField label={t('poll.question')} name="poll_title" required max={LIMITS.title} value={f.title} onInput={(v) => set({ title: v })} />
       <label class="field">
         <span>{t('upload.item')}</span>
         <select name="poll_item" value={f.agendaItemId} onChange={(e) => set({ agendaItemId: e.currentTarget.value })}>

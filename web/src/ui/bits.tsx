@@ -1,4 +1,7 @@
 import { useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { overLimit, textLength } from '../limits';
+import { fmtNumber } from '../i18n';
 import { t } from '../i18n';
 import { errorText } from '../app';
 import type { MeetingHandle } from '../meeting/useMeeting';
@@ -64,5 +67,51 @@ export function ActionError({ h, where }: { h: MeetingHandle; where: string }) {
         {t('common.dismiss')}
       </button>
     </p>
+  );
+}
+
+let fieldIds = 0;
+
+/**
+ * A labelled text input (or textarea) that shows its limit as a counter while typing ("12/300")
+ * and marks itself invalid past it, instead of cutting the text (no `maxLength`): the form
+ * refuses to send it (see `overLimit`).
+ */
+export function TextField(p: {
+  label: string;
+  name: string;
+  value: string;
+  onInput: (v: string) => void;
+  max: number;
+  required?: boolean;
+  rows?: number;
+  placeholder?: string;
+  class?: string;
+  /** Extra content under the field (a hint, a picker). */
+  children?: ComponentChildren;
+}) {
+  const [id] = useState(() => `field-${p.name}-${++fieldIds}`);
+  const inputId = `${id}-input`;
+  const n = textLength(p.value);
+  const over = overLimit(p.value, p.max);
+  const common = {
+    name: p.name,
+    required: p.required,
+    placeholder: p.placeholder,
+    value: p.value,
+    'aria-invalid': over ? true : undefined,
+    'aria-describedby': id,
+    onInput: (e: Event) => p.onInput((e.currentTarget as HTMLInputElement).value),
+  };
+  return (
+    // The counter sits outside the <label>, so the field's accessible name stays its label.
+    <div class={`field ${p.class ?? ''}`}>
+      <label for={inputId}>{p.label}</label>
+      {p.rows ? <textarea id={inputId} rows={p.rows} {...common} /> : <input id={inputId} {...common} />}
+      <span id={id} class={`counter small ${over ? 'error' : 'muted'}`} data-testid={`counter-${p.name}`} aria-live={over ? 'polite' : undefined}>
+        {over ? t('field.tooLong', { n, max: p.max }) : `${fmtNumber(n)}/${fmtNumber(p.max)}`}
+      </span>
+      {p.children}
+    </div>
   );
 }
