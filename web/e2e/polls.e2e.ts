@@ -72,7 +72,12 @@ async function vote(t: Tablet, title: string, choice: string): Promise<string> {
   await waitText(card.getByRole('alertdialog'), `Bạn chọn: ${choice}. Gửi phiếu?`);
   await card.getByRole('button', { name: 'Gửi phiếu' }).click();
   await waitText(card.getByTestId('receipt'), 'Phiếu của bạn đã được ghi nhận.');
-  return card.getByTestId('receipt-code').innerText();
+  // Shown short and grouped ("3F2A-91C0-7B44"), labelled "Mã xác nhận phiếu"; the full receipt is kept in data-receipt.
+  await waitText(card.getByTestId('receipt'), 'Mã xác nhận phiếu:');
+  const code = card.getByTestId('receipt-code');
+  const full = (await code.getAttribute('data-receipt')) ?? '';
+  expect(await code.innerText()).toBe(full.slice(0, 12).toUpperCase().replace(/(.{4})(?=.)/g, '$1-'));
+  return full;
 }
 
 describe('voting', () => {
@@ -150,7 +155,7 @@ describe('voting', () => {
     expect(await pollCard(m1, NEW_POLL).getByRole('button', { name: 'Tán thành', exact: true }).count()).toBe(0);
     // A reload keeps "your ballot has been recorded" and the receipt.
     await m1.page.reload();
-    await waitText(pollCard(m1, NEW_POLL).getByTestId('receipt-code'), r1);
+    await until('the same receipt after a reload', async () => (await pollCard(m1, NEW_POLL).getByTestId('receipt-code').getAttribute('data-receipt')) === r1);
   });
 
   it('a second ballot by the same member, from another tablet, says "already voted"', async () => {

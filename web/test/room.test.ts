@@ -53,3 +53,51 @@ describe('limits shown before sending', () => {
     expect(validate({ ...f, title: 'Thông qua' }).map((e) => e.key)).not.toContain('pollForm.err.titleLong');
   });
 });
+
+describe('after the meeting', () => {
+  it('takes when the meeting was held from its meeting.state events', async () => {
+    const { heldFrom, loadHeld } = await import('../src/meeting/held');
+    const ev = (seq: number, type: string, data: object, at: string) => ({ seq, type, data, at });
+    const events = [
+      ev(1, 'meeting.state', { state: 'scheduled', previous: 'draft' }, '2026-12-01T02:00:00Z'),
+      ev(2, 'participant.checked_in', {}, '2026-12-08T01:05:00Z'),
+      ev(3, 'meeting.state', { state: 'live', previous: 'scheduled' }, '2026-12-08T01:10:00Z'),
+      ev(4, 'meeting.state', { state: 'closed', previous: 'live' }, '2026-12-08T03:30:00Z'),
+    ];
+    expect(heldFrom(events)).toEqual({ started: '2026-12-08T01:10:00Z', ended: '2026-12-08T03:30:00Z' });
+    expect(heldFrom(events.slice(0, 2))).toEqual({ started: null, ended: null });
+    // Read page by page until both are known.
+    const asked: number[] = [];
+    const held = await loadHeld(async (after) => {
+      asked.push(after);
+      const page = events.filter((e) => e.seq > after).slice(0, 2);
+      return { events: page, last_seq: 4 };
+    });
+    expect(held.ended).toBe('2026-12-08T03:30:00Z');
+    expect(asked).toEqual([0, 2]);
+  });
+
+  it('writes record dates as "ngày 08/12/2026"', async () => {
+    const { fmtRecordDate } = await import('../src/i18n');
+    expect(fmtRecordDate('2026-12-08T01:10:00Z', 'vi', 'Asia/Ho_Chi_Minh')).toBe('ngày 08/12/2026');
+    expect(fmtRecordDate('2026-12-08T01:10:00Z', 'en', 'Asia/Ho_Chi_Minh')).toBe('8 December 2026');
+  });
+
+  it('shows a receipt short and grouped, and whole for checking', async () => {
+    const { receiptGrouped, receiptShort } = await import('../src/polls/logic');
+    expect(receiptShort('3f2a91c07b44e8150d3c22ab9f1077e4')).toBe('3F2A-91C0-7B44');
+    expect(receiptGrouped('3f2a91c07b44e8150d3c22ab9f1077e4')).toBe('3F2A 91C0 7B44 E815 0D3C 22AB 9F10 77E4');
+    expect(receiptShort('—')).toBe('—');
+  });
+});
+
+describe('the item under discussion', () => {
+  it('is not shown once the meeting is closed', async () => {
+    const { discussedItem } = await import('../src/meeting/state');
+    const m = { state: 'live', current_item_id: 'a1' } as any;
+    expect(discussedItem(m)).toBe('a1');
+    expect(discussedItem({ ...m, state: 'closed' })).toBeNull();
+    expect(discussedItem({ ...m, state: 'scheduled' })).toBe('a1');
+    expect(discussedItem({ ...m, state: 'draft' })).toBeNull();
+  });
+});

@@ -307,3 +307,11 @@ export function applyPresence(prev: PresenceMap, msg: any): PresenceMap {
   }
   return next;
 }
+
+/**
+ * The item under discussion ("Đang thảo luận"): while the meeting is in progress (or about to
+ * be: the chair may pick the first item beforehand); none once it is closed.
+ */
+export function discussedItem(m: Meeting): string | null {
+  return m.state === 'live' || m.state === 'scheduled' ? m.current_item_id : null;
+}

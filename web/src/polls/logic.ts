@@ -214,3 +214,20 @@ export function pollAwaitingBallot(view: MeetingView, user: User, receipts: Reco
   if (voterStatus(view.participants, user.id, chairVotes(view.meeting)) !== 'voter') return undefined;
   return view.polls.find((p) => p.state === 'open' && !receipts[`${user.id}/${p.id}`] && !done.has(p.id));
 }
+
+/**
+ * A receipt as a person reads it: the first 12 hex digits, upper case, in groups of four
+ * ("3F2A-91C0-7B44"): enough to find one's ballot in the published list.
+ */
+export function receiptShort(receipt: string): string {
+  const hex = receipt.replace(/[^0-9a-fA-F]/g, '').toUpperCase();
+  if (!hex) return receipt;
+  return (hex.slice(0, 12).match(/.{1,4}/g) ?? []).join('-');
+}
+
+/** The whole receipt in groups of four (what the audit's hash is computed from). */
+export function receiptGrouped(receipt: string): string {
+  const hex = receipt.replace(/[^0-9a-fA-F]/g, '').toUpperCase();
+  if (!hex) return receipt;
+  return (hex.match(/.{1,4}/g) ?? []).join(' ');
+}

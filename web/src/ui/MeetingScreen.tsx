@@ -1,10 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorText, setHeaderRole, useLocale, useNow, useUser } from '../app';
 import { chairVotes } from '../polls/logic';
-import { t, fmtDateTime, fmtTime, fmtClock, fmtNumber } from '../i18n';
+import { t, fmtTime, fmtClock, fmtNumber } from '../i18n';
 import type { LiveStatus } from '../live';
 import { useMeeting, type MeetingHandle } from '../meeting/useMeeting';
 import {
+  discussedItem,
   canManage,
   canPreside,
   canTakePart,
@@ -17,7 +18,7 @@ import {
 } from '../meeting/state';
 import type { AgendaItem, MeetingState, Participant, User } from '../types';
 import { Link } from './App';
-import { ActionError, ConfirmButton, StateBadge } from './bits';
+import { ActionError, ConfirmButton, MeetingWhen, StateBadge } from './bits';
 import { Console } from './Console';
 import { DocList, DocumentsBar, PresenterNotice, useOfflineIds, useReaderHost, type ReaderHost } from './Documents';
 import { PollsPanel, useVoteCall } from './Polls';
@@ -77,7 +78,7 @@ function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; se
           <h1 data-testid="meeting-title">{m.title}</h1>
           <p class="meeting-meta">
             <StateBadge state={m.state} />
-            <time dateTime={m.starts_at}>{fmtDateTime(m.starts_at)}</time>
+            <MeetingWhen m={m} />
             {m.location && <span>· {m.location}</span>}
             <LiveIndicator status={h.status} />
           </p>
@@ -247,13 +248,14 @@ function AgendaPanel({ h, view, user, host }: PanelProps & { host: ReaderHost })
   const offline = useOfflineIds(view.documents);
   const others = documentsOf(view, null);
   const preside = canPreside(view, user) && view.meeting.state !== 'closed';
-  const current = view.meeting.current_item_id;
+  const current = discussedItem(view.meeting);
   const names = new Map(view.participants.map((p) => [p.user_id, p.display_name]));
   const setCurrent = (id: string) => void h.act('PATCH', `/meetings/${view.meeting.id}`, { current_item_id: id }, { where: `current-${id}`, retry: true });
   const renderItems = (items: AgendaItem[], prefix: string) => (
     <ol class="agenda-list">
       {items.map((item, i) => {
         const number = prefix ? `${prefix}.${i + 1}` : `${i + 1}`;
+        // Only a meeting in progress discusses an item: none is "Đang thảo luận" before or after.
         const isCurrent = item.id === current;
         return (
           <li class="agenda-li">

@@ -10,7 +10,7 @@ import { canPreside, canVote, findItem, flatten, type MeetingView } from '../mee
 import { ActionError, ConfirmButton, TextField } from './bits';
 import { LIMITS } from '../limits';
 import { createBody, defaultRows, emptyForm, formOf, MAX_OPTIONS, optionLabel, patchBody, validate, type PollFormValue } from '../polls/form';
-import { castBallot, chairVotes, pollAwaitingBallot, countsVisible, loadReceipts, noQuorumWhy, optionsOf, optionTone, quorumCheck, resultKey, saveReceipt, tallyRows, voterStatus } from '../polls/logic';
+import { castBallot, chairVotes, pollAwaitingBallot, receiptGrouped, receiptShort, countsVisible, loadReceipts, noQuorumWhy, optionsOf, optionTone, quorumCheck, resultKey, saveReceipt, tallyRows, voterStatus } from '../polls/logic';
 import { ApiError } from '../session';
 import { MAJORITIES, type Majority, type Poll, type User } from '../types';
 
@@ -270,9 +270,20 @@ function PollCard({ h, view, user, poll: p, preside, onVoted }: Props & { poll: 
           {already ? (
             <p>{t('poll.alreadyVoted')}</p>
           ) : (
-            <p>
-              {t('poll.recorded')} {t('poll.receipt')}: <code data-testid="receipt-code">{receipt}</code>
-            </p>
+            <>
+              <p>{t('poll.recorded')}</p>
+              <p class="receipt-line">
+                {t('poll.receipt')}:{' '}
+                <code class="receipt-code" data-testid="receipt-code" data-receipt={receipt ?? ''}>
+                  {receiptShort(receipt ?? '')}
+                </code>
+              </p>
+              <p class="muted small">{t('poll.receiptProves')}</p>
+              <details class="receipt-full">
+                <summary>{t('poll.receiptFull')}</summary>
+                <code>{receiptGrouped(receipt ?? '')}</code>
+              </details>
+            </>
           )}
           {p.state === 'open' && p.allow_change && status === 'voter' && (
             <button type="button" class="btn" onClick={() => setChanging(true)}>

@@ -1,11 +1,12 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import { overLimit, textLength } from '../limits';
-import { fmtNumber } from '../i18n';
+import { fmtDateTime, fmtNumber, fmtRecordDate, fmtTime } from '../i18n';
 import { t } from '../i18n';
-import { errorText } from '../app';
+import { errorText, session } from '../app';
+import { heldOnce, type Held } from '../meeting/held';
 import type { MeetingHandle } from '../meeting/useMeeting';
-import type { MeetingState } from '../types';
+import type { EventPage, Meeting, MeetingState } from '../types';
 
 export function StateBadge({ state }: { state: MeetingState }) {
   return <span class={`badge state-${state}`}>{t(`state.${state}`)}</span>;
@@ -114,4 +115,37 @@ export function TextField(p: {
       {p.children}
     </div>
   );
+}
+
+/** "Đã họp ngày 08/12/2026, 08:00–10:30" from the times the meeting went live and closed. */
+export function heldText(h: Held): string | null {
+  if (!h.started) return null;
+  const date = fmtRecordDate(h.started);
+  return h.ended ? t('meeting.heldOnRange', { date, from: fmtTime(h.started), to: fmtTime(h.ended) }) : t('meeting.heldOn', { date, from: fmtTime(h.started) });
+}
+
+/**
+ * When the meeting is: the planned time, or for a closed meeting when it was held (from its
+ * `meeting.state` events; the planned time until they are read, or if it never went live).
+ */
+export function MeetingWhen({ m }: { m: Meeting }) {
+  const [held, setHeld] = useState<Held | null>(null);
+  useEffect(() => {
+    if (m.state !== 'closed') return;
+    let alive = true;
+    heldOnce(m.id, (after) => session.request<EventPage>('GET', `/meetings/${encodeURIComponent(m.id)}/events?after=${after}`))
+      .then((h) => alive && setHeld(h))
+      .catch(() => undefined);
+    return () => {
+      alive = false;
+    };
+  }, [m.id, m.state]);
+  const text = m.state === 'closed' && held ? heldText(held) : null;
+  if (text && held?.started)
+    return (
+      <time dateTime={held.started} data-testid="held-on">
+        {text}
+      </time>
+    );
+  return <time dateTime={m.starts_at}>{fmtDateTime(m.starts_at)}</time>;
 }
