@@ -10,6 +10,7 @@ import { shot, signIn, until, useServerAndBrowser, waitText, type Tablet } from 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
 const ITEM1 = 'Báo cáo tình hình kinh tế – xã hội tháng 11, phương hướng nhiệm vụ tháng 12';
 const NAMED_POLL = 'Thông qua Tờ trình dự toán ngân sách xã năm 2027';
+const SECRET_POLL = 'Thông qua Kế hoạch xây dựng xã nông thôn mới kiểu mẫu năm 2027 (bỏ phiếu kín)';
 
 const env = useServerAndBrowser();
 let chair: Tablet; // chutich
@@ -37,6 +38,14 @@ async function recordVibrations(t: Tablet) {
       },
     });
   });
+}
+
+/** Opens a poll from the chair's card, confirming when the card asks (below quorum, or a majority of all members out of reach). */
+async function openPoll(card: Locator) {
+  await card.getByRole('button', { name: 'Bắt đầu biểu quyết' }).click();
+  await until('opened or asking', async () => (await card.getAttribute('data-state')) === 'open' || (await card.getByTestId('poll-open-confirm').count()) > 0);
+  if ((await card.getAttribute('data-state')) !== 'open') await card.getByTestId('poll-open-confirm').getByRole('button', { name: 'Đồng ý' }).click();
+  await waitText(card, 'Đang biểu quyết');
 }
 
 /** Whether the element lies wholly inside the viewport (no scrolling needed to reach it). */
@@ -73,7 +82,7 @@ describe('the meeting room on tablets', () => {
 
     // The chair opens the vote; the reader shows the call at once.
     const card = chair.page.getByTestId('poll').filter({ hasText: NAMED_POLL });
-    await card.getByRole('button', { name: 'Bắt đầu biểu quyết' }).click();
+    await openPoll(card);
     const call = reader.getByTestId('vote-call');
     await waitText(call, `Đang biểu quyết: ${NAMED_POLL}`, 8000);
     expect(await inViewport(m1.page, call.getByRole('button', { name: 'Biểu quyết ngay' }))).toBe(true);
@@ -123,5 +132,47 @@ describe('the meeting room on tablets', () => {
     await waitText(now, 'Chưa có ai đang phát biểu.', 8000);
     expect(await now.getByTestId('action-error').count()).toBe(0);
   });
-});
 
+  it('on a portrait tablet (800 × 1280) check-in, speaking, voting and documents need no scrolling', async () => {
+    const m2 = await signIn(env.browser, env.server.base, 'uyvien2', { width: 800, height: 1280 });
+    await openMeeting(m2);
+    const page = m2.page;
+    const bar = page.getByTestId('quick-bar');
+    await bar.waitFor();
+    const checkIn = bar.getByRole('button', { name: 'Điểm danh' });
+    expect(await inViewport(page, checkIn)).toBe(true);
+    await checkIn.click();
+    await page.getByTestId('checked-in').waitFor();
+    for (const name of ['Đăng ký phát biểu', 'Tài liệu họp']) expect(await inViewport(page, bar.getByRole('button', { name })), name).toBe(true);
+    // Still there with the page scrolled to its end.
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    expect(await inViewport(page, bar.getByRole('button', { name: 'Đăng ký phát biểu' }))).toBe(true);
+    await bar.getByRole('button', { name: 'Tài liệu họp' }).click();
+    await until('the documents on screen', () => inViewport(page, page.getByRole('heading', { name: 'Chương trình họp' })));
+    await bar.getByRole('button', { name: 'Đăng ký phát biểu' }).click();
+    await bar.getByRole('button', { name: 'Rút đăng ký phát biểu' }).waitFor();
+    expect(await inViewport(page, bar.getByRole('button', { name: 'Rút đăng ký phát biểu' }))).toBe(true);
+
+    // A secret vote opens: the member's bar calls him; the counts stay hidden until it closes.
+    const card = chair.page.getByTestId('poll').filter({ hasText: SECRET_POLL });
+    await openPoll(card);
+    const voteNow = bar.getByRole('button', { name: 'Biểu quyết ngay' });
+    await voteNow.waitFor({ timeout: 8000 });
+    expect(await inViewport(page, voteNow)).toBe(true);
+    await shot(page, 'vi-portrait-quick-bar');
+    await voteNow.click();
+    const dialog = page.getByTestId('vote-dialog');
+    await dialog.getByRole('button', { name: 'Không tán thành', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Gửi phiếu' }).click();
+    await waitText(dialog.getByTestId('receipt'), 'Mã xác nhận phiếu:');
+    await dialog.getByRole('button', { name: 'Quay lại' }).click();
+    await until('the call is gone', async () => (await bar.getByRole('button', { name: 'Biểu quyết ngay' }).count()) === 0);
+    await waitText(card.getByTestId('turnout'), /Đã biểu quyết: 1\/\d+/);
+    await card.getByTestId('poll-secret-hidden').waitFor();
+    expect(await card.getByTestId('tally-row').count()).toBe(0);
+    await card.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
+    await waitText(card, 'Đã kết thúc');
+    await until('the counts at close', async () => (await card.getByTestId('tally-row').count()) > 0);
+    await m2.context.close();
+  });
+});

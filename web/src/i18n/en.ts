@@ -71,6 +71,7 @@ export const en: Record<Key, string> = {
   'conn.mode.forbidden': 'No access',
   'conn.mode.stopped': 'Stopped',
 
+  'quick.label': 'Quick actions',
   'agenda.title': 'Agenda',
   'agenda.empty': 'No agenda items yet.',
   'agenda.minutes': '{n} min',

@@ -69,6 +69,7 @@ export const vi = {
   'conn.mode.forbidden': 'Không có quyền',
   'conn.mode.stopped': 'Đã dừng',
 
+  'quick.label': 'Thao tác nhanh',
   'agenda.title': 'Chương trình họp',
   'agenda.empty': 'Chưa có nội dung nào.',
   'agenda.minutes': '{n} phút',

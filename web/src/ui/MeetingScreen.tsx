@@ -21,7 +21,7 @@ import { Link } from './App';
 import { ActionError, ConfirmButton, MeetingWhen, StateBadge } from './bits';
 import { Console } from './Console';
 import { DocList, DocumentsBar, PresenterNotice, useOfflineIds, useReaderHost, type ReaderHost } from './Documents';
-import { PollsPanel, useVoteCall } from './Polls';
+import { PollsPanel, useVoteCall, type VoteCall } from './Polls';
 import { documentsOf } from '../meeting/state';
 
 type Tab = 'meeting' | 'console';
@@ -135,6 +135,7 @@ function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; se
             <SpeakersPanel h={h} view={view} user={user} />
             <AttendancePanel h={h} view={view} user={user} />
           </div>
+          <QuickBar h={h} view={view} user={user} call={call} />
         </div>
       )}
     </div>
@@ -495,3 +496,49 @@ function AttendancePanel({ h, view, user }: PanelProps) {
   );
 }
 
+
+/**
+ * On a portrait tablet or a phone (one column, CSS) the actions a member uses most — check in,
+ * ask to speak, vote, documents — in a bar kept at the bottom of the screen, so none needs
+ * scrolling to (the panels further down still have them).
+ */
+function QuickBar({ h, view, user, call }: PanelProps & { call: VoteCall }) {
+  const m = view.meeting;
+  if (!canTakePart(view, user) || (m.state !== 'scheduled' && m.state !== 'live')) return null;
+  const mine = view.speakers.find((s) => s.user_id === user.id);
+  const checkedIn = isCheckedIn(view, user);
+  const toDocs = () => document.getElementById('agenda-h')?.scrollIntoView({ block: 'start' });
+  return (
+    <nav class="quick-bar" aria-label={t('quick.label')} data-testid="quick-bar">
+      {!checkedIn && (
+        <button type="button" class="btn primary" onClick={() => void h.act('POST', `/meetings/${m.id}/check-in`, undefined, { where: 'quick', retry: true })}>
+          {t('att.checkIn')}
+        </button>
+      )}
+      {call.waiting && (
+        <button type="button" class="btn primary" onClick={() => call.openBallot(call.waiting!.id)}>
+          {t('poll.voteNow')}
+        </button>
+      )}
+      {!mine && (
+        <button
+          type="button"
+          class="btn"
+          onClick={() => void h.act('POST', `/meetings/${m.id}/speakers`, m.current_item_id ? { agenda_item_id: m.current_item_id } : {}, { where: 'quick' })}
+        >
+          {t('speakers.request')}
+        </button>
+      )}
+      {mine?.state === 'waiting' && (
+        <button type="button" class="btn" onClick={() => void h.act('POST', `/speakers/${mine.id}/state`, { state: 'withdrawn' }, { where: 'quick' })}>
+          {t('speakers.withdraw')}
+        </button>
+      )}
+      {mine?.state === 'speaking' && <span class="ok">{t('speakers.youSpeak')}</span>}
+      <button type="button" class="btn" onClick={toDocs}>
+        {t('doc.title')}
+      </button>
+      <ActionError h={h} where="quick" />
+    </nav>
+  );
+}

@@ -45,7 +45,16 @@ export function PollsPanel({ h, view, user }: Props) {
  * quyết ngay") over the page or inside the reader, a vibration where the device has one, and
  * the ballot in a dialog one tap away. Closing the dialog leaves the reader where it was.
  */
-export function useVoteCall(h: MeetingHandle, view: MeetingView, user: User): { banner: ComponentChildren; dialog: ComponentChildren } {
+export interface VoteCall {
+  banner: ComponentChildren;
+  dialog: ComponentChildren;
+  /** The open poll waiting for this user's ballot. */
+  waiting: Poll | undefined;
+  /** Opens the ballot of that poll over whatever is on screen. */
+  openBallot: (pollId: string) => void;
+}
+
+export function useVoteCall(h: MeetingHandle, view: MeetingView, user: User): VoteCall {
   const [done, setDone] = useState<ReadonlySet<string>>(new Set());
   const [ballotFor, setBallotFor] = useState<string | null>(null);
   const buzzed = useRef(new Set<string>());
@@ -89,7 +98,7 @@ export function useVoteCall(h: MeetingHandle, view: MeetingView, user: User): { 
       </div>
     </div>
   ) : null;
-  return { banner, dialog };
+  return { banner, dialog, waiting, openBallot: setBallotFor };
 }
 
 function PollCard({ h, view, user, poll: p, preside, onVoted }: Props & { poll: Poll; preside: boolean; onVoted?: (pollId: string) => void }) {
