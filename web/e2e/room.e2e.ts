@@ -175,4 +175,26 @@ describe('the meeting room on tablets', () => {
     await until('the counts at close', async () => (await card.getByTestId('tally-row').count()) > 0);
     await m2.context.close();
   });
+
+  it('following the presenter, a document opened by hand opens at the presenter’s page', async () => {
+    const cp = chair.page;
+    await cp.getByRole('button', { name: `Mở tài liệu: ${ITEM1}` }).click();
+    await waitText(cp.getByTestId('page-count'), /Trang 1\//);
+    await cp.getByTestId('present-toggle').click();
+    await waitText(cp.getByTestId('presenting'), 'Đang trình chiếu');
+    await cp.getByRole('button', { name: 'Trang sau' }).click();
+    await cp.getByRole('button', { name: 'Trang sau' }).click();
+    await waitText(cp.getByTestId('page-count'), /Trang 3\//);
+    // The member follows (the default): his reader opens on page 3; he closes it, still following.
+    const mp = m1.page;
+    await waitText(mp.getByTestId('page-count'), /Trang 3\//, 8000);
+    await mp.getByRole('button', { name: /Đóng/ }).click();
+    await mp.getByTestId('reader').waitFor({ state: 'detached' });
+    // He opens the document himself: at the presenter's page, not page 1.
+    await mp.getByRole('button', { name: `Mở tài liệu: ${ITEM1}` }).click();
+    await waitText(mp.getByTestId('page-count'), /Trang 3\//);
+    await cp.getByTestId('present-toggle').click();
+    await cp.getByRole('button', { name: /Đóng/ }).click();
+    await mp.getByRole('button', { name: /Đóng/ }).click();
+  });
 });

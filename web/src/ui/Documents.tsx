@@ -9,7 +9,7 @@ import type { MeetingHandle } from '../meeting/useMeeting';
 import { canPresent, documentsOf, flatten, myParticipant, type MeetingView } from '../meeting/state';
 import { bookPath, filePath, offlineIds } from '../documents/offline';
 import { titleFromFileName, uploadErrorText, uploadPdf } from '../documents/upload';
-import { initialFollow, presenterMoved, setFollowing, shouldAnnounce, userMoved, type FollowState, type PresenterPage } from '../reader/follow';
+import { initialFollow, openingPage, presenterMoved, setFollowing, shouldAnnounce, userMoved, type FollowState, type PresenterPage } from '../reader/follow';
 import type { ReaderProps } from '../reader/Reader';
 import type { AnnotateConfig } from '../annotations/Annotator';
 import type { Doc, User } from '../types';
@@ -66,6 +66,8 @@ export interface ReaderHost {
   opened: Opened | null;
   open: (o: Opened, page?: number) => void;
   openDoc: (d: Doc, page?: number) => void;
+  /** A tap on a document: while following, it opens at the presenter's page when he is in it. */
+  openByUser: (d: Doc) => void;
   close: () => void;
   follow: FollowState;
   setFollow: (on: boolean) => void;
@@ -109,6 +111,8 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
     setGoto((g) => ({ page, n: (g?.n ?? 0) + 1 }));
   };
   const openDoc = (d: Doc, page = 1) => open({ title: d.title, path: filePath(d.id, d.version), docId: d.id }, page);
+  /** Opened by the user's tap: while following, at the presenter's page when he is in it. */
+  const openByUser = (d: Doc) => openDoc(d, openingPage(follow, d.id));
   const jump = (to: PresenterPage | null) => {
     if (!to) return;
     const d = view.documents.find((x) => x.id === to.document_id);
@@ -242,6 +246,7 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
     opened,
     open,
     openDoc,
+    openByUser,
     close: () => setOpened(null),
     follow,
     setFollow,

@@ -281,7 +281,7 @@ function AgendaPanel({ h, view, user, host }: PanelProps & { host: ReaderHost })
               )}
             </div>
             <ActionError h={h} where={`current-${item.id}`} />
-            <DocList docs={documentsOf(view, item.id)} offline={offline} onOpen={(d) => host.openDoc(d)} />
+            <DocList docs={documentsOf(view, item.id)} offline={offline} onOpen={(d) => host.openByUser(d)} />
             {item.children?.length > 0 && renderItems(item.children, number)}
           </li>
         );
@@ -296,7 +296,7 @@ function AgendaPanel({ h, view, user, host }: PanelProps & { host: ReaderHost })
       {others.length > 0 && (
         <div class="other-docs">
           <h3>{t('doc.general')}</h3>
-          <DocList docs={others} offline={offline} onOpen={(d) => host.openDoc(d)} />
+          <DocList docs={others} offline={offline} onOpen={(d) => host.openByUser(d)} />
         </div>
       )}
     </section>
