@@ -137,7 +137,7 @@ describe('a meeting from preparation to the end', () => {
     await invite('Võ Minh Tuấn (uyvien3)', 'Thành viên', 'Ngô Văn Thành');
     await invite('Đặng Văn Nam (khachmoi)', 'Khách mời');
     await waitText(pe.locator('tr[data-user="uyvien3"]'), 'Võ Minh Tuấn');
-    expect(await pe.getByLabel('Người dự thay: Võ Minh Tuấn').inputValue()).not.toBe('');
+    expect(await pe.getByLabel('Người dự họp thay: Võ Minh Tuấn').inputValue()).not.toBe('');
     // The presenter of item 1.
     const editor = page.locator('.agenda-editor');
     const row1 = editor.getByTestId('agenda-edit-row').filter({ hasText: ITEMS[0] }).first();
@@ -185,8 +185,8 @@ describe('a meeting from preparation to the end', () => {
     const sub = await signIn(env.browser, env.server.base, 'duthay', { width: 800, height: 1280 });
     await sub.page.goto(meetingUrl);
     await sub.page.getByRole('button', { name: 'Điểm danh' }).click();
-    await waitText(sub.page.locator('li[data-user="uyvien3"]'), 'Dự thay');
-    await waitText(page.locator('li[data-user="uyvien3"]'), 'Dự thay', 8000); // live on the member's tablet
+    await waitText(sub.page.locator('li[data-user="uyvien3"]'), 'Có người dự họp thay');
+    await waitText(page.locator('li[data-user="uyvien3"]'), 'Có người dự họp thay', 8000); // live on the member's tablet
     await waitText(page.getByTestId('count-voting'), '2/3');
     await sub.context.close();
 
@@ -214,9 +214,9 @@ describe('a meeting from preparation to the end', () => {
     if (mode === 'socket') {
       // Live presence over the socket: the chair's and the member's own tablets are online.
       const dot = (u: string) => member.page.locator(`li[data-user="${u}"] [data-testid="presence"]`);
-      await until('presence of the chair', async () => (await dot('chutich').getAttribute('aria-label')) === 'Đang trực tuyến');
-      expect(await dot('uyvien1').getAttribute('aria-label')).toBe('Đang trực tuyến');
-      expect(await dot('uyvien2').getAttribute('aria-label')).toBe('Không trực tuyến');
+      await until('presence of the chair', async () => (await dot('chutich').getAttribute('aria-label')) === 'Đã kết nối');
+      expect(await dot('uyvien1').getAttribute('aria-label')).toBe('Đã kết nối');
+      expect(await dot('uyvien2').getAttribute('aria-label')).toBe('Chưa kết nối');
     }
 
     await page.getByRole('button', { name: `Chuyển đến nội dung này: ${ITEMS[1]}` }).click();

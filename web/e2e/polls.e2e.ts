@@ -233,7 +233,7 @@ describe('voting', () => {
     // Over half of the three present voted for it; Hoàng Thị Lan did not vote.
     await waitText(card.getByTestId('poll-result'), 'Được thông qua');
     const ballots = card.getByTestId('poll-ballots');
-    await waitText(ballots, `${MEMBER3}: Tán thành (do người dự thay ${SUBSTITUTE} bỏ phiếu)`);
+    await waitText(ballots, `${MEMBER3}: Tán thành (do người dự họp thay ${SUBSTITUTE} bỏ phiếu)`);
     await waitText(ballots, `${MEMBER1}: Tán thành`);
     expect(await ballots.locator('li').count()).toBe(2);
     await waitText(pollCard(m2, NAMED_POLL).getByTestId('poll-result'), 'Được thông qua');

@@ -59,7 +59,13 @@ describe('dictionaries', () => {
     expect(viDict['speakers.timeUp']).toBe('Hết thời gian');
     expect(viDict['role.meeting.chair']).toBe('Chủ tọa');
     expect(viDict['role.meeting.observer']).toBe('Khách mời');
-    expect(viDict['att.substitute']).toBe('Người dự thay');
+    expect(viDict['att.substitute']).toBe('Người dự họp thay');
+    // The glossary's words for the connection, notes and removing someone (issue 22).
+    expect(viDict['conn.mode.socket']).toBe('Đã kết nối');
+    expect(viDict['conn.mode.offline']).toBe('Mất kết nối');
+    expect(viDict['ann.tool.note']).toBe('Ghi chú');
+    expect(viDict['pe.remove']).toBe('Xóa khỏi cuộc họp');
+    for (const [k, v] of Object.entries(viDict)) expect(v, k).not.toMatch(/trực tuyến|Ghi chú dán|người dự thay|^Bỏ$/i);
     expect(viDict['state.live']).toBe('Đang họp');
     expect(viDict['state.closed']).toBe('Đã kết thúc');
   });

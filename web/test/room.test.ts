@@ -101,3 +101,16 @@ describe('the item under discussion', () => {
     expect(discussedItem({ ...m, state: 'draft' })).toBeNull();
   });
 });
+
+describe('the watermark picker', () => {
+  it('fills the template as the server does, and adds placeholders with a separator', async () => {
+    const { addPlaceholder, renderWatermark } = await import('../src/meeting/watermark');
+    const v = { display_name: 'Phạm Quốc Bảo', username: 'uyvien1', meeting: 'Phiên họp', now: new Date('2026-12-07T23:30:00Z') };
+    expect(renderWatermark('{display_name} · {date} · MẬT', v)).toBe('Phạm Quốc Bảo · 07/12/2026 · MẬT');
+    expect(renderWatermark('{username} {meeting} {other}', v)).toBe('uyvien1 Phiên họp {other}');
+    expect(addPlaceholder('', 'display_name')).toBe('{display_name}');
+    expect(addPlaceholder('{display_name}', 'date')).toBe('{display_name} · {date}');
+    expect(addPlaceholder('{display_name} · ', 'date')).toBe('{display_name} · {date}');
+    expect(addPlaceholder('{date}', 'MẬT')).toBe('{date} · MẬT');
+  });
+});

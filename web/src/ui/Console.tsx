@@ -7,6 +7,7 @@ import { flatten, moveId, type MeetingView } from '../meeting/state';
 import type { AgendaItem, MeetingRole, Participant, User } from '../types';
 import { ActionError, ConfirmButton, fromLocalInput, TextField, toLocalInput } from './bits';
 import { LIMITS, overLimit } from '../limits';
+import { addPlaceholder, PLACEHOLDERS, renderWatermark } from '../meeting/watermark';
 import { DocumentsEditor } from './Documents';
 
 interface Props {
@@ -26,7 +27,7 @@ export function Console(props: Props) {
   );
 }
 
-function DetailsForm({ h, view }: Props) {
+function DetailsForm({ h, view, user }: Props) {
   const m = view.meeting;
   const [title, setTitle] = useState(m.title);
   const [startsAt, setStartsAt] = useState(toLocalInput(m.starts_at));
@@ -80,13 +81,25 @@ function DetailsForm({ h, view }: Props) {
             <span>{t('meeting.speechLimit')}</span>
             <input name="speech_limit" type="number" min="1" max="60" step="1" inputMode="numeric" value={limit} onInput={(e) => setLimit(e.currentTarget.value)} />
           </label>
-          <label class="field">
-            <span>{t('meeting.watermark')}</span>
-            <input name="watermark" placeholder={t('meeting.watermarkExample')} aria-describedby="watermark-hint" value={watermark} onInput={(e) => setWatermark(e.currentTarget.value)} />
-            <span id="watermark-hint" class="muted small">
-              {t('meeting.watermarkHint')}
+          <TextField label={t('meeting.watermark')} name="watermark" placeholder={t('meeting.watermarkExample')} max={LIMITS.watermark} value={watermark} onInput={setWatermark}>
+            <span class="muted small">{t('meeting.watermarkHint')}</span>
+            <span class="wm-picker" role="group" aria-label={t('wm.insert')}>
+              {PLACEHOLDERS.map((ph) => (
+                <button type="button" class="btn small" onClick={() => setWatermark(addPlaceholder(watermark, ph))}>
+                  + {t(`wm.ph.${ph}`)}
+                </button>
+              ))}
+              <button type="button" class="btn small" onClick={() => setWatermark(addPlaceholder(watermark, t('wm.confidential')))}>
+                + {t('wm.confidential')}
+              </button>
             </span>
-          </label>
+            {watermark.trim() && (
+              <span class="wm-preview" data-testid="watermark-preview">
+                <span class="muted small">{t('wm.preview')}</span>{' '}
+                <span class="wm-sample">{renderWatermark(watermark.trim(), { display_name: user.display_name, username: user.username, meeting: title.trim(), now: new Date() })}</span>
+              </span>
+            )}
+          </TextField>
         </div>
         <div class="actions">
           <button type="submit" class="btn primary" disabled={detailsTooLong}>
