@@ -252,7 +252,11 @@ describe('a meeting from preparation to the end', () => {
 
     // The chair marks the absent member; every tablet shows it.
     await page.getByRole('button', { name: 'Vắng: Hoàng Thị Lan' }).click();
+    const absence = page.getByTestId('absence-form');
+    await absence.getByLabel('Lý do', { exact: true }).fill('Đi công tác');
+    await absence.getByRole('button', { name: 'Lưu' }).click();
     await waitText(member.page.locator('li[data-user="uyvien2"]'), 'Vắng có lý do', 8000);
+    await waitText(member.page.locator('li[data-user="uyvien2"]'), 'Lý do: Đi công tác');
   });
 
   it('shows a banner when the connection is lost and when it is back', async () => {

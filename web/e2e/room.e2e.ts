@@ -5,7 +5,7 @@
 // at the presenter's page, and absence with and without a reason. Every wait is bounded.
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { shot, signIn, until, useServerAndBrowser, waitText, type Tablet } from './harness';
+import { shot, shotOf, signIn, until, useServerAndBrowser, waitText, type Tablet } from './harness';
 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
 const ITEM1 = 'Báo cáo tình hình kinh tế – xã hội tháng 11, phương hướng nhiệm vụ tháng 12';
@@ -196,5 +196,34 @@ describe('the meeting room on tablets', () => {
     await cp.getByTestId('present-toggle').click();
     await cp.getByRole('button', { name: /Đóng/ }).click();
     await mp.getByRole('button', { name: /Đóng/ }).click();
+  });
+
+  it('the chair marks absence with a reason (asked for) and without one', async () => {
+    const cp = chair.page;
+    const m1row = m1.page.locator('li[data-user="uyvien3"]');
+    // With a reason: the reason is asked for before saving.
+    await cp.getByRole('button', { name: 'Vắng: Võ Minh Tuấn' }).click();
+    const form = cp.getByTestId('absence-form');
+    const save = form.getByRole('button', { name: 'Lưu' });
+    expect(await save.isDisabled()).toBe(true);
+    await form.getByLabel('Lý do', { exact: true }).fill('Đi học tập trung tại tỉnh');
+    await shotOf(cp.locator('li[data-user="uyvien3"]'), 'vi-absence-reason');
+    await save.click();
+    await form.waitFor({ state: 'detached' });
+    await waitText(m1row, 'Vắng có lý do', 8000);
+    await waitText(m1row, 'Lý do: Đi học tập trung tại tỉnh');
+    // Without a reason.
+    const row2 = m1.page.locator('li[data-user="uyvien2"]');
+    await cp.getByRole('button', { name: 'Vắng: Hoàng Thị Lan' }).click();
+    await form.getByLabel('Vắng không có lý do', { exact: true }).check();
+    await form.getByRole('button', { name: 'Lưu' }).click();
+    await waitText(row2, 'Vắng không có lý do', 8000);
+    expect(await row2.innerText()).not.toContain('Lý do:');
+    // A reason given later turns it into "có lý do".
+    await cp.getByRole('button', { name: 'Sửa lý do vắng: Hoàng Thị Lan' }).click();
+    await form.getByLabel('Vắng có lý do', { exact: true }).check();
+    await form.getByLabel('Lý do', { exact: true }).fill('Ốm');
+    await form.getByRole('button', { name: 'Lưu' }).click();
+    await waitText(row2, 'Vắng có lý do', 8000);
   });
 });

@@ -114,3 +114,17 @@ describe('the watermark picker', () => {
     expect(addPlaceholder('{date}', 'MẬT')).toBe('{date} · MẬT');
   });
 });
+
+describe('absence with and without a reason', () => {
+  it('says "vắng có lý do" only when a reason is recorded', async () => {
+    const { attendanceKey } = await import('../src/meeting/state');
+    const { participant } = await import('./fixtures');
+    const { t } = await import('../src/i18n');
+    expect(attendanceKey(participant('m1', 'member', { attendance: 'absent', absence_reason: 'Đi công tác' }))).toBe('att.status.absentExcused');
+    expect(attendanceKey(participant('m1', 'member', { attendance: 'absent', absence_reason: null }))).toBe('att.status.absentUnexcused');
+    expect(attendanceKey(participant('m1', 'member', { attendance: 'absent', absence_reason: '  ' }))).toBe('att.status.absentUnexcused');
+    expect(attendanceKey(participant('m1', 'member', { attendance: 'present' }))).toBe('att.status.present');
+    expect(t('att.status.absentExcused', undefined, 'vi')).toBe('Vắng có lý do');
+    expect(t('att.status.absentUnexcused', undefined, 'vi')).toBe('Vắng không có lý do');
+  });
+});

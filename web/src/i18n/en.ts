@@ -121,7 +121,11 @@ export const en: Record<Key, string> = {
   'att.markAbsent': 'Absent',
   'att.status.unknown': 'Not checked in',
   'att.status.present': 'Present',
-  'att.status.absent': 'Absent with reason',
+  'att.status.absentExcused': 'Absent with a reason',
+  'att.status.absentUnexcused': 'Absent without a reason',
+  'att.editAbsence': 'Change absence',
+  'att.absenceOf': 'Absence: {name}',
+  'att.reasonNeeded': 'Enter the reason, or choose “Absent without a reason”.',
   'att.status.substituted': 'Substituted',
 
   'console.details': 'Meeting details',

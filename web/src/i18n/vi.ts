@@ -119,7 +119,11 @@ export const vi = {
   'att.markAbsent': 'Vắng',
   'att.status.unknown': 'Chưa điểm danh',
   'att.status.present': 'Có mặt',
-  'att.status.absent': 'Vắng có lý do',
+  'att.status.absentExcused': 'Vắng có lý do',
+  'att.status.absentUnexcused': 'Vắng không có lý do',
+  'att.editAbsence': 'Sửa lý do vắng',
+  'att.absenceOf': 'Vắng mặt: {name}',
+  'att.reasonNeeded': 'Nhập lý do vắng, hoặc chọn “Vắng không có lý do”.',
   'att.status.substituted': 'Có người dự họp thay',
 
   'console.details': 'Thông tin cuộc họp',

@@ -315,3 +315,12 @@ export function applyPresence(prev: PresenceMap, msg: any): PresenceMap {
 export function discussedItem(m: Meeting): string | null {
   return m.state === 'live' || m.state === 'scheduled' ? m.current_item_id : null;
 }
+
+/**
+ * The words of a participant's attendance: absent is "vắng có lý do" with a reason recorded and
+ * "vắng không có lý do" without (glossary; the server keeps `absence_reason`).
+ */
+export function attendanceKey(p: Participant): 'att.status.unknown' | 'att.status.present' | 'att.status.absentExcused' | 'att.status.absentUnexcused' | 'att.status.substituted' {
+  if (p.attendance === 'absent') return p.absence_reason?.trim() ? 'att.status.absentExcused' : 'att.status.absentUnexcused';
+  return `att.status.${p.attendance}`;
+}

@@ -1,10 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorText, setHeaderRole, useLocale, useNow, useUser } from '../app';
 import { chairVotes } from '../polls/logic';
+import { LIMITS, overLimit } from '../limits';
 import { t, fmtTime, fmtClock, fmtNumber } from '../i18n';
 import type { LiveStatus } from '../live';
 import { useMeeting, type MeetingHandle } from '../meeting/useMeeting';
 import {
+  attendanceKey,
   discussedItem,
   canManage,
   canPreside,
@@ -18,7 +20,7 @@ import {
 } from '../meeting/state';
 import type { AgendaItem, MeetingState, Participant, User } from '../types';
 import { Link } from './App';
-import { ActionError, ConfirmButton, MeetingWhen, StateBadge } from './bits';
+import { ActionError, ConfirmButton, MeetingWhen, StateBadge, TextField } from './bits';
 import { Console } from './Console';
 import { DocList, DocumentsBar, PresenterNotice, useOfflineIds, useReaderHost, type ReaderHost } from './Documents';
 import { PollsPanel, useVoteCall, type VoteCall } from './Polls';
@@ -352,7 +354,7 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
           {!mine && (
             <button
               type="button"
-              class="btn primary wide"
+              class="btn primary wide in-quick-bar"
               onClick={() => void h.act('POST', `/meetings/${m.id}/speakers`, m.current_item_id ? { agenda_item_id: m.current_item_id } : {}, { where: 'speaker-mine' })}
             >
               {t('speakers.request')}
@@ -361,7 +363,7 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
           {mine?.state === 'waiting' && (
             <>
               <p class="ok">{t('speakers.youWait', { n: waiting.findIndex((s) => s.id === mine.id) + 1 })}</p>
-              <button type="button" class="btn wide" onClick={() => setState(mine.id, 'withdrawn', 'speaker-mine')}>
+              <button type="button" class="btn wide in-quick-bar" onClick={() => setState(mine.id, 'withdrawn', 'speaker-mine')}>
                 {t('speakers.withdraw')}
               </button>
             </>
@@ -423,8 +425,10 @@ function AttendancePanel({ h, view, user }: PanelProps) {
   const checkedIn = isCheckedIn(view, user);
   const mayCheckIn = canTakePart(view, user) && (m.state === 'scheduled' || m.state === 'live');
   const online = h.presence;
-  const mark = (p: Participant, status: 'present' | 'absent') =>
-    void h.act('POST', `/meetings/${m.id}/attendance`, { user_id: p.user_id, status }, { where: `att-${p.user_id}`, retry: true });
+  const mark = (p: Participant, status: 'present' | 'absent', reason?: string) =>
+    h.act('POST', `/meetings/${m.id}/attendance`, { user_id: p.user_id, status, ...(reason ? { reason } : {}) }, { where: `att-${p.user_id}`, retry: true });
+  // The person whose absence is being recorded (with or without a reason).
+  const [absentFor, setAbsentFor] = useState<string | null>(null);
   return (
     <section class="card panel attendance" aria-labelledby="att-h">
       <h2 id="att-h">{t('att.title')}</h2>
@@ -448,7 +452,7 @@ function AttendancePanel({ h, view, user }: PanelProps) {
             {me?.checked_in_at ? t('att.checkedInAt', { time: fmtTime(me.checked_in_at) }) : t('att.checkedIn')}
           </p>
         ) : (
-          <button type="button" class="btn primary wide" onClick={() => void h.act('POST', `/meetings/${m.id}/check-in`, undefined, { where: 'check-in', retry: true })}>
+          <button type="button" class="btn primary wide in-quick-bar" onClick={() => void h.act('POST', `/meetings/${m.id}/check-in`, undefined, { where: 'check-in', retry: true })}>
             {t('att.checkIn')}
           </button>
         ))}
@@ -473,20 +477,36 @@ function AttendancePanel({ h, view, user }: PanelProps) {
                 {p.attendance === 'absent' && p.absence_reason && ` · ${t('att.reason')}: ${p.absence_reason}`}
               </span>
             </span>
-            <span class={`badge att-${p.attendance}`}>{t(`att.status.${p.attendance}`)}</span>
+            <span class={`badge att-${p.attendance}`} data-testid="att-status">
+              {t(attendanceKey(p))}
+            </span>
             {preside && p.role !== 'observer' && (
               <span class="person-actions">
                 {p.attendance !== 'present' && (
-                  <button type="button" class="btn small" onClick={() => mark(p, 'present')} aria-label={`${t('att.markPresent')}: ${p.display_name}`}>
+                  <button type="button" class="btn small" onClick={() => void mark(p, 'present')} aria-label={`${t('att.markPresent')}: ${p.display_name}`}>
                     {t('att.markPresent')}
                   </button>
                 )}
-                {p.attendance !== 'absent' && (
-                  <button type="button" class="btn small" onClick={() => mark(p, 'absent')} aria-label={`${t('att.markAbsent')}: ${p.display_name}`}>
-                    {t('att.markAbsent')}
-                  </button>
-                )}
+                <button
+                  type="button"
+                  class="btn small"
+                  aria-expanded={absentFor === p.user_id}
+                  onClick={() => setAbsentFor(absentFor === p.user_id ? null : p.user_id)}
+                  aria-label={`${p.attendance === 'absent' ? t('att.editAbsence') : t('att.markAbsent')}: ${p.display_name}`}
+                >
+                  {p.attendance === 'absent' ? t('att.editAbsence') : t('att.markAbsent')}
+                </button>
               </span>
+            )}
+            {preside && absentFor === p.user_id && (
+              <AbsenceForm
+                p={p}
+                onCancel={() => setAbsentFor(null)}
+                onSave={async (reason) => {
+                  const r = await mark(p, 'absent', reason ?? undefined);
+                  if (r) setAbsentFor(null);
+                }}
+              />
             )}
             <ActionError h={h} where={`att-${p.user_id}`} />
           </li>
@@ -540,5 +560,54 @@ function QuickBar({ h, view, user, call }: PanelProps & { call: VoteCall }) {
       </button>
       <ActionError h={h} where="quick" />
     </nav>
+  );
+}
+
+/** Marking someone absent: with a reason (vắng có lý do, the reason asked) or without one. */
+function AbsenceForm({ p, onSave, onCancel }: { p: Participant; onSave: (reason: string | null) => Promise<void>; onCancel: () => void }) {
+  const [excused, setExcused] = useState(p.attendance !== 'absent' || !!p.absence_reason);
+  const [reason, setReason] = useState(p.absence_reason ?? '');
+  const [busy, setBusy] = useState(false);
+  const missing = excused && !reason.trim();
+  const bad = missing || overLimit(reason, LIMITS.reason);
+  const name = `absence-${p.user_id}`;
+  return (
+    <form
+      class="absence-form"
+      aria-label={t('att.absenceOf', { name: p.display_name })}
+      data-testid="absence-form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (bad) return;
+        setBusy(true);
+        try {
+          await onSave(excused ? reason.trim() : null);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <fieldset>
+        <legend class="sr-only">{t('att.absenceOf', { name: p.display_name })}</legend>
+        <label class="radio">
+          <input type="radio" name={name} checked={excused} onChange={() => setExcused(true)} />
+          {t('att.status.absentExcused')}
+        </label>
+        {excused && <TextField label={t('att.reason')} name="absence_reason" required max={LIMITS.reason} value={reason} onInput={setReason} />}
+        <label class="radio">
+          <input type="radio" name={name} checked={!excused} onChange={() => setExcused(false)} />
+          {t('att.status.absentUnexcused')}
+        </label>
+      </fieldset>
+      {missing && <p class="muted small">{t('att.reasonNeeded')}</p>}
+      <div class="actions">
+        <button type="submit" class="btn primary" disabled={busy || bad}>
+          {t('common.save')}
+        </button>
+        <button type="button" class="btn" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+      </div>
+    </form>
   );
 }
