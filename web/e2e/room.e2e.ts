@@ -5,10 +5,11 @@
 // at the presenter's page, and absence with and without a reason. Every wait is bounded.
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { shot, shotOf, signIn, until, useServerAndBrowser, waitText, type Tablet } from './harness';
+import { makePdf } from './pdf';
+import { inkOnPage, shot, shotOf, signIn, smallTargets, until, useServerAndBrowser, waitText, type Tablet } from './harness';
 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
-const ITEM1 = 'Báo cáo tình hình kinh tế – xã hội tháng 11, phương hướng nhiệm vụ tháng 12';
+const LONG_DOC = 'Báo cáo chi tiết kèm theo (10 trang)';
 const NAMED_POLL = 'Thông qua Tờ trình dự toán ngân sách xã năm 2027';
 const SECRET_POLL = 'Thông qua Kế hoạch xây dựng xã nông thôn mới kiểu mẫu năm 2027 (bỏ phiếu kín)';
 
@@ -24,6 +25,20 @@ async function openMeeting(t: Tablet) {
     meetingPath = new URL(t.page.url()).pathname;
   }
   await waitText(t.page.getByTestId('meeting-title'), DEMO);
+}
+
+/** The secretary uploads a 10-page document to the meeting over the API (the demo's are short). */
+async function uploadLongDoc() {
+  const base = env.server.base;
+  const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'thuky', password: 'demo1234' }) });
+  const { access_token } = (await login.json()) as { access_token: string };
+  const id = meetingPath.split('/').pop()!;
+  const r = await fetch(`${base}/api/v1/meetings/${id}/documents?title=${encodeURIComponent(LONG_DOC)}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${access_token}`, 'Content-Type': 'application/pdf' },
+    body: new Uint8Array(makePdf(10, 'Bao cao chi tiet')),
+  });
+  expect(r.status).toBe(201);
 }
 
 /** Records navigator.vibrate calls (headless Chromium has no vibrator). */
@@ -72,10 +87,11 @@ describe('the meeting room on tablets', () => {
     await m1.page.getByTestId('checked-in').waitFor();
 
     // The member reads page 3 of a document.
-    await m1.page.getByRole('button', { name: `Mở tài liệu: ${ITEM1}` }).click();
+    await uploadLongDoc();
+    await m1.page.getByRole('button', { name: `Mở tài liệu: ${LONG_DOC}` }).click();
     const reader = m1.page.getByTestId('reader');
     await reader.waitFor();
-    await waitText(m1.page.getByTestId('page-count'), /Trang 1\/\d+/);
+    await inkOnPage(m1.page, 1);
     await m1.page.getByRole('button', { name: 'Trang sau' }).click();
     await m1.page.getByRole('button', { name: 'Trang sau' }).click();
     await waitText(m1.page.getByTestId('page-count'), /Trang 3\//);
@@ -178,8 +194,8 @@ describe('the meeting room on tablets', () => {
 
   it('following the presenter, a document opened by hand opens at the presenter’s page', async () => {
     const cp = chair.page;
-    await cp.getByRole('button', { name: `Mở tài liệu: ${ITEM1}` }).click();
-    await waitText(cp.getByTestId('page-count'), /Trang 1\//);
+    await cp.getByRole('button', { name: `Mở tài liệu: ${LONG_DOC}` }).click();
+    await inkOnPage(cp, 1);
     await cp.getByTestId('present-toggle').click();
     await waitText(cp.getByTestId('presenting'), 'Đang trình chiếu');
     await cp.getByRole('button', { name: 'Trang sau' }).click();
@@ -191,7 +207,7 @@ describe('the meeting room on tablets', () => {
     await mp.getByRole('button', { name: /Đóng/ }).click();
     await mp.getByTestId('reader').waitFor({ state: 'detached' });
     // He opens the document himself: at the presenter's page, not page 1.
-    await mp.getByRole('button', { name: `Mở tài liệu: ${ITEM1}` }).click();
+    await mp.getByRole('button', { name: `Mở tài liệu: ${LONG_DOC}` }).click();
     await waitText(mp.getByTestId('page-count'), /Trang 3\//);
     await cp.getByTestId('present-toggle').click();
     await cp.getByRole('button', { name: /Đóng/ }).click();
@@ -207,6 +223,7 @@ describe('the meeting room on tablets', () => {
     const save = form.getByRole('button', { name: 'Lưu' });
     expect(await save.isDisabled()).toBe(true);
     await form.getByLabel('Lý do', { exact: true }).fill('Đi học tập trung tại tỉnh');
+    expect(await smallTargets(cp)).toEqual([]);
     await shotOf(cp.locator('li[data-user="uyvien3"]'), 'vi-absence-reason');
     await save.click();
     await form.waitFor({ state: 'detached' });
