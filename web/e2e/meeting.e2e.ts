@@ -176,7 +176,7 @@ describe('a meeting from preparation to the end', () => {
     await page.getByRole('button', { name: 'Điểm danh' }).click();
     await waitText(page.getByTestId('checked-in'), /Bạn đã điểm danh lúc \d{2}:\d{2}/);
     await waitText(page.getByTestId('count-present'), '1/5');
-    await waitText(page.getByTestId('count-voting'), '1/3');
+    await waitText(page.getByTestId('count-voting'), '1/4');
     await page.getByRole('button', { name: 'Đăng ký phát biểu' }).click();
     await waitText(page.locator('.panel.speakers'), 'Bạn đã đăng ký phát biểu — thứ tự 1.');
     await waitText(page.getByTestId('queue'), 'Phạm Quốc Bảo');
@@ -187,7 +187,7 @@ describe('a meeting from preparation to the end', () => {
     await sub.page.getByRole('button', { name: 'Điểm danh' }).click();
     await waitText(sub.page.locator('li[data-user="uyvien3"]'), 'Có người dự họp thay');
     await waitText(page.locator('li[data-user="uyvien3"]'), 'Có người dự họp thay', 8000); // live on the member's tablet
-    await waitText(page.getByTestId('count-voting'), '2/3');
+    await waitText(page.getByTestId('count-voting'), '2/4');
     await sub.context.close();
 
     const observer = await signIn(env.browser, env.server.base, 'khachmoi');

@@ -90,7 +90,7 @@ describe('voting', () => {
     await chair.page.getByRole('button', { name: 'Bắt đầu cuộc họp' }).click();
     await waitText(chair.page.locator('.meeting-meta'), 'Đang họp');
     // Live, nobody checked in: the count says 0 and the hint says what to do.
-    await waitText(card.getByTestId('poll-eligibility'), 'Thành viên có quyền biểu quyết đã điểm danh: 0/4');
+    await waitText(card.getByTestId('poll-eligibility'), 'Thành viên có quyền biểu quyết đã điểm danh: 0/5');
     await waitText(card.getByTestId('poll-eligibility'), 'Thành viên cần điểm danh');
     await card.getByRole('button', { name: 'Bắt đầu biểu quyết' }).click();
     await waitText(card.getByTestId('poll-error'), 'Chưa thể bắt đầu biểu quyết: chưa có thành viên nào điểm danh có mặt');
@@ -106,7 +106,7 @@ describe('voting', () => {
     }
     // No buttons on a draft; the member sees no drafts at all.
     expect(await m1.page.getByTestId('poll').count()).toBe(0);
-    await waitText(pollCard(chair, NAMED_POLL).getByTestId('poll-eligibility'), 'đã điểm danh: 2/4');
+    await waitText(pollCard(chair, NAMED_POLL).getByTestId('poll-eligibility'), 'đã điểm danh: 2/5');
     // The refusal shown before is gone now that members are checked in.
     await until('stale refusal cleared', async () => (await pollCard(chair, NAMED_POLL).getByTestId('poll-error').count()) === 0);
 
@@ -188,13 +188,27 @@ describe('voting', () => {
 
   it('a secret poll shows only counts, before and after closing', async () => {
     const card = pollCard(chair, SECRET_POLL);
-    await waitText(card.getByTestId('poll-eligibility'), 'đã điểm danh: 2/4');
+    await waitText(card.getByTestId('poll-eligibility'), 'đã điểm danh: 2/5');
     await card.getByRole('button', { name: 'Bắt đầu biểu quyết' }).click();
     await waitText(card, 'Đang biểu quyết');
     await waitText(pollCard(m1, SECRET_POLL), 'Bỏ phiếu kín');
     await vote(m1, SECRET_POLL, 'Tán thành');
     await vote(m2, SECRET_POLL, 'Không tán thành');
     await waitText(card.getByTestId('tally'), 'Đã biểu quyết: 2/2');
+    // Open, it shows only how many have voted (contract v2): no counts on any tablet, none from the API.
+    for (const t of [chair, m1, m2]) {
+      const c = pollCard(t, SECRET_POLL);
+      await c.getByTestId('poll-secret-hidden').waitFor();
+      expect(await c.getByTestId('tally-row').count()).toBe(0);
+    }
+    const openId = await card.getAttribute('data-poll');
+    const openBody = await chair.page.evaluate(async (id) => {
+      const s = JSON.parse(localStorage.getItem('ecabinet.session') ?? '{}');
+      const r = await fetch(`/api/v1/polls/${id}`, { headers: { Authorization: `Bearer ${s.access_token}` } });
+      return r.json();
+    }, openId);
+    expect(openBody.tally).toBeNull();
+    expect(openBody.voted).toBe(2);
     await card.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
     for (const t of [chair, m1, m2]) {
       const c = pollCard(t, SECRET_POLL);
@@ -223,7 +237,7 @@ describe('voting', () => {
     await sub.page.getByRole('button', { name: 'Điểm danh' }).click();
     await sub.page.getByTestId('checked-in').waitFor();
     const card = pollCard(chair, NAMED_POLL);
-    await waitText(card.getByTestId('poll-eligibility'), 'đã điểm danh: 3/4');
+    await waitText(card.getByTestId('poll-eligibility'), 'đã điểm danh: 3/5');
     await card.getByRole('button', { name: 'Bắt đầu biểu quyết' }).click();
     await waitText(card.getByTestId('tally'), 'Đã biểu quyết: 0/3');
     await vote(sub, NAMED_POLL, 'Tán thành');
@@ -318,6 +332,11 @@ describe('voting', () => {
     expect([wsBallots.uyvien1 - before.uyvien1, wsBallots.uyvien2 - before.uyvien2]).toEqual([1, 1]);
     const tally = edited.getByTestId('tally');
     await waitText(tally, 'Đã biểu quyết: 2/3');
+    // Secret (it was made secret while a draft): no counts while open (contract v2).
+    expect(await tally.getByTestId('tally-row').count()).toBe(0);
+    await edited.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
+    // Two of the three present for the motion: two thirds reached.
+    for (const t of [chair, m1, m2]) await waitText(pollCard(t, CUSTOM_POLL_EDITED).getByTestId('poll-result'), 'Được thông qua');
     // The tally shows the same words, each with its own count, on the chair's and a member's tablet.
     for (const tl of [tally, pollCard(m1, CUSTOM_POLL_EDITED).getByTestId('tally')]) {
       await waitText(tallyCount(tl, OPTION_A), '2');
@@ -326,9 +345,6 @@ describe('voting', () => {
       expect(await tallyCount(tl, OPTION_B).innerText()).toBe('0');
       expect(await tallyRow(tl, 'abstain').locator('.tally-label').innerText()).toBe('Không biểu quyết');
     }
-    await edited.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
-    // Two of the three present for the motion: two thirds reached.
-    for (const t of [chair, m1, m2]) await waitText(pollCard(t, CUSTOM_POLL_EDITED).getByTestId('poll-result'), 'Được thông qua');
   });
 
   it('shows the voting panel in English', async () => {
