@@ -2,7 +2,9 @@
 // meeting: an open poll reaches a member reading a document (a banner over the reader, one tap
 // to the ballot, back on the same page), errors shown where the action was, the portrait layout
 // (speak and vote without scrolling at 800 × 1280), following the presenter opening a document
-// at the presenter's page, and absence with and without a reason. Every wait is bounded.
+// at the presenter's page, absence with and without a reason, and the voting rules of contract v2
+// (the chair's ballot, a majority of all members, the quorum asked before opening and explained
+// after). Every wait is bounded.
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { makePdf } from './pdf';
@@ -242,5 +244,64 @@ describe('the meeting room on tablets', () => {
     await form.getByLabel('Lý do', { exact: true }).fill('Ốm');
     await form.getByRole('button', { name: 'Lưu' }).click();
     await waitText(row2, 'Vắng có lý do', 8000);
+  });
+
+  it('voting rules v2: the chair votes, a majority of all members, the quorum asked before opening and explained after', async () => {
+    const cp = chair.page;
+    // The chair checks in: he holds a voting seat (5 seats: the chair and four members).
+    await cp.getByRole('button', { name: 'Điểm danh' }).click();
+    await cp.getByTestId('checked-in').waitFor();
+    await waitText(cp.getByTestId('count-voting'), '2/5');
+
+    const create = async (title: string, quorum: string) => {
+      await cp.getByRole('button', { name: 'Tạo biểu quyết' }).click();
+      const form = cp.getByRole('form', { name: 'Tạo biểu quyết' });
+      await form.getByLabel('Nội dung biểu quyết').fill(title);
+      await form.getByLabel('Điều kiện thông qua').selectOption({ label: 'Quá nửa tổng số thành viên' });
+      await form.getByLabel('Số thành viên tối thiểu (không bắt buộc)').fill(quorum);
+      await form.getByRole('button', { name: 'Tạo', exact: true }).click();
+      await form.waitFor({ state: 'detached' });
+      return cp.getByTestId('poll').filter({ hasText: title });
+    };
+    const ballot = async (card: Locator, choice: string) => {
+      await card.getByRole('button', { name: choice, exact: true }).click();
+      await card.getByRole('button', { name: 'Gửi phiếu' }).click();
+      await waitText(card.getByTestId('receipt'), 'Mã xác nhận phiếu:');
+    };
+
+    // Quorum 3 with 2 present: the rule and the count are shown, and opening asks first.
+    const q = 'Thông qua Nghị quyết về kế hoạch đầu tư công năm 2027';
+    const card = await create(q, '3');
+    await waitText(card, 'Quá nửa tổng số thành viên · Tối thiểu 3 thành viên có mặt');
+    await waitText(card.getByTestId('poll-eligibility'), 'đã điểm danh: 2/5');
+    await waitText(card.getByTestId('poll-quorum'), 'Số thành viên tối thiểu để biểu quyết hợp lệ: 3.');
+    await waitText(card.getByTestId('poll-below-quorum'), 'Số thành viên có mặt (2) thấp hơn số tối thiểu (3)');
+    await waitText(card.getByTestId('poll-cannot-pass'), 'chưa quá nửa tổng số thành viên');
+    await card.getByRole('button', { name: 'Bắt đầu biểu quyết' }).click();
+    const confirm = card.getByTestId('poll-open-confirm');
+    await waitText(confirm, 'Vẫn bắt đầu biểu quyết?');
+    expect(await card.getAttribute('data-state')).toBe('draft');
+    await shotOf(card, 'vi-voting-quorum-confirm');
+    await confirm.getByRole('button', { name: 'Đồng ý' }).click();
+    await waitText(card, 'Đang biểu quyết');
+    // The chair has a ballot, like a member.
+    await ballot(card, 'Tán thành');
+    await ballot(m1.page.getByTestId('poll').filter({ hasText: q }), 'Tán thành');
+    await waitText(card.getByTestId('turnout'), 'Đã biểu quyết: 2/2 · Tổng số thành viên: 5');
+    await card.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
+    await waitText(card.getByTestId('poll-result'), 'Không đủ số thành viên theo quy định');
+    await waitText(card.getByTestId('poll-result-why'), 'Khi bắt đầu biểu quyết chỉ có 2 thành viên có mặt, thấp hơn số tối thiểu 3.');
+    await shotOf(card, 'vi-voting-no-quorum');
+
+    // No quorum, both present for: 2 of 5 members is not more than half of all members.
+    const q2 = 'Thông qua Đề án sắp xếp thôn, tổ dân phố năm 2027';
+    const card2 = await create(q2, '');
+    await openPoll(card2);
+    await ballot(card2, 'Tán thành');
+    await ballot(m1.page.getByTestId('poll').filter({ hasText: q2 }), 'Tán thành');
+    await waitText(card2.getByTestId('turnout'), 'Đã biểu quyết: 2/2');
+    await card2.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
+    await waitText(card2.getByTestId('poll-result'), 'Không được thông qua');
+    await waitText(card2.getByTestId('tally'), 'Tổng số thành viên: 5');
   });
 });
