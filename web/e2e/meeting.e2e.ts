@@ -305,10 +305,20 @@ describe('a meeting from preparation to the end', () => {
     await page.getByRole('button', { name: 'Kết thúc cuộc họp' }).click();
     await page.getByRole('button', { name: 'Đồng ý' }).click();
     await waitText(page.locator('.meeting-meta'), 'Đã kết thúc');
+    // When it was held (today), not the planned date; no item under discussion any more.
+    const today = await page.evaluate(() => {
+      const d = new Date();
+      const p = (n: number) => String(n).padStart(2, '0');
+      return `${p(d.getDate())}/${p(d.getMonth() + 1)}/${d.getFullYear()}`;
+    });
+    await waitText(page.getByTestId('held-on'), new RegExp(`^Đã họp ngày ${today.replace(/\//g, '\\/')}, \\d{2}:\\d{2}–\\d{2}:\\d{2}$`));
+    expect(await page.locator('.panel.agenda').innerText()).not.toContain('Đang thảo luận');
     await waitText(member.page.locator('.meeting-meta'), 'Ended', 8000);
+    await waitText(member.page.getByTestId('held-on'), /^Held on \d{1,2} \w+ \d{4}, /);
     expect(await member.page.getByRole('button', { name: 'Request to speak' }).count()).toBe(0);
     await page.getByRole('link', { name: 'Cuộc họp' }).first().click();
     await waitText(page.locator('section[data-group="past"]'), TITLE);
+    await waitText(page.locator('section[data-group="past"] .meeting-card').filter({ hasText: TITLE }), `Đã họp ngày ${today}`);
     const phone = await signIn(env.browser, env.server.base, 'uyvien1', { width: 390, height: 844 });
     await phone.page.goto('/meetings/' + meetingUrl.split('/').pop());
     await waitText(phone.page.getByTestId('meeting-title'), TITLE);
