@@ -141,7 +141,7 @@ describe('the meeting room on tablets', () => {
     await waitText(err, 'Không kết nối được máy chủ');
     // Not at the top of the page.
     expect(await chair.page.locator('.toast').count()).toBe(0);
-    await shot(chair.page, 'vi-error-at-action');
+    await shotOf(chair.page.locator('.panel.speakers'), 'vi-error-at-action');
     await chair.context.setOffline(false);
     await chair.page.getByTestId('banner-back').waitFor({ timeout: 20_000 });
     await chair.page.getByTestId('banner-back').waitFor({ state: 'detached', timeout: 9000 });
