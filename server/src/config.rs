@@ -202,6 +202,9 @@ pub struct PollSettings {
     /// On SQLite, commit ballot batches with `synchronous = FULL` (an acknowledged ballot
     /// survives a power cut, not only a crash).
     pub sqlite_full_sync: bool,
+    /// The majority of a poll that names none: the organisation's rule. Default
+    /// `absolute_all` (quá nửa tổng số thành viên), the rule of People's Committees.
+    pub default_majority: crate::polls::Majority,
 }
 
 impl Default for PollSettings {
@@ -213,6 +216,7 @@ impl Default for PollSettings {
             batch_workers: 2,
             queue_capacity: 20_000,
             sqlite_full_sync: true,
+            default_majority: crate::polls::Majority::AbsoluteAll,
         }
     }
 }

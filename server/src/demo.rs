@@ -209,11 +209,11 @@ fn seed_meeting(conn: &mut DbConnection) -> Result<(), ApiError> {
             agenda_item_id: items.get(*item).cloned(),
             secret: *secret,
             options: None,
-            majority: *majority,
+            majority: Some(*majority),
             quorum: None,
             allow_change: false,
         };
-        polls::create(conn, &meeting.id, new, &admin)?;
+        polls::create(conn, &meeting.id, new, *majority, &admin)?;
     }
     meetings::set_state(
         conn,

@@ -2,10 +2,12 @@
 
 use std::io::BufRead;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use ecabinet::cli::{AuditCommand, Cli, Command, UserCommand};
 use ecabinet::config::Settings;
+use ecabinet::db::PoolThreads;
 use ecabinet::startup::{Application, open_database};
 use ecabinet::users::handlers::{CreateUser, create_user};
 use ecabinet::{audit, demo, telemetry};
@@ -16,7 +18,19 @@ fn main() -> ExitCode {
     if let Command::PdfCheck(args) = &cli.command {
         return ecabinet::documents::validate::child_main(args);
     }
-    match actix_web::rt::System::new().block_on(run(cli)) {
+    let mut pools = Vec::new();
+    let system = actix_web::rt::System::new();
+    let outcome = system.block_on(run(cli, &mut pools));
+    // Dropping the runtime drops every task and waits for the blocking pool; then no handle
+    // of the database is left but r2d2's threads, which must be idle before the process
+    // exits (docs/architecture.md, "Shutting down").
+    drop(system);
+    for threads in pools {
+        if !threads.quiesce(EXIT_WAIT) {
+            eprintln!("ecabinet: the database pool was still busy after {EXIT_WAIT:?}");
+        }
+    }
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("ecabinet: {err:#}");
@@ -25,12 +39,16 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+/// How long the exit waits for the database pool's threads (a connection being opened can
+/// take up to libpq's connect timeout).
+const EXIT_WAIT: Duration = Duration::from_secs(15);
+
+async fn run(cli: Cli, pools: &mut Vec<PoolThreads>) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let settings = Settings::load(cli.config.as_deref(), args.overrides())?;
             telemetry::init(&settings.log);
-            serve(settings).await
+            serve(settings, pools).await
         }
         Command::PdfCheck(_) => Ok(()),
         Command::User {
@@ -46,6 +64,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(&settings.log);
             let password = read_password()?;
             let db = open_database(&settings).await?;
+            pools.push(db.threads());
             let user = create_user(
                 &db,
                 CreateUser {
@@ -69,6 +88,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = Settings::load(cli.config.as_deref(), database.overrides())?;
             telemetry::init(&settings.log);
             let db = open_database(&settings).await?;
+            pools.push(db.threads());
             verify_audit(&db, meeting).await
         }
     }
@@ -107,9 +127,10 @@ fn read_password() -> anyhow::Result<String> {
     Ok(password)
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<()> {
+async fn serve(settings: Settings, pools: &mut Vec<PoolThreads>) -> anyhow::Result<()> {
     let demo_requested = settings.demo;
     let app = Application::build(settings).await?;
+    pools.push(app.state().db.threads());
     app.stop_on_signals()?;
     let state = app.state();
     if demo_requested {

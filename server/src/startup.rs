@@ -92,6 +92,7 @@ impl Application {
             bus.clone(),
             settings.polls.clone(),
             metrics.clone(),
+            crate::polls::keys::KeyHasher::new(&key)?,
         );
         let state = web::Data::new(AppState {
             files,

@@ -231,11 +231,12 @@ async fn presiders_record_attendance_and_counts_add_up(backend: Backend) {
         participant(list, &c.member2.id)["substitute_id"],
         sub.id.as_str()
     );
-    // Members: member (present), member2 (substituted), absentee, unknown.
+    // Voting (contract v2): the chair (present) and the members: member (present), member2
+    // (substituted), absentee, unknown.
     assert_eq!(
         att["counts"],
         json!({"present": 3, "absent": 1, "substituted": 1, "unknown": 2,
-            "voting_total": 4, "voting_present": 2}),
+            "voting_total": 5, "voting_present": 3}),
     );
 
     // The absentee arrives after all: present, the reason gone.
@@ -261,7 +262,7 @@ async fn presiders_record_attendance_and_counts_add_up(backend: Backend) {
     assert_eq!(
         att["counts"],
         json!({"present": 4, "absent": 0, "substituted": 1, "unknown": 2,
-            "voting_total": 4, "voting_present": 3}),
+            "voting_total": 5, "voting_present": 4}),
     );
 }
 

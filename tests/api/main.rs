@@ -18,3 +18,4 @@ mod polls;
 mod speakers;
 mod support;
 mod users;
+mod voting_rules;

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::events::{self, Event};
+use crate::meetings::MeetingState;
 use crate::meetings::access::Access;
 use crate::meetings::participants::{self, Participant};
-use crate::meetings::{MeetingRole, MeetingState};
 use crate::patch;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
@@ -34,7 +34,7 @@ pub struct Counts {
     pub absent: usize,
     pub substituted: usize,
     pub unknown: usize,
-    /// Participants with the `member` role (those who vote).
+    /// Participants who vote: members, and the chair unless the meeting says otherwise.
     pub voting_total: usize,
     /// Of those, present in person or through their substitute.
     pub voting_present: usize,
@@ -47,7 +47,8 @@ pub struct AttendanceList {
 }
 
 /// Counts attendance states; pure, so quorum rules can be tested without a database.
-pub fn count(list: &[Participant]) -> Counts {
+/// `chair_votes`: whether the chair is a voting participant (the meeting's setting).
+pub fn count(list: &[Participant], chair_votes: bool) -> Counts {
     let mut c = Counts::default();
     for p in list {
         match p.attendance.as_str() {
@@ -56,7 +57,7 @@ pub fn count(list: &[Participant]) -> Counts {
             "substituted" => c.substituted += 1,
             _ => c.unknown += 1,
         }
-        if p.role == MeetingRole::Member {
+        if p.role.votes(chair_votes) {
             c.voting_total += 1;
             if matches!(p.attendance.as_str(), "present" | "substituted") {
                 c.voting_present += 1;
@@ -142,8 +143,9 @@ pub fn mark(
 
 pub fn list(conn: &mut DbConnection, meeting_id: &str) -> Result<AttendanceList, ApiError> {
     let participants = participants::list(conn, meeting_id)?;
+    let chair_votes = crate::meetings::get(conn, meeting_id)?.chair_votes;
     Ok(AttendanceList {
-        counts: count(&participants),
+        counts: count(&participants, chair_votes),
         participants,
     })
 }
@@ -151,6 +153,7 @@ pub fn list(conn: &mut DbConnection, meeting_id: &str) -> Result<AttendanceList,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::meetings::MeetingRole;
 
     fn p(role: MeetingRole, attendance: &str) -> Participant {
         Participant {
@@ -176,8 +179,21 @@ mod tests {
             p(MeetingRole::Member, "unknown"),
             p(MeetingRole::Observer, "present"),
         ];
+        // The chair votes by default: a voting participant, present.
         assert_eq!(
-            count(&list),
+            count(&list, true),
+            Counts {
+                present: 3,
+                absent: 1,
+                substituted: 1,
+                unknown: 1,
+                voting_total: 5,
+                voting_present: 3
+            }
+        );
+        // A meeting whose chair does not vote counts only the members.
+        assert_eq!(
+            count(&list, false),
             Counts {
                 present: 3,
                 absent: 1,

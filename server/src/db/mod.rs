@@ -8,12 +8,14 @@
 
 pub mod schema;
 
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{self, CustomizeConnection, ManageConnection, R2D2Connection};
-use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use scheduled_thread_pool::{OnPoolDropBehavior, ScheduledThreadPool};
 
 use crate::config::DatabaseSettings;
 use crate::error::ApiError;
@@ -98,6 +100,90 @@ pub struct Db {
     pool: Pool,
     backend: Backend,
     acquire_timeout: Duration,
+    threads: PoolThreads,
+}
+
+/// How many threads open and close the pool's connections.
+const POOL_THREADS: usize = 2;
+
+/// The threads on which r2d2 opens connections (and closes them, when the pool's last handle
+/// is dropped there). r2d2 never joins them: a process that returns from `main` while one of
+/// them is inside libpq runs libpq's and OpenSSL's exit-time cleanup under that thread, which
+/// then crashes (SIGSEGV in libc, `r2d2-worker-N`). `quiesce` is how a process waits for them
+/// before it exits (docs/architecture.md, "Shutting down").
+#[derive(Clone)]
+pub struct PoolThreads {
+    pool: Arc<ScheduledThreadPool>,
+    count: usize,
+}
+
+impl std::fmt::Debug for PoolThreads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolThreads")
+            .field("count", &self.count)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PoolThreads {
+    fn new(count: usize) -> Self {
+        let pool = ScheduledThreadPool::builder()
+            .num_threads(count)
+            .thread_name_pattern("r2d2-worker-{}")
+            // Retries and the reaper hold only weak references to a dropped pool: nothing
+            // pending is worth running at exit.
+            .on_drop_behavior(OnPoolDropBehavior::DiscardPendingScheduled)
+            .build();
+        Self {
+            pool: Arc::new(pool),
+            count,
+        }
+    }
+
+    /// Waits, at most `timeout`, until every `Db` handle and the pool itself are gone and
+    /// no job runs on the threads (one parked on each thread proves the jobs before it have
+    /// finished: an establish in flight, or the closing of the pool's connections). Then
+    /// tells the threads to end. True when that point was reached; false means a
+    /// connection was still being opened or a handle kept (the caller logs it).
+    pub fn quiesce(self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        // Ours is the one reference left once every `Db` and r2d2's own pool are dropped.
+        while Arc::strong_count(&self.pool) > 1 {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let parked = Arc::new((Mutex::new((0usize, false)), Condvar::new()));
+        for _ in 0..self.count {
+            let parked = parked.clone();
+            self.pool.execute(move || {
+                let (lock, cvar) = &*parked;
+                let mut state = lock.lock().unwrap_or_else(PoisonError::into_inner);
+                state.0 += 1;
+                cvar.notify_all();
+                while !state.1 {
+                    state = cvar.wait(state).unwrap_or_else(PoisonError::into_inner);
+                }
+            });
+        }
+        let (lock, cvar) = &*parked;
+        let mut state = lock.lock().unwrap_or_else(PoisonError::into_inner);
+        while state.0 < self.count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            state = cvar
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        let quiet = state.0 == self.count;
+        state.1 = true;
+        cvar.notify_all();
+        quiet
+    }
 }
 
 impl std::fmt::Debug for Db {
@@ -128,7 +214,9 @@ impl Db {
         drop(first);
 
         let acquire_timeout = Duration::from_millis(settings.acquire_timeout_ms);
+        let threads = PoolThreads::new(POOL_THREADS);
         let mut builder = r2d2::Pool::builder()
+            .thread_pool(threads.pool.clone())
             .max_size(settings.pool_size.max(1))
             .min_idle(Some(1))
             .connection_timeout(acquire_timeout)
@@ -143,7 +231,13 @@ impl Db {
             pool,
             backend,
             acquire_timeout,
+            threads,
         })
+    }
+
+    /// The pool's connection threads, to wait for at exit (`PoolThreads::quiesce`).
+    pub fn threads(&self) -> PoolThreads {
+        self.threads.clone()
     }
 
     pub fn backend(&self) -> Backend {
@@ -218,10 +312,27 @@ where
 }
 
 /// Applies the embedded migrations of the connection's backend.
+///
+/// On SQLite they run with foreign keys off: changing a constraint there means rebuilding the
+/// table, and dropping the old one with foreign keys on would cascade into its children. The
+/// references are checked once the migrations are done, and foreign keys turned back on.
 pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
     let result = match conn {
         DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(drop),
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(drop),
+        DbConnection::Sqlite(c) => {
+            c.batch_execute("PRAGMA foreign_keys = OFF;")?;
+            let migrated = c.run_pending_migrations(SQLITE_MIGRATIONS).map(drop);
+            let broken: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM pragma_foreign_key_check)",
+            ))
+            .get_result(c)?;
+            c.batch_execute("PRAGMA foreign_keys = ON;")?;
+            anyhow::ensure!(
+                broken == 0,
+                "after migrating, {broken} rows refer to rows that do not exist"
+            );
+            migrated
+        }
     };
     result.map_err(|e| anyhow::anyhow!("running migrations: {e}"))
 }

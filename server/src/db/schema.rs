@@ -129,6 +129,9 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        chair_votes -> Bool,
+        started_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
     }
 }
 
@@ -191,6 +194,7 @@ diesel::table! {
         created_at -> Timestamp,
         opened_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
+        members -> Nullable<Integer>,
     }
 }
 

@@ -94,6 +94,16 @@ pub enum MeetingRole {
 }
 
 impl MeetingRole {
+    /// Whether this role votes: members always, the chair when the meeting lets the chair
+    /// vote (`chair_votes`, the default; contract v2, "Voting rules").
+    pub fn votes(self, chair_votes: bool) -> bool {
+        match self {
+            Self::Member => true,
+            Self::Chair => chair_votes,
+            Self::Secretary | Self::Observer => false,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Chair => "chair",
@@ -135,6 +145,9 @@ pub struct MeetingRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub chair_votes: bool,
+    pub started_at: Option<NaiveDateTime>,
+    pub ended_at: Option<NaiveDateTime>,
 }
 
 impl MeetingRow {
@@ -161,6 +174,12 @@ pub struct Meeting {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Whether the chair votes and counts among the voting participants (default true).
+    pub chair_votes: bool,
+    /// When the meeting went live (first time); null before.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it closed; null before.
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<MeetingRow> for Meeting {
@@ -180,6 +199,9 @@ impl TryFrom<MeetingRow> for Meeting {
             created_by: r.created_by,
             created_at: r.created_at.and_utc(),
             updated_at: r.updated_at.and_utc(),
+            chair_votes: r.chair_votes,
+            started_at: r.started_at.map(|t| t.and_utc()),
+            ended_at: r.ended_at.map(|t| t.and_utc()),
         })
     }
 }
@@ -225,6 +247,8 @@ pub struct MeetingPatch {
     #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<String>)]
     pub current_item_id: Option<Option<String>>,
+    /// Whether the chair votes; applies to polls opened from then on.
+    pub chair_votes: Option<bool>,
 }
 
 impl MeetingPatch {
@@ -236,6 +260,7 @@ impl MeetingPatch {
             && self.description.is_none()
             && self.watermark.is_none()
             && self.speech_limit_secs.is_none()
+            && self.chair_votes.is_none()
     }
 }
 
@@ -307,6 +332,11 @@ pub fn update(
         let title = patch::text(title, TITLE_MAX, "invalid_title", "a title")?;
         diesel::update(meetings::table.find(id))
             .set(meetings::title.eq(title))
+            .execute(conn)?;
+    }
+    if let Some(chair_votes) = patch.chair_votes {
+        diesel::update(meetings::table.find(id))
+            .set(meetings::chair_votes.eq(chair_votes))
             .execute(conn)?;
     }
     if let Some(starts_at) = patch.starts_at {
@@ -395,12 +425,30 @@ pub fn set_state(
     if to == MeetingState::Closed {
         crate::polls::require_none_open(conn, id)?;
     }
+    let now = db::now();
     diesel::update(meetings::table.find(id))
         .set((
             meetings::state.eq(to.as_str()),
-            meetings::updated_at.eq(db::now()),
+            meetings::updated_at.eq(now),
         ))
         .execute(conn)?;
+    match to {
+        MeetingState::Live => {
+            diesel::update(
+                meetings::table
+                    .find(id)
+                    .filter(meetings::started_at.is_null()),
+            )
+            .set(meetings::started_at.eq(now))
+            .execute(conn)?;
+        }
+        MeetingState::Closed => {
+            diesel::update(meetings::table.find(id))
+                .set(meetings::ended_at.eq(now))
+                .execute(conn)?;
+        }
+        MeetingState::Draft | MeetingState::Scheduled => {}
+    }
     let event = events::append(
         conn,
         id,

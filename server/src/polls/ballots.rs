@@ -31,7 +31,6 @@ use crate::db::schema::{
 };
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
-use crate::meetings::MeetingRole;
 use crate::meetings::access;
 
 /// Longest idempotency key accepted.
@@ -529,7 +528,7 @@ pub fn receipt_hash(receipt: &str) -> String {
 }
 
 /// Why a caller who is not in the poll's snapshot cannot vote, in the contract's order: not in
-/// the meeting 404; observers and other non-members 403; a draft or closed poll 409; a member
+/// the meeting 404; observers and others who do not vote 403; a draft or closed poll 409; a member
 /// who was not present at opening 403 `not_eligible`.
 fn refusal(conn: &mut DbConnection, row: &PollRow, user: &AuthUser) -> ApiError {
     let access = match access::load(conn, &row.meeting_id, user) {
@@ -537,8 +536,11 @@ fn refusal(conn: &mut DbConnection, row: &PollRow, user: &AuthUser) -> ApiError 
         Err(ApiError::NotFound { .. }) => return ApiError::NotFound { what: "poll" },
         Err(e) => return e,
     };
-    if access.acting_role() != Some(MeetingRole::Member) {
-        return ApiError::forbidden("forbidden", "only members vote");
+    if !access
+        .acting_role()
+        .is_some_and(|role| role.votes(access.meeting.chair_votes))
+    {
+        return ApiError::forbidden("forbidden", "only voting participants vote");
     }
     if row.state != PollState::Open.as_str() {
         return not_open();
@@ -551,6 +553,18 @@ fn refusal(conn: &mut DbConnection, row: &PollRow, user: &AuthUser) -> ApiError 
 
 fn not_open() -> ApiError {
     ApiError::conflict("poll_not_open", "the poll is not open for voting")
+}
+
+/// Drops the idempotency keys of a closed poll's ballots: they answer retries while the poll
+/// is open and serve nothing after.
+pub fn forget_keys(conn: &mut DbConnection, poll_id: &str) -> Result<(), ApiError> {
+    diesel::update(pv::table.filter(pv::poll_id.eq(poll_id)))
+        .set(pv::idempotency_key.eq(None::<String>))
+        .execute(conn)?;
+    diesel::update(b::table.filter(b::poll_id.eq(poll_id)))
+        .set(b::idempotency_key.eq(None::<String>))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Rewrites a secret poll's choices with new random ids, in random order, in the closing
@@ -703,6 +717,7 @@ mod tests {
             created_at: chrono::NaiveDateTime::default(),
             opened_at: None,
             closed_at: None,
+            members: Some(3),
         };
         PollFacts {
             options: row.options().unwrap(),

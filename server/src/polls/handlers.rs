@@ -31,12 +31,13 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let meeting_id = path.into_inner();
     let new = body.into_inner();
+    let default_majority = state.settings.polls.default_majority;
     let poll = state
         .commit(move |c| {
             let access = access::load_for_change(c, &meeting_id, &user)?;
             access.require(Mover::Presiders)?;
             access.require_open()?;
-            super::create(c, &meeting_id, new, &user.id)
+            super::create(c, &meeting_id, new, default_majority, &user.id)
         })
         .await?;
     Ok(HttpResponse::Created().json(poll))

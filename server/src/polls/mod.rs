@@ -14,6 +14,7 @@
 
 pub mod ballots;
 pub mod handlers;
+pub mod keys;
 pub mod rules;
 pub mod service;
 
@@ -154,6 +155,7 @@ pub struct PollRow {
     pub created_at: NaiveDateTime,
     pub opened_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
+    pub members: Option<i32>,
 }
 
 impl PollRow {
@@ -200,13 +202,18 @@ pub struct Poll {
     pub quorum: Option<i32>,
     pub allow_change: bool,
     pub state: PollState,
-    /// Ballots per option (every option listed, zeros included).
-    #[schema(value_type = Object)]
-    pub tally: Tally,
+    /// Ballots per option (every option listed, zeros included); null while a secret poll is
+    /// open, so that no one learns a choice from the order in which members voted.
+    #[schema(value_type = Option<Object>)]
+    pub tally: Option<Tally>,
     /// Ballots cast.
     pub voted: u64,
-    /// Voters who may vote: members (or their substitutes) present at opening; 0 in a draft.
+    /// Voters who may vote: voting participants (or their substitutes) present at opening; 0
+    /// in a draft.
     pub eligible: u64,
+    /// Every voting participant of the meeting at opening, present or not (what
+    /// `absolute_all` counts against); null in a draft.
+    pub members: Option<u64>,
     pub result: Option<Outcome>,
     /// Named polls, once closed: who chose what.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -226,7 +233,8 @@ pub struct NewPoll {
     pub secret: bool,
     /// Option keys; default `["yes","no","abstain"]`. The first is the motion.
     pub options: Option<Vec<String>>,
-    pub majority: Majority,
+    /// Default: the organisation's (`polls.default_majority`).
+    pub majority: Option<Majority>,
     /// Voting members who must be present at opening; none by default.
     pub quorum: Option<i32>,
     /// Whether a member may change their ballot while the poll is open (named polls only).
@@ -375,8 +383,10 @@ pub fn create(
     conn: &mut DbConnection,
     meeting_id: &str,
     new: NewPoll,
+    default_majority: Majority,
     created_by: &str,
 ) -> Result<(Poll, Vec<Event>), ApiError> {
+    let majority = new.majority.unwrap_or(default_majority);
     let title = check_title(&new.title)?;
     let options = Options::parse(new.options)?;
     check_quorum(new.quorum)?;
@@ -392,7 +402,7 @@ pub fn create(
             polls::secret.eq(new.secret),
             polls::options
                 .eq(serde_json::to_string(options.as_slice()).map_err(ApiError::internal)?),
-            polls::majority.eq(new.majority.as_str()),
+            polls::majority.eq(majority.as_str()),
             polls::quorum.eq(new.quorum),
             polls::allow_change.eq(new.allow_change),
             polls::state.eq(PollState::Draft.as_str()),
@@ -476,25 +486,33 @@ pub fn delete(conn: &mut DbConnection, row: PollRow) -> Result<Vec<Event>, ApiEr
     )?])
 }
 
-/// Who may vote now: each `member` participant present in person (voter = seat) or through
-/// their substitute (voter = the substitute, seat = the member).
-fn eligible_now(
+/// The meeting's voting participants now (members, and the chair unless the meeting says
+/// otherwise: `MeetingRole::votes`): how many there are, present or not, and who may vote:
+/// each one present in person (voter = seat) or through their substitute (voter = the
+/// substitute, seat = the member).
+fn voters_now(
     conn: &mut DbConnection,
-    meeting_id: &str,
-) -> Result<Vec<(String, String)>, ApiError> {
-    let rows: Vec<(String, String, Option<String>)> = p::table
-        .filter(p::meeting_id.eq(meeting_id))
-        .filter(p::role.eq(crate::meetings::MeetingRole::Member.as_str()))
-        .select((p::user_id, p::attendance, p::substitute_id))
+    access: &Access,
+) -> Result<(usize, Vec<(String, String)>), ApiError> {
+    let rows: Vec<(String, String, String, Option<String>)> = p::table
+        .filter(p::meeting_id.eq(access.meeting_id()))
+        .select((p::user_id, p::role, p::attendance, p::substitute_id))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(seat, attendance, substitute)| match attendance.as_str() {
-            "present" => Some((seat.clone(), seat)),
-            "substituted" => substitute.map(|s| (s, seat)),
-            _ => None,
-        })
-        .collect())
+    let mut members = 0;
+    let mut voters = Vec::new();
+    for (seat, role, attendance, substitute) in rows {
+        let role: crate::meetings::MeetingRole = role.parse()?;
+        if !role.votes(access.meeting.chair_votes) {
+            continue;
+        }
+        members += 1;
+        match attendance.as_str() {
+            "present" => voters.push((seat.clone(), seat)),
+            "substituted" => voters.extend(substitute.map(|s| (s, seat))),
+            _ => {}
+        }
+    }
+    Ok((members, voters))
 }
 
 /// Opens a draft poll in a live meeting, fixing who may vote.
@@ -519,7 +537,7 @@ pub fn open(
             "a poll opens only while the meeting is live",
         ));
     }
-    let voters = eligible_now(conn, &row.meeting_id)?;
+    let (members, voters) = voters_now(conn, access)?;
     if voters.is_empty() {
         return Err(ApiError::conflict(
             "no_eligible_voters",
@@ -536,16 +554,19 @@ pub fn open(
             .execute(conn)?;
     }
     let eligible = i32::try_from(voters.len()).map_err(ApiError::internal)?;
+    let members = i32::try_from(members).map_err(ApiError::internal)?;
     diesel::update(polls::table.find(&row.id))
         .set((
             polls::state.eq(PollState::Open.as_str()),
             polls::eligible.eq(eligible),
+            polls::members.eq(members),
             polls::opened_at.eq(db::now()),
         ))
         .execute(conn)?;
     let row = get(conn, &row.id)?;
     let mut entry = definition(&row)?;
     entry["eligible"] = eligible.into();
+    entry["members"] = members.into();
     audit::append(conn, &row.meeting_id, "poll.opened", &entry)?;
     let poll = view(conn, row)?;
     let event = poll_event(conn, "poll.opened", &poll)?;
@@ -579,16 +600,19 @@ pub fn close(conn: &mut DbConnection, row: PollRow) -> Result<(Poll, Vec<Event>)
     if row.secret {
         ballots::reshuffle_choices(conn, &row.id)?;
     }
+    ballots::forget_keys(conn, &row.id)?;
     let options = row.options()?;
     let tally = count(conn, &row)?;
     let voted: u64 = tally.values().sum();
     let eligible = u64::try_from(row.eligible.unwrap_or(0)).unwrap_or(0);
+    let members = u64::try_from(row.members.unwrap_or(0)).unwrap_or(0);
     let counts = rules::Counts::from_tally(
         options
             .as_slice()
             .iter()
             .map(|o| (o.as_str(), tally.get(o).copied().unwrap_or(0))),
         eligible,
+        members,
     );
     let quorum = row.quorum.and_then(|q| u64::try_from(q).ok());
     let outcome = rules::decide(row.majority()?, quorum, counts);
@@ -608,6 +632,7 @@ pub fn close(conn: &mut DbConnection, row: PollRow) -> Result<(Poll, Vec<Event>)
         "tally": tally,
         "voted": voted,
         "eligible": eligible,
+        "members": members,
         "result": outcome,
         "receipts": receipts,
     });
@@ -621,14 +646,18 @@ pub fn close(conn: &mut DbConnection, row: PollRow) -> Result<(Poll, Vec<Event>)
     Ok((poll, vec![final_tally, closed]))
 }
 
-/// `poll.tally` data: counts only, never who.
+/// `poll.tally` data: counts only, never who; a secret poll's counts per option only once it
+/// is closed (`Poll::tally` is null until then, and the field is left out).
 pub fn tally_data(poll: &Poll) -> serde_json::Value {
-    serde_json::json!({
+    let mut data = serde_json::json!({
         "poll_id": poll.id,
-        "tally": poll.tally,
         "voted": poll.voted,
         "eligible": poll.eligible,
-    })
+    });
+    if let Some(tally) = &poll.tally {
+        data["tally"] = serde_json::json!(tally);
+    }
+    data
 }
 
 /// Ballots per option as they stand (all options listed).
@@ -668,6 +697,9 @@ pub fn view(conn: &mut DbConnection, row: PollRow) -> Result<Poll, ApiError> {
         _ => count(conn, &row)?,
     };
     let voted = tally.values().sum();
+    // A secret poll's counts stay hidden until it closes: who watched who pressed first would
+    // otherwise read each choice off the tally.
+    let tally = (!row.secret || state == PollState::Closed).then_some(tally);
     let ballots = if state == PollState::Closed && !row.secret {
         Some(ballots::named(conn, &row.id)?)
     } else {
@@ -678,6 +710,7 @@ pub fn view(conn: &mut DbConnection, row: PollRow) -> Result<Poll, ApiError> {
         options: row.options()?.0,
         result: row.result.as_deref().and_then(Outcome::parse),
         eligible: u64::try_from(row.eligible.unwrap_or(0)).unwrap_or(0),
+        members: row.members.and_then(|m| u64::try_from(m).ok()),
         tally,
         voted,
         ballots,

@@ -5,7 +5,10 @@
 //! abstention; every other option counts against the motion.
 //! - `simple` (đa số phiếu): more ballots for than against; abstentions count for neither side.
 //!   A tie is rejected.
-//! - `absolute` (quá nửa): more than half of the eligible voters (those present at opening) for.
+//! - `absolute` (quá nửa số thành viên có mặt): more than half of the eligible voters (those
+//!   present at opening) for.
+//! - `absolute_all` (quá nửa tổng số thành viên): more than half of all voting participants of
+//!   the meeting, present or not, for: the rule of People's Committees and Councils.
 //! - `two_thirds` (hai phần ba): at least two thirds of the eligible voters for.
 //! - quorum: when the poll sets one, at least that many voting members must have been present
 //!   at opening; otherwise the result is `no_quorum`, whatever the ballots say.
@@ -18,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub enum Majority {
     Simple,
     Absolute,
+    AbsoluteAll,
     TwoThirds,
 }
 
@@ -26,6 +30,7 @@ impl Majority {
         match self {
             Self::Simple => "simple",
             Self::Absolute => "absolute",
+            Self::AbsoluteAll => "absolute_all",
             Self::TwoThirds => "two_thirds",
         }
     }
@@ -34,6 +39,7 @@ impl Majority {
         match s {
             "simple" => Some(Self::Simple),
             "absolute" => Some(Self::Absolute),
+            "absolute_all" => Some(Self::AbsoluteAll),
             "two_thirds" => Some(Self::TwoThirds),
             _ => None,
         }
@@ -80,15 +86,22 @@ pub struct Counts {
     pub against: u64,
     /// Voting members present when the poll opened: who may vote.
     pub eligible: u64,
+    /// Every voting participant of the meeting when the poll opened, present or not.
+    pub members: u64,
 }
 
 impl Counts {
     /// Reads the counts from a tally `(option, count)` in option order.
-    pub fn from_tally<'a>(tally: impl IntoIterator<Item = (&'a str, u64)>, eligible: u64) -> Self {
+    pub fn from_tally<'a>(
+        tally: impl IntoIterator<Item = (&'a str, u64)>,
+        eligible: u64,
+        members: u64,
+    ) -> Self {
         let mut counts = Counts {
             for_motion: 0,
             against: 0,
             eligible,
+            members,
         };
         for (i, (option, n)) in tally.into_iter().enumerate() {
             if i == 0 {
@@ -109,6 +122,7 @@ pub fn decide(majority: Majority, quorum: Option<u64>, counts: Counts) -> Outcom
     let adopted = match majority {
         Majority::Simple => counts.for_motion > counts.against,
         Majority::Absolute => 2 * counts.for_motion > counts.eligible,
+        Majority::AbsoluteAll => 2 * counts.for_motion > counts.members,
         Majority::TwoThirds => counts.eligible > 0 && 3 * counts.for_motion >= 2 * counts.eligible,
     };
     if adopted {
@@ -124,7 +138,7 @@ mod tests {
     use super::Outcome::*;
     use super::*;
 
-    /// (majority, quorum, for, against, eligible, expected)
+    /// (majority, quorum, for, against, eligible, expected); members = eligible + 2 absent
     type Case = (Majority, Option<u64>, u64, u64, u64, Outcome);
     const CASES: &[Case] = &[
         // Simple majority: for > against among ballots that are not abstentions.
@@ -139,6 +153,12 @@ mod tests {
         (Absolute, None, 5, 5, 10, Rejected), // exactly half is not over half
         (Absolute, None, 6, 4, 10, Adopted),
         (Absolute, None, 0, 0, 0, Rejected),
+        // Absolute of all members: the two absent count too (members = eligible + 2).
+        (AbsoluteAll, None, 5, 0, 9, Rejected), // 5 of 11: over half of those present only
+        (AbsoluteAll, None, 6, 0, 9, Adopted),  // 6 of 11
+        (AbsoluteAll, None, 3, 0, 4, Rejected), // 3 of 6, unopposed: only half
+        (AbsoluteAll, None, 4, 0, 4, Adopted),  // 4 of 6
+        (AbsoluteAll, None, 0, 0, 0, Rejected),
         // Two thirds of the eligible, at least.
         (TwoThirds, None, 6, 0, 9, Adopted), // exactly two thirds passes
         (TwoThirds, None, 5, 0, 9, Rejected),
@@ -161,6 +181,7 @@ mod tests {
                 for_motion,
                 against,
                 eligible,
+                members: eligible + 2,
             };
             assert_eq!(
                 decide(majority, quorum, counts),
@@ -174,32 +195,37 @@ mod tests {
     fn counts_from_a_tally() {
         let tally = [("yes", 4), ("no", 3), ("abstain", 2)];
         assert_eq!(
-            Counts::from_tally(tally, 9),
+            Counts::from_tally(tally, 9, 9),
             Counts {
                 for_motion: 4,
                 against: 3,
-                eligible: 9
+                eligible: 9,
+                members: 9
             }
         );
         // Abstentions do not help the motion under a simple majority…
-        assert_eq!(decide(Simple, None, Counts::from_tally(tally, 9)), Adopted);
+        assert_eq!(
+            decide(Simple, None, Counts::from_tally(tally, 9, 9)),
+            Adopted
+        );
         // …and count as not-for under an absolute one (4 of 9).
         assert_eq!(
-            decide(Absolute, None, Counts::from_tally(tally, 9)),
+            decide(Absolute, None, Counts::from_tally(tally, 9, 9)),
             Rejected
         );
         // Custom options: the first is the motion, the others are against.
         let custom = [("dong_y", 2), ("phuong_an_b", 1), ("phuong_an_c", 1)];
         assert_eq!(
-            Counts::from_tally(custom, 5),
+            Counts::from_tally(custom, 5, 5),
             Counts {
                 for_motion: 2,
                 against: 2,
-                eligible: 5
+                eligible: 5,
+                members: 5
             }
         );
         assert_eq!(
-            decide(Simple, None, Counts::from_tally(custom, 5)),
+            decide(Simple, None, Counts::from_tally(custom, 5, 5)),
             Rejected
         );
     }

@@ -26,6 +26,7 @@ use tokio::time::Instant;
 
 use super::PollState;
 use super::ballots::{self, BallotRequest, Receipt, Touched};
+use super::keys::KeyHasher;
 use crate::config::PollSettings;
 use crate::db::{Db, DbConnection, write_transaction};
 use crate::error::ApiError;
@@ -42,6 +43,7 @@ struct Job {
 #[derive(Debug, Clone)]
 pub struct PollService {
     jobs: mpsc::Sender<Job>,
+    keys: Arc<KeyHasher>,
 }
 
 impl std::fmt::Debug for Job {
@@ -54,7 +56,13 @@ impl std::fmt::Debug for Job {
 
 impl PollService {
     /// Starts the workers and the tally task on the current runtime.
-    pub fn start(db: Db, bus: EventBus, settings: PollSettings, metrics: Arc<Metrics>) -> Self {
+    pub fn start(
+        db: Db,
+        bus: EventBus,
+        settings: PollSettings,
+        metrics: Arc<Metrics>,
+        keys: KeyHasher,
+    ) -> Self {
         let (jobs, rx) = mpsc::channel(settings.queue_capacity.max(1));
         let (tallies, tally_rx) = mpsc::unbounded_channel();
         let rx = Arc::new(Mutex::new(rx));
@@ -73,11 +81,18 @@ impl PollService {
             Duration::from_millis(settings.tally_interval_ms.max(1)),
             tally_rx,
         ));
-        Self { jobs }
+        Self {
+            jobs,
+            keys: Arc::new(keys),
+        }
     }
 
     /// Casts a ballot; returns once it is committed (or refused).
-    pub async fn cast(&self, request: BallotRequest) -> Result<Receipt, ApiError> {
+    pub async fn cast(&self, mut request: BallotRequest) -> Result<Receipt, ApiError> {
+        // Only the keyed hash of an idempotency key goes any further (`super::keys`).
+        if let Some(key) = &request.key {
+            request.key = Some(self.keys.hash(&request.poll_id, key)?);
+        }
         let (reply, answer) = oneshot::channel();
         self.jobs
             .try_send(Job {

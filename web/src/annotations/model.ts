@@ -2,6 +2,7 @@
 // page-fraction coordinates (0..1 of the page as displayed, origin top-left), pointer positions
 // turned into them, strokes thinned as they are drawn, and what a tap or an eraser touches.
 // No DOM and no PDF.js here, so it is unit-tested in Node.
+import { randomId } from '../ids';
 
 export type Kind = 'ink' | 'highlight' | 'note';
 
@@ -67,18 +68,7 @@ export const MAX_POINTS = 5000;
 export const MAX_BATCH_POINTS = 1000;
 
 /** A client id: a UUID (the server takes 1 to 64 letters, digits, `-`, `_`). */
-export function newId(): string {
-  const c = globalThis.crypto as Crypto | undefined;
-  if (c?.randomUUID) return c.randomUUID();
-  // Insecure contexts (plain http on a LAN address) have no randomUUID.
-  const b = new Uint8Array(16);
-  if (c?.getRandomValues) c.getRandomValues(b);
-  else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
+export const newId = randomId;
 
 const clamp01 = (v: number) => (Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0);
 /** Six decimals: a thousandth of a pixel on any screen, and short JSON. */

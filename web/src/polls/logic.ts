@@ -7,6 +7,7 @@ import { ApiError } from '../session';
 import { LiveRequestError } from '../live';
 import type { Meeting, Participant, Poll, User } from '../types';
 import { canVote, type MeetingView } from '../meeting/state';
+import { randomId } from '../ids';
 
 export const DEFAULT_OPTIONS = ['yes', 'no', 'abstain'];
 
@@ -73,9 +74,7 @@ const STATUS: Record<string, number> = {
 
 /** A fresh idempotency key for one ballot (one press of "Gửi phiếu"). */
 export function newBallotKey(): string {
-  const c = globalThis.crypto;
-  if (c?.randomUUID) return c.randomUUID();
-  return `b-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  return randomId();
 }
 
 /**
