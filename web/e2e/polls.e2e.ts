@@ -114,6 +114,7 @@ describe('voting', () => {
     await page.getByRole('button', { name: 'Tạo biểu quyết' }).click();
     const form = page.getByRole('form', { name: 'Tạo biểu quyết' });
     await form.getByLabel('Nội dung biểu quyết').fill(NEW_POLL);
+    await form.getByLabel('Điều kiện thông qua').selectOption({ label: 'Nhiều phiếu tán thành hơn không tán thành' });
     await form.getByLabel('Thuộc nội dung').selectOption({ index: 1 });
     await form.getByRole('button', { name: 'Tạo', exact: true }).click();
     const card = pollCard(chair, NEW_POLL);
@@ -259,6 +260,7 @@ describe('voting', () => {
     await page.getByRole('button', { name: 'Tạo biểu quyết' }).click();
     const form = page.getByRole('form', { name: 'Tạo biểu quyết' });
     await form.getByLabel('Nội dung biểu quyết').fill(CUSTOM_POLL);
+    await form.getByLabel('Điều kiện thông qua').selectOption({ label: 'Nhiều phiếu tán thành hơn không tán thành' });
     await form.locator('select[name="poll_options_mode"]').selectOption('custom');
     // Customising starts from the three default options, in the glossary's words.
     expect(await form.getByLabel(/^Phương án \d+$/).evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual(['Tán thành', 'Không tán thành', 'Không biểu quyết']);

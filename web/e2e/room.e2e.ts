@@ -253,11 +253,11 @@ describe('the meeting room on tablets', () => {
     await cp.getByTestId('checked-in').waitFor();
     await waitText(cp.getByTestId('count-voting'), '2/5');
 
-    const create = async (title: string, quorum: string) => {
+    const create = async (title: string, quorum: string, majority?: string) => {
       await cp.getByRole('button', { name: 'Tạo biểu quyết' }).click();
       const form = cp.getByRole('form', { name: 'Tạo biểu quyết' });
       await form.getByLabel('Nội dung biểu quyết').fill(title);
-      await form.getByLabel('Điều kiện thông qua').selectOption({ label: 'Quá nửa tổng số thành viên' });
+      if (majority) await form.getByLabel('Điều kiện thông qua').selectOption({ label: majority });
       await form.getByLabel('Số thành viên tối thiểu (không bắt buộc)').fill(quorum);
       await form.getByRole('button', { name: 'Tạo', exact: true }).click();
       await form.waitFor({ state: 'detached' });
@@ -271,7 +271,7 @@ describe('the meeting room on tablets', () => {
 
     // Quorum 3 with 2 present: the rule and the count are shown, and opening asks first.
     const q = 'Thông qua Nghị quyết về kế hoạch đầu tư công năm 2027';
-    const card = await create(q, '3');
+    const card = await create(q, '3', 'Quá nửa tổng số thành viên');
     await waitText(card, 'Quá nửa tổng số thành viên · Tối thiểu 3 thành viên có mặt');
     await waitText(card.getByTestId('poll-eligibility'), 'đã điểm danh: 2/5');
     await waitText(card.getByTestId('poll-quorum'), 'Số thành viên tối thiểu để biểu quyết hợp lệ: 3.');
@@ -295,7 +295,9 @@ describe('the meeting room on tablets', () => {
 
     // No quorum, both present for: 2 of 5 members is not more than half of all members.
     const q2 = 'Thông qua Đề án sắp xếp thôn, tổ dân phố năm 2027';
+    // No majority chosen: the organisation's rule (polls.default_majority, absolute_all by default).
     const card2 = await create(q2, '');
+    await waitText(card2, 'Quá nửa tổng số thành viên');
     await openPoll(card2);
     await ballot(card2, 'Tán thành');
     await ballot(m1.page.getByTestId('poll').filter({ hasText: q2 }), 'Tán thành');
@@ -303,5 +305,18 @@ describe('the meeting room on tablets', () => {
     await card2.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
     await waitText(card2.getByTestId('poll-result'), 'Không được thông qua');
     await waitText(card2.getByTestId('tally'), 'Tổng số thành viên: 5');
+  });
+
+  it('the secretary sets that the chair does not vote; the counts leave his seat out', async () => {
+    const sec = await signIn(env.browser, env.server.base, 'thuky');
+    await openMeeting(sec);
+    await sec.page.getByRole('tab', { name: 'Chuẩn bị cuộc họp' }).click();
+    const details = sec.page.locator('form').filter({ has: sec.page.getByRole('heading', { name: 'Thông tin cuộc họp' }) });
+    await details.getByLabel('Chủ tọa biểu quyết').selectOption('no');
+    await details.getByRole('button', { name: 'Lưu' }).click();
+    await waitText(details, 'Đã lưu.');
+    // The chair, checked in, no longer holds a seat: 1 of 4 (uyvien1 present).
+    await waitText(chair.page.getByTestId('count-voting'), '1/4', 8000);
+    await sec.context.close();
   });
 });

@@ -26,6 +26,9 @@ export interface Meeting {
   current_item_id: string | null;
   /** Contract v2 "Voting rules": the chair votes and is counted unless this is false (absent: true). */
   chair_votes?: boolean;
+  /** When it went live and when it closed (contract v2; null before, absent from older servers). */
+  started_at?: string | null;
+  ended_at?: string | null;
   last_seq: number;
   created_by: string;
   created_at: string;

@@ -128,3 +128,23 @@ describe('absence with and without a reason', () => {
     expect(t('att.status.absentUnexcused', undefined, 'vi')).toBe('Vắng không có lý do');
   });
 });
+
+describe('when a meeting was held, from the meeting itself (contract v2)', () => {
+  it('takes started_at/ended_at when the server gives them, and reads the events otherwise', async () => {
+    const { heldFromMeeting } = await import('../src/meeting/held');
+    expect(heldFromMeeting({ started_at: '2026-12-08T01:10:00Z', ended_at: '2026-12-08T03:30:00Z' })).toEqual({ started: '2026-12-08T01:10:00Z', ended: '2026-12-08T03:30:00Z' });
+    expect(heldFromMeeting({ started_at: null, ended_at: null })).toEqual({ started: null, ended: null });
+    expect(heldFromMeeting({})).toBeNull();
+  });
+});
+
+describe('meeting.state events', () => {
+  it('record when the meeting went live and closed', async () => {
+    const { applyEvent, fromDetail } = await import('../src/meeting/state');
+    const { detail } = await import('./fixtures');
+    let s = fromDetail(detail());
+    s = applyEvent(s, { seq: 50, type: 'meeting.state', at: '2026-12-08T01:10:00Z', data: { state: 'live', previous: 'scheduled' } });
+    s = applyEvent(s, { seq: 51, type: 'meeting.state', at: '2026-12-08T03:30:00Z', data: { state: 'closed', previous: 'live' } });
+    expect(s.meeting).toMatchObject({ state: 'closed', started_at: '2026-12-08T01:10:00Z', ended_at: '2026-12-08T03:30:00Z' });
+  });
+});

@@ -1,7 +1,7 @@
 // When a meeting was actually held: the times of its `meeting.state` events (→ live, → closed).
 // The meeting object carries only the planned `starts_at`; the events are the record of what
 // happened. A closed meeting never changes, so what was read once is kept for the session.
-import type { EventPage, LiveEvent } from '../types';
+import type { EventPage, LiveEvent, Meeting } from '../types';
 
 export interface Held {
   /** When it went live (the first `meeting.state` to `live`). */
@@ -11,6 +11,15 @@ export interface Held {
 }
 
 export const NOT_HELD: Held = { started: null, ended: null };
+
+/**
+ * What the meeting object says (`started_at`/`ended_at`, contract v2), or null when the server
+ * does not give them (then the events are read).
+ */
+export function heldFromMeeting(m: Pick<Meeting, 'started_at' | 'ended_at'>): Held | null {
+  if (m.started_at === undefined) return null;
+  return { started: m.started_at ?? null, ended: m.ended_at ?? null };
+}
 
 /** Folds `meeting.state` events into the times the meeting started and ended. */
 export function heldFrom(events: LiveEvent[], prev: Held = NOT_HELD): Held {

@@ -93,6 +93,9 @@ export function applyEvent(s: MeetingView, e: LiveEvent): MeetingView {
       break;
     case 'meeting.state':
       next.meeting = { ...next.meeting, state: d.state };
+      // When it was held (contract v2 `started_at`/`ended_at`): the event's time, unless it says.
+      if (d.state === 'live') next.meeting.started_at = d.started_at ?? next.meeting.started_at ?? e.at;
+      if (d.state === 'closed') next.meeting.ended_at = d.ended_at ?? e.at;
       break;
     case 'participant.added':
     case 'participant.updated':

@@ -27,7 +27,8 @@ export interface PollFormValue {
   title: string;
   agendaItemId: string;
   secret: boolean;
-  majority: Majority;
+  /** '' on a new poll: the organisation's rule (`polls.default_majority`), not sent. */
+  majority: Majority | '';
   quorum: string;
   allowChange: boolean;
   /** Custom options, one row per option; null: the default yes / no / abstain. */
@@ -100,7 +101,7 @@ export function isDefaultOptions(options: string[] | undefined | null): boolean 
 
 /** The form for a new poll. */
 export function emptyForm(agendaItemId = ''): PollFormValue {
-  return { title: '', agendaItemId, secret: false, majority: 'simple', quorum: '', allowChange: false, options: null };
+  return { title: '', agendaItemId, secret: false, majority: '', quorum: '', allowChange: false, options: null };
 }
 
 /** Rows to start customising from: the default options in the current language. */
@@ -161,10 +162,11 @@ export function createBody(f: PollFormValue): Record<string, unknown> {
   const body: Record<string, unknown> = {
     title: f.title.trim(),
     secret: f.secret,
-    majority: f.majority,
     // A secret poll never knows which choice was the member's, so it cannot let them change it.
     allow_change: !f.secret && f.allowChange,
   };
+  // Left out, the poll takes the organisation's rule (contract v2, docs/polls.md).
+  if (f.majority) body.majority = f.majority;
   if (f.agendaItemId) body.agenda_item_id = f.agendaItemId;
   const q = quorumOf(f);
   if (q !== null) body.quorum = q;
@@ -183,7 +185,7 @@ export function patchBody(p: Poll, f: PollFormValue): Record<string, unknown> {
   const item = f.agendaItemId || null;
   if (item !== (p.agenda_item_id ?? null)) out.agenda_item_id = item;
   if (f.secret !== !!p.secret) out.secret = f.secret;
-  if (f.majority !== (p.majority ?? 'simple')) out.majority = f.majority;
+  if (f.majority && f.majority !== (p.majority ?? 'simple')) out.majority = f.majority;
   const q = quorumOf(f);
   if (q !== (p.quorum ?? null)) out.quorum = q;
   const allow = !f.secret && f.allowChange;

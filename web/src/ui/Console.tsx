@@ -35,6 +35,7 @@ function DetailsForm({ h, view, user }: Props) {
   const [description, setDescription] = useState(m.description ?? '');
   const [limit, setLimit] = useState(m.speech_limit_secs ? String(Math.round(m.speech_limit_secs / 60)) : '');
   const [watermark, setWatermark] = useState(m.watermark ?? '');
+  const [chairVotes, setChairVotes] = useState(m.chair_votes !== false);
   const [saved, setSaved] = useState(false);
   useEffect(() => {
     // Someone else changed the meeting: show their values.
@@ -44,6 +45,7 @@ function DetailsForm({ h, view, user }: Props) {
     setDescription(m.description ?? '');
     setLimit(m.speech_limit_secs ? String(Math.round(m.speech_limit_secs / 60)) : '');
     setWatermark(m.watermark ?? '');
+    setChairVotes(m.chair_votes !== false);
   }, [m.updated_at]);
   const detailsTooLong =
     overLimit(title, LIMITS.title) || overLimit(location, LIMITS.location) || overLimit(description, LIMITS.description) || overLimit(watermark, LIMITS.watermark);
@@ -59,6 +61,8 @@ function DetailsForm({ h, view, user }: Props) {
       description: description.trim() || null,
       speech_limit_secs: Number.isFinite(mins) && mins > 0 ? Math.round(mins * 60) : null,
       watermark: watermark.trim() || null,
+      // Only to a server that has the setting (contract v2), and only when it changed.
+      ...(m.chair_votes !== undefined && chairVotes !== (m.chair_votes !== false) ? { chair_votes: chairVotes } : {}),
     }, { where: 'details' });
     if (r) setSaved(true);
   }
@@ -101,6 +105,15 @@ function DetailsForm({ h, view, user }: Props) {
             )}
           </TextField>
         </div>
+        {m.chair_votes !== undefined && (
+          <label class="field">
+            <span>{t('meeting.chairVotes')}</span>
+            <select name="chair_votes" value={chairVotes ? 'yes' : 'no'} onChange={(e) => setChairVotes(e.currentTarget.value === 'yes')}>
+              <option value="yes">{t('meeting.chairVotes.yes')}</option>
+              <option value="no">{t('meeting.chairVotes.no')}</option>
+            </select>
+          </label>
+        )}
         <div class="actions">
           <button type="submit" class="btn primary" disabled={detailsTooLong}>
             {t('common.save')}

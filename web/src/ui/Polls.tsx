@@ -512,7 +512,8 @@ function PollForm(props: {
       </label>
       <label class="field">
         <span>{t('poll.majorityLabel')}</span>
-        <select name="poll_majority" value={f.majority} onChange={(e) => set({ majority: e.currentTarget.value as Majority })}>
+        <select name="poll_majority" value={f.majority} onChange={(e) => set({ majority: e.currentTarget.value as Majority | '' })}>
+          {props.formId === 'new' && <option value="">{t('poll.majority.default')}</option>}
           {MAJORITIES.map((mj) => (
             <option value={mj}>{t(`poll.majority.${mj}`)}</option>
           ))}

@@ -4,7 +4,7 @@ import { overLimit, textLength } from '../limits';
 import { fmtDateTime, fmtNumber, fmtRecordDate, fmtTime } from '../i18n';
 import { t } from '../i18n';
 import { errorText, session } from '../app';
-import { heldOnce, type Held } from '../meeting/held';
+import { heldFromMeeting, heldOnce, type Held } from '../meeting/held';
 import type { MeetingHandle } from '../meeting/useMeeting';
 import type { EventPage, Meeting, MeetingState } from '../types';
 
@@ -129,9 +129,11 @@ export function heldText(h: Held): string | null {
  * `meeting.state` events; the planned time until they are read, or if it never went live).
  */
 export function MeetingWhen({ m }: { m: Meeting }) {
-  const [held, setHeld] = useState<Held | null>(null);
+  const fields = heldFromMeeting(m);
+  const [fetched, setHeld] = useState<Held | null>(null);
+  const held = fields ?? fetched;
   useEffect(() => {
-    if (m.state !== 'closed') return;
+    if (m.state !== 'closed' || fields) return;
     let alive = true;
     heldOnce(m.id, (after) => session.request<EventPage>('GET', `/meetings/${encodeURIComponent(m.id)}/events?after=${after}`))
       .then((h) => alive && setHeld(h))
@@ -139,7 +141,7 @@ export function MeetingWhen({ m }: { m: Meeting }) {
     return () => {
       alive = false;
     };
-  }, [m.id, m.state]);
+  }, [m.id, m.state, !!fields]);
   const text = m.state === 'closed' && held ? heldText(held) : null;
   if (text && held?.started)
     return (
