@@ -166,7 +166,7 @@ describe('annotations', () => {
     await m1b.context.close();
 
     await p1.getByTestId('ann-share-new').click();
-    await tool(p1, 'Ghi chú dán');
+    await tool(p1, 'Ghi chú');
     const spot = await at(p1, 0.1, 0.4);
     await p1.mouse.click(spot.x, spot.y);
     await p1.getByTestId('note-editor').getByLabel('Nội dung ghi chú').fill('Đề nghị bổ sung số liệu so sánh cùng kỳ');
@@ -240,7 +240,7 @@ describe('annotations', () => {
     await m1.context.setOffline(true);
     await tool(p1, 'Bút');
     await draw(p1, 0.15, 0.9, 0.55, 0.92);
-    await tool(p1, 'Ghi chú dán');
+    await tool(p1, 'Ghi chú');
     const spot = await at(p1, 0.8, 0.2);
     await p1.mouse.click(spot.x, spot.y);
     const editor = p1.getByTestId('note-editor');

@@ -4,7 +4,7 @@
 // book opens, and opened documents stay readable offline. Also measures the first page's load.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { inkOnPage, outsideRequests, shot, signIn, smallTargets, until, useServerAndBrowser, waitText, type Tablet } from './harness';
+import { inkOnPage, outsideRequests, shot, shotOf, signIn, smallTargets, until, useServerAndBrowser, waitText, type Tablet } from './harness';
 import { makePdf } from './pdf';
 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
@@ -237,7 +237,14 @@ describe('documents, the reader and following the presenter', () => {
   it('the secretary sets the watermark, sees an upload’s progress, and downloads the board book stamped', async () => {
     const page = secretary.page;
     const details = page.locator('form').filter({ has: page.getByRole('heading', { name: 'Thông tin cuộc họp' }) });
-    await details.getByLabel('Dấu chìm trên tài liệu').fill('{display_name} · {date} · MẬT');
+    await details.getByLabel('Dấu chìm trên tài liệu').fill('{display_name}');
+    // The picker adds placeholders; the preview shows them filled (no raw "{date}").
+    await details.getByRole('button', { name: '+ Ngày tải' }).click();
+    await details.getByRole('button', { name: '+ MẬT' }).click();
+    expect(await details.getByLabel('Dấu chìm trên tài liệu').inputValue()).toBe('{display_name} · {date} · MẬT');
+    const preview = await waitText(details.getByTestId('watermark-preview'), /· \d{2}\/\d{2}\/\d{4} · MẬT/);
+    expect(preview).not.toContain('{');
+    await shotOf(details, 'vi-watermark-picker');
     await details.getByRole('button', { name: 'Lưu' }).click();
     await waitText(details, 'Đã lưu.');
     // Uploads slowed to 4 Mbit/s (Chromium's network emulation), so the progress bar is seen.

@@ -137,7 +137,7 @@ describe('a meeting from preparation to the end', () => {
     await invite('Võ Minh Tuấn (uyvien3)', 'Thành viên', 'Ngô Văn Thành');
     await invite('Đặng Văn Nam (khachmoi)', 'Khách mời');
     await waitText(pe.locator('tr[data-user="uyvien3"]'), 'Võ Minh Tuấn');
-    expect(await pe.getByLabel('Người dự thay: Võ Minh Tuấn').inputValue()).not.toBe('');
+    expect(await pe.getByLabel('Người dự họp thay: Võ Minh Tuấn').inputValue()).not.toBe('');
     // The presenter of item 1.
     const editor = page.locator('.agenda-editor');
     const row1 = editor.getByTestId('agenda-edit-row').filter({ hasText: ITEMS[0] }).first();
@@ -176,7 +176,7 @@ describe('a meeting from preparation to the end', () => {
     await page.getByRole('button', { name: 'Điểm danh' }).click();
     await waitText(page.getByTestId('checked-in'), /Bạn đã điểm danh lúc \d{2}:\d{2}/);
     await waitText(page.getByTestId('count-present'), '1/5');
-    await waitText(page.getByTestId('count-voting'), '1/3');
+    await waitText(page.getByTestId('count-voting'), '1/4');
     await page.getByRole('button', { name: 'Đăng ký phát biểu' }).click();
     await waitText(page.locator('.panel.speakers'), 'Bạn đã đăng ký phát biểu — thứ tự 1.');
     await waitText(page.getByTestId('queue'), 'Phạm Quốc Bảo');
@@ -185,9 +185,9 @@ describe('a meeting from preparation to the end', () => {
     const sub = await signIn(env.browser, env.server.base, 'duthay', { width: 800, height: 1280 });
     await sub.page.goto(meetingUrl);
     await sub.page.getByRole('button', { name: 'Điểm danh' }).click();
-    await waitText(sub.page.locator('li[data-user="uyvien3"]'), 'Dự thay');
-    await waitText(page.locator('li[data-user="uyvien3"]'), 'Dự thay', 8000); // live on the member's tablet
-    await waitText(page.getByTestId('count-voting'), '2/3');
+    await waitText(sub.page.locator('li[data-user="uyvien3"]'), 'Có người dự họp thay');
+    await waitText(page.locator('li[data-user="uyvien3"]'), 'Có người dự họp thay', 8000); // live on the member's tablet
+    await waitText(page.getByTestId('count-voting'), '2/4');
     await sub.context.close();
 
     const observer = await signIn(env.browser, env.server.base, 'khachmoi');
@@ -214,9 +214,9 @@ describe('a meeting from preparation to the end', () => {
     if (mode === 'socket') {
       // Live presence over the socket: the chair's and the member's own tablets are online.
       const dot = (u: string) => member.page.locator(`li[data-user="${u}"] [data-testid="presence"]`);
-      await until('presence of the chair', async () => (await dot('chutich').getAttribute('aria-label')) === 'Đang trực tuyến');
-      expect(await dot('uyvien1').getAttribute('aria-label')).toBe('Đang trực tuyến');
-      expect(await dot('uyvien2').getAttribute('aria-label')).toBe('Không trực tuyến');
+      await until('presence of the chair', async () => (await dot('chutich').getAttribute('aria-label')) === 'Đã kết nối');
+      expect(await dot('uyvien1').getAttribute('aria-label')).toBe('Đã kết nối');
+      expect(await dot('uyvien2').getAttribute('aria-label')).toBe('Chưa kết nối');
     }
 
     await page.getByRole('button', { name: `Chuyển đến nội dung này: ${ITEMS[1]}` }).click();
@@ -252,7 +252,11 @@ describe('a meeting from preparation to the end', () => {
 
     // The chair marks the absent member; every tablet shows it.
     await page.getByRole('button', { name: 'Vắng: Hoàng Thị Lan' }).click();
+    const absence = page.getByTestId('absence-form');
+    await absence.getByLabel('Lý do', { exact: true }).fill('Đi công tác');
+    await absence.getByRole('button', { name: 'Lưu' }).click();
     await waitText(member.page.locator('li[data-user="uyvien2"]'), 'Vắng có lý do', 8000);
+    await waitText(member.page.locator('li[data-user="uyvien2"]'), 'Lý do: Đi công tác');
   });
 
   it('shows a banner when the connection is lost and when it is back', async () => {
@@ -301,10 +305,20 @@ describe('a meeting from preparation to the end', () => {
     await page.getByRole('button', { name: 'Kết thúc cuộc họp' }).click();
     await page.getByRole('button', { name: 'Đồng ý' }).click();
     await waitText(page.locator('.meeting-meta'), 'Đã kết thúc');
+    // When it was held (today), not the planned date; no item under discussion any more.
+    const today = await page.evaluate(() => {
+      const d = new Date();
+      const p = (n: number) => String(n).padStart(2, '0');
+      return `${p(d.getDate())}/${p(d.getMonth() + 1)}/${d.getFullYear()}`;
+    });
+    await waitText(page.getByTestId('held-on'), new RegExp(`^Đã họp ngày ${today.replace(/\//g, '\\/')}, \\d{2}:\\d{2}–\\d{2}:\\d{2}$`));
+    expect(await page.locator('.panel.agenda').innerText()).not.toContain('Đang thảo luận');
     await waitText(member.page.locator('.meeting-meta'), 'Ended', 8000);
+    await waitText(member.page.getByTestId('held-on'), /^Held on \d{1,2} \w+ \d{4}, /);
     expect(await member.page.getByRole('button', { name: 'Request to speak' }).count()).toBe(0);
     await page.getByRole('link', { name: 'Cuộc họp' }).first().click();
     await waitText(page.locator('section[data-group="past"]'), TITLE);
+    await waitText(page.locator('section[data-group="past"] .meeting-card').filter({ hasText: TITLE }), `Đã họp ngày ${today}`);
     const phone = await signIn(env.browser, env.server.base, 'uyvien1', { width: 390, height: 844 });
     await phone.page.goto('/meetings/' + meetingUrl.split('/').pop());
     await waitText(phone.page.getByTestId('meeting-title'), TITLE);

@@ -75,7 +75,7 @@ describe('annotations without a page', () => {
     const noteRow = page.locator('[data-testid="ann-orphan"][data-kind="note"]');
     expect(await inkRow.innerText()).toMatch(/Nét bút · trước ở trang 3 · Bạn/);
     const noteText = await noteRow.innerText();
-    expect(noteText).toMatch(/Ghi chú dán · trước ở trang 3 · Hoàng Thị Lan/);
+    expect(noteText).toMatch(/Ghi chú · trước ở trang 3 · Hoàng Thị Lan/);
     expect(noteText).toContain('Trang 3 cần xem lại');
     // Only the author may move or delete: none of that on the other member's note.
     expect(await noteRow.getByRole('button').count()).toBe(0);

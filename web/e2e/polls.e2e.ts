@@ -72,7 +72,12 @@ async function vote(t: Tablet, title: string, choice: string): Promise<string> {
   await waitText(card.getByRole('alertdialog'), `Bạn chọn: ${choice}. Gửi phiếu?`);
   await card.getByRole('button', { name: 'Gửi phiếu' }).click();
   await waitText(card.getByTestId('receipt'), 'Phiếu của bạn đã được ghi nhận.');
-  return card.getByTestId('receipt-code').innerText();
+  // Shown short and grouped ("3F2A-91C0-7B44"), labelled "Mã xác nhận phiếu"; the full receipt is kept in data-receipt.
+  await waitText(card.getByTestId('receipt'), 'Mã xác nhận phiếu:');
+  const code = card.getByTestId('receipt-code');
+  const full = (await code.getAttribute('data-receipt')) ?? '';
+  expect(await code.innerText()).toBe(full.slice(0, 12).toUpperCase().replace(/(.{4})(?=.)/g, '$1-'));
+  return full;
 }
 
 describe('voting', () => {
@@ -85,7 +90,7 @@ describe('voting', () => {
     await chair.page.getByRole('button', { name: 'Bắt đầu cuộc họp' }).click();
     await waitText(chair.page.locator('.meeting-meta'), 'Đang họp');
     // Live, nobody checked in: the count says 0 and the hint says what to do.
-    await waitText(card.getByTestId('poll-eligibility'), 'Thành viên có quyền biểu quyết đã điểm danh: 0/4');
+    await waitText(card.getByTestId('poll-eligibility'), 'Thành viên có quyền biểu quyết đã điểm danh: 0/5');
     await waitText(card.getByTestId('poll-eligibility'), 'Thành viên cần điểm danh');
     await card.getByRole('button', { name: 'Bắt đầu biểu quyết' }).click();
     await waitText(card.getByTestId('poll-error'), 'Chưa thể bắt đầu biểu quyết: chưa có thành viên nào điểm danh có mặt');
@@ -101,7 +106,7 @@ describe('voting', () => {
     }
     // No buttons on a draft; the member sees no drafts at all.
     expect(await m1.page.getByTestId('poll').count()).toBe(0);
-    await waitText(pollCard(chair, NAMED_POLL).getByTestId('poll-eligibility'), 'đã điểm danh: 2/4');
+    await waitText(pollCard(chair, NAMED_POLL).getByTestId('poll-eligibility'), 'đã điểm danh: 2/5');
     // The refusal shown before is gone now that members are checked in.
     await until('stale refusal cleared', async () => (await pollCard(chair, NAMED_POLL).getByTestId('poll-error').count()) === 0);
 
@@ -109,10 +114,11 @@ describe('voting', () => {
     await page.getByRole('button', { name: 'Tạo biểu quyết' }).click();
     const form = page.getByRole('form', { name: 'Tạo biểu quyết' });
     await form.getByLabel('Nội dung biểu quyết').fill(NEW_POLL);
+    await form.getByLabel('Điều kiện thông qua').selectOption({ label: 'Nhiều phiếu tán thành hơn không tán thành' });
     await form.getByLabel('Thuộc nội dung').selectOption({ index: 1 });
     await form.getByRole('button', { name: 'Tạo', exact: true }).click();
     const card = pollCard(chair, NEW_POLL);
-    await waitText(card, 'Biểu quyết công khai · Đa số phiếu');
+    await waitText(card, 'Biểu quyết công khai · Nhiều phiếu tán thành hơn không tán thành');
     expect(await smallTargets(page)).toEqual([]);
     await card.getByRole('button', { name: 'Bắt đầu biểu quyết' }).click();
     await waitText(card, 'Đang biểu quyết');
@@ -150,7 +156,7 @@ describe('voting', () => {
     expect(await pollCard(m1, NEW_POLL).getByRole('button', { name: 'Tán thành', exact: true }).count()).toBe(0);
     // A reload keeps "your ballot has been recorded" and the receipt.
     await m1.page.reload();
-    await waitText(pollCard(m1, NEW_POLL).getByTestId('receipt-code'), r1);
+    await until('the same receipt after a reload', async () => (await pollCard(m1, NEW_POLL).getByTestId('receipt-code').getAttribute('data-receipt')) === r1);
   });
 
   it('a second ballot by the same member, from another tablet, says "already voted"', async () => {
@@ -183,13 +189,27 @@ describe('voting', () => {
 
   it('a secret poll shows only counts, before and after closing', async () => {
     const card = pollCard(chair, SECRET_POLL);
-    await waitText(card.getByTestId('poll-eligibility'), 'đã điểm danh: 2/4');
+    await waitText(card.getByTestId('poll-eligibility'), 'đã điểm danh: 2/5');
     await card.getByRole('button', { name: 'Bắt đầu biểu quyết' }).click();
     await waitText(card, 'Đang biểu quyết');
     await waitText(pollCard(m1, SECRET_POLL), 'Bỏ phiếu kín');
     await vote(m1, SECRET_POLL, 'Tán thành');
     await vote(m2, SECRET_POLL, 'Không tán thành');
     await waitText(card.getByTestId('tally'), 'Đã biểu quyết: 2/2');
+    // Open, it shows only how many have voted (contract v2): no counts on any tablet, none from the API.
+    for (const t of [chair, m1, m2]) {
+      const c = pollCard(t, SECRET_POLL);
+      await c.getByTestId('poll-secret-hidden').waitFor();
+      expect(await c.getByTestId('tally-row').count()).toBe(0);
+    }
+    const openId = await card.getAttribute('data-poll');
+    const openBody = await chair.page.evaluate(async (id) => {
+      const s = JSON.parse(localStorage.getItem('ecabinet.session') ?? '{}');
+      const r = await fetch(`/api/v1/polls/${id}`, { headers: { Authorization: `Bearer ${s.access_token}` } });
+      return r.json();
+    }, openId);
+    expect(openBody.tally).toBeNull();
+    expect(openBody.voted).toBe(2);
     await card.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
     for (const t of [chair, m1, m2]) {
       const c = pollCard(t, SECRET_POLL);
@@ -218,7 +238,7 @@ describe('voting', () => {
     await sub.page.getByRole('button', { name: 'Điểm danh' }).click();
     await sub.page.getByTestId('checked-in').waitFor();
     const card = pollCard(chair, NAMED_POLL);
-    await waitText(card.getByTestId('poll-eligibility'), 'đã điểm danh: 3/4');
+    await waitText(card.getByTestId('poll-eligibility'), 'đã điểm danh: 3/5');
     await card.getByRole('button', { name: 'Bắt đầu biểu quyết' }).click();
     await waitText(card.getByTestId('tally'), 'Đã biểu quyết: 0/3');
     await vote(sub, NAMED_POLL, 'Tán thành');
@@ -228,7 +248,7 @@ describe('voting', () => {
     // Over half of the three present voted for it; Hoàng Thị Lan did not vote.
     await waitText(card.getByTestId('poll-result'), 'Được thông qua');
     const ballots = card.getByTestId('poll-ballots');
-    await waitText(ballots, `${MEMBER3}: Tán thành (do người dự thay ${SUBSTITUTE} bỏ phiếu)`);
+    await waitText(ballots, `${MEMBER3}: Tán thành (do người dự họp thay ${SUBSTITUTE} bỏ phiếu)`);
     await waitText(ballots, `${MEMBER1}: Tán thành`);
     expect(await ballots.locator('li').count()).toBe(2);
     await waitText(pollCard(m2, NAMED_POLL).getByTestId('poll-result'), 'Được thông qua');
@@ -240,6 +260,7 @@ describe('voting', () => {
     await page.getByRole('button', { name: 'Tạo biểu quyết' }).click();
     const form = page.getByRole('form', { name: 'Tạo biểu quyết' });
     await form.getByLabel('Nội dung biểu quyết').fill(CUSTOM_POLL);
+    await form.getByLabel('Điều kiện thông qua').selectOption({ label: 'Nhiều phiếu tán thành hơn không tán thành' });
     await form.locator('select[name="poll_options_mode"]').selectOption('custom');
     // Customising starts from the three default options, in the glossary's words.
     expect(await form.getByLabel(/^Phương án \d+$/).evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual(['Tán thành', 'Không tán thành', 'Không biểu quyết']);
@@ -261,7 +282,7 @@ describe('voting', () => {
     await form.getByRole('button', { name: 'Tạo', exact: true }).click();
     const card = pollCard(chair, CUSTOM_POLL);
     await waitText(card.getByTestId('poll-options'), `Phương án: ${OPTION_A} · Phương án B: sửa chữa · Không biểu quyết`);
-    await waitText(card, 'Biểu quyết công khai · Đa số phiếu');
+    await waitText(card, 'Biểu quyết công khai · Nhiều phiếu tán thành hơn không tán thành');
     await shotPart(chair, card, 'vi-voting-custom-options');
 
     // Edited while a draft: question, majority, quorum, secrecy and one option.
@@ -275,7 +296,7 @@ describe('voting', () => {
     await edit.getByLabel('Phương án 2', { exact: true }).fill(OPTION_B);
     await edit.getByRole('button', { name: 'Lưu thay đổi' }).click();
     const edited = pollCard(chair, CUSTOM_POLL_EDITED);
-    await waitText(edited, 'Bỏ phiếu kín · Hai phần ba · Tối thiểu 2 thành viên có mặt');
+    await waitText(edited, 'Bỏ phiếu kín · Ít nhất hai phần ba số thành viên có mặt · Tối thiểu 2 thành viên có mặt');
     await waitText(edited.getByTestId('poll-options'), `Phương án: ${OPTION_A} · ${OPTION_B} · Không biểu quyết`);
     // The server has what the card shows.
     const pollId = await edited.getAttribute('data-poll');
@@ -313,6 +334,11 @@ describe('voting', () => {
     expect([wsBallots.uyvien1 - before.uyvien1, wsBallots.uyvien2 - before.uyvien2]).toEqual([1, 1]);
     const tally = edited.getByTestId('tally');
     await waitText(tally, 'Đã biểu quyết: 2/3');
+    // Secret (it was made secret while a draft): no counts while open (contract v2).
+    expect(await tally.getByTestId('tally-row').count()).toBe(0);
+    await edited.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
+    // Two of the three present for the motion: two thirds reached.
+    for (const t of [chair, m1, m2]) await waitText(pollCard(t, CUSTOM_POLL_EDITED).getByTestId('poll-result'), 'Được thông qua');
     // The tally shows the same words, each with its own count, on the chair's and a member's tablet.
     for (const tl of [tally, pollCard(m1, CUSTOM_POLL_EDITED).getByTestId('tally')]) {
       await waitText(tallyCount(tl, OPTION_A), '2');
@@ -321,9 +347,6 @@ describe('voting', () => {
       expect(await tallyCount(tl, OPTION_B).innerText()).toBe('0');
       expect(await tallyRow(tl, 'abstain').locator('.tally-label').innerText()).toBe('Không biểu quyết');
     }
-    await edited.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
-    // Two of the three present for the motion: two thirds reached.
-    for (const t of [chair, m1, m2]) await waitText(pollCard(t, CUSTOM_POLL_EDITED).getByTestId('poll-result'), 'Được thông qua');
   });
 
   it('shows the voting panel in English', async () => {

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Session, ApiError, serverClockOffset, toError } from './session';
 import { DocStore, DOC_CACHE, type CacheLike } from './documents/offline';
 import { getLocale, onLocale, t, hasKey, type Locale } from './i18n';
-import type { User } from './types';
+import type { MeetingRole, User } from './types';
 
 export const session = new Session();
 
@@ -72,4 +72,24 @@ export function errorText(e: unknown): string {
     return t('err.generic', { code: e.code });
   }
   return t('err.network');
+}
+
+// The user's role in the meeting on screen (the header shows it instead of the system role).
+let headerRole: MeetingRole | null = null;
+const headerRoleListeners = new Set<(r: MeetingRole | null) => void>();
+
+export function setHeaderRole(r: MeetingRole | null) {
+  if (r === headerRole) return;
+  headerRole = r;
+  headerRoleListeners.forEach((f) => f(r));
+}
+
+export function useHeaderRole(): MeetingRole | null {
+  const [r, setR] = useState(headerRole);
+  useEffect(() => {
+    headerRoleListeners.add(setR);
+    setR(headerRole);
+    return () => void headerRoleListeners.delete(setR);
+  }, []);
+  return r;
 }

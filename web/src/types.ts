@@ -24,6 +24,11 @@ export interface Meeting {
   watermark: string | null;
   speech_limit_secs: number | null;
   current_item_id: string | null;
+  /** Contract v2 "Voting rules": the chair votes and is counted unless this is false (absent: true). */
+  chair_votes?: boolean;
+  /** When it went live and when it closed (contract v2; null before, absent from older servers). */
+  started_at?: string | null;
+  ended_at?: string | null;
   last_seq: number;
   created_by: string;
   created_at: string;
@@ -85,7 +90,8 @@ export interface Doc {
 }
 
 export type PollState = 'draft' | 'open' | 'closed';
-export type Majority = 'simple' | 'absolute' | 'two_thirds';
+export type Majority = 'simple' | 'absolute' | 'absolute_all' | 'two_thirds';
+export const MAJORITIES: Majority[] = ['simple', 'absolute', 'absolute_all', 'two_thirds'];
 export type PollResult = 'adopted' | 'rejected' | 'no_quorum';
 
 /** A poll (contract.md "Polls", docs/polls.md); fields beyond the contract's are optional. */
@@ -100,9 +106,12 @@ export interface Poll {
   quorum?: number | null;
   /** Named polls only: a member may vote again while open; the new ballot replaces the old. */
   allow_change?: boolean;
-  tally: Record<string, number>;
+  /** Counts per option; null (GET) or absent (`poll.tally`) for a secret poll while it is open (contract v2). */
+  tally: Record<string, number> | null;
   voted: number;
   eligible: number;
+  /** `absolute_all` polls: every voting participant of the meeting, present or not (contract v2). */
+  members?: number;
   result: PollResult | null;
   /** Named polls, once closed: `user_id` is the member's seat, `cast_by` the substitute who voted in it. */
   ballots?: { user_id: string; choice: string; cast_by?: string }[];

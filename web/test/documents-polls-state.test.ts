@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent, applyEvents, canPresent, canVote, documentsOf, fromDetail } from '../src/meeting/state';
+import { pollAwaitingBallot } from '../src/polls/logic';
 import type { User } from '../src/types';
 import { detail, doc, ev, item, poll } from './fixtures';
 
@@ -67,6 +68,26 @@ describe('polls from events', () => {
   });
 });
 
+describe('secret polls and majorities of all members (contract v2)', () => {
+  it('keeps the counts of a secret poll hidden while its events carry none, shows them at close', () => {
+    let s = fromDetail(detail({ polls: [poll('p1', { secret: true, state: 'open', tally: null })] }));
+    s = applyEvent(s, ev(4, 'poll.tally', { poll_id: 'p1', voted: 1, eligible: 3 }));
+    expect(s.polls[0]).toMatchObject({ voted: 1, eligible: 3, tally: null });
+    s = applyEvent(s, ev(5, 'poll.tally', { poll_id: 'p1', voted: 2, eligible: 3, tally: null }));
+    expect(s.polls[0].tally).toBeNull();
+    s = applyEvent(s, ev(6, 'poll.closed', { id: 'p1', poll_id: 'p1', state: 'closed', result: 'adopted', tally: { yes: 2, no: 0, abstain: 0 }, voted: 2, eligible: 3 }));
+    expect(s.polls[0]).toMatchObject({ state: 'closed', tally: { yes: 2, no: 0, abstain: 0 } });
+  });
+
+  it('keeps members (all voting participants) from the poll and from tally events', () => {
+    let s = fromDetail(detail({ polls: [poll('p1', { majority: 'absolute_all', state: 'open', members: 5 })] }));
+    s = applyEvent(s, ev(4, 'poll.tally', { poll_id: 'p1', tally: { yes: 1 }, voted: 1, eligible: 3 }));
+    expect(s.polls[0]).toMatchObject({ members: 5, voted: 1 });
+    s = applyEvent(s, ev(5, 'poll.tally', { poll_id: 'p1', tally: { yes: 2 }, voted: 2, eligible: 3, members: 6 }));
+    expect(s.polls[0].members).toBe(6);
+  });
+});
+
 describe('polls in the server’s shapes (docs/polls.md "Live events")', () => {
   it('takes poll.opened/closed as the poll plus poll_id, the final tally, the result and named ballots', () => {
     const server = (extra: object) => ({ ...poll('p1', { secret: false, options: ['yes', 'no', 'abstain'], allow_change: false }), poll_id: 'p1', ...extra });
@@ -106,12 +127,38 @@ describe('who presents and who votes', () => {
     expect(canPresent(other, user('m1'))).toBe(false);
   });
 
-  it('lets members and substitutes vote, not observers or the chair', () => {
+  it('lets members, substitutes and the chair vote (v2), not observers; not the chair when chair_votes is false', () => {
     const s = fromDetail(detail());
     expect(canVote(s, user('m1'))).toBe(true);
     expect(canVote(s, user('sub'))).toBe(true);
     expect(canVote(s, user('obs'))).toBe(false);
-    expect(canVote(s, user('chair'))).toBe(false);
+    expect(canVote(s, user('chair'))).toBe(true);
+    expect(canVote(fromDetail({ ...detail(), chair_votes: false }), user('chair'))).toBe(false);
     expect(canVote(s, user('stranger'))).toBe(false);
+  });
+});
+
+describe('the call to vote (banner over the reader)', () => {
+  const open = (id: string) => poll(id, { state: 'open' });
+  const checkedIn = () => {
+    const d = detail();
+    d.participants = d.participants.map((p) => (p.user_id === 'm1' || p.user_id === 'chair' ? { ...p, attendance: 'present' as const } : p));
+    return d;
+  };
+  it('calls a voter to an open poll until they have a receipt or were told they voted', () => {
+    const s = fromDetail({ ...checkedIn(), polls: [poll('p0'), open('p1'), open('p2')] });
+    expect(pollAwaitingBallot(s, user('m1'), {})?.id).toBe('p1');
+    expect(pollAwaitingBallot(s, user('m1'), { 'm1/p1': 'R' })?.id).toBe('p2');
+    expect(pollAwaitingBallot(s, user('m1'), { 'm1/p1': 'R' }, new Set(['p2']))).toBeUndefined();
+    // Another user's receipt on this tablet does not count.
+    expect(pollAwaitingBallot(s, user('m1'), { 'm2/p1': 'R' })?.id).toBe('p1');
+  });
+  it('does not call observers, members not checked in, or a chair who does not vote', () => {
+    const s = fromDetail({ ...checkedIn(), polls: [open('p1')] });
+    expect(pollAwaitingBallot(s, user('obs'), {})).toBeUndefined();
+    expect(pollAwaitingBallot(s, user('m2'), {})).toBeUndefined();
+    expect(pollAwaitingBallot(s, user('chair'), {})?.id).toBe('p1');
+    expect(pollAwaitingBallot(fromDetail({ ...checkedIn(), chair_votes: false, polls: [open('p1')] }), user('chair'), {})).toBeUndefined();
+    expect(pollAwaitingBallot(fromDetail({ ...checkedIn(), polls: [poll('p1', { state: 'closed' })] }), user('m1'), {})).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialFollow, presenterMoved, setFollowing, shouldAnnounce, userMoved } from '../src/reader/follow';
+import { initialFollow, openingPage, presenterMoved, setFollowing, shouldAnnounce, userMoved } from '../src/reader/follow';
 import { clampPage, nextZoom } from '../src/reader/view';
 
 describe('follow the presenter', () => {
@@ -62,5 +62,16 @@ describe('reader pages and zoom', () => {
     expect(nextZoom(1, 1, 0)).toBe(1.25);
     expect(nextZoom(0.5, -1, 0)).toBe(0.5);
     expect(nextZoom(4, 1, 0)).toBe(4);
+  });
+});
+
+describe('opening a document while following', () => {
+  it('opens at the presenter’s page when he is in that document', () => {
+    const s = presenterMoved(initialFollow, { document_id: 'd1', page: 7 }).state;
+    expect(openingPage(s, 'd1')).toBe(7);
+    expect(openingPage(s, 'd2')).toBe(1);
+    expect(openingPage({ ...s, on: false }, 'd1')).toBe(1);
+    expect(openingPage(initialFollow, 'd1')).toBe(1);
+    expect(openingPage(initialFollow, 'd1', 4)).toBe(4);
   });
 });

@@ -35,7 +35,7 @@ describe('dictionaries', () => {
   it('cover the keys the UI builds from values (states, choices, results, reasons)', () => {
     const families: [string, string[]][] = [
       ['poll.state', ['draft', 'open', 'closed']],
-      ['poll.majority', ['simple', 'absolute', 'two_thirds']],
+      ['poll.majority', ['simple', 'absolute', 'absolute_all', 'two_thirds']],
       ['poll.result', ['adopted', 'rejected', 'no_quorum']],
       ['poll.choice', ['yes', 'no', 'abstain']],
       ['conn.mode', ['connecting', 'socket', 'polling', 'offline', 'forbidden', 'stopped']],
@@ -59,7 +59,13 @@ describe('dictionaries', () => {
     expect(viDict['speakers.timeUp']).toBe('Hết thời gian');
     expect(viDict['role.meeting.chair']).toBe('Chủ tọa');
     expect(viDict['role.meeting.observer']).toBe('Khách mời');
-    expect(viDict['att.substitute']).toBe('Người dự thay');
+    expect(viDict['att.substitute']).toBe('Người dự họp thay');
+    // The glossary's words for the connection, notes and removing someone (issue 22).
+    expect(viDict['conn.mode.socket']).toBe('Đã kết nối');
+    expect(viDict['conn.mode.offline']).toBe('Mất kết nối');
+    expect(viDict['ann.tool.note']).toBe('Ghi chú');
+    expect(viDict['pe.remove']).toBe('Xóa khỏi cuộc họp');
+    for (const [k, v] of Object.entries(viDict)) expect(v, k).not.toMatch(/trực tuyến|Ghi chú dán|người dự thay|^Bỏ$/i);
     expect(viDict['state.live']).toBe('Đang họp');
     expect(viDict['state.closed']).toBe('Đã kết thúc');
   });
@@ -98,5 +104,37 @@ describe('formatting', () => {
     expect(fmtClock(125)).toBe('2:05');
     expect(fmtClock(0)).toBe('0:00');
     expect(fmtClock(-12)).toBe('-0:12');
+  });
+});
+
+describe('error codes', () => {
+  /** Every code in the status tables of docs/api.md (and polls.md): `| 409 | \`a\`, \`b\` | … |`. */
+  function documentedCodes(): string[] {
+    const codes = new Set<string>();
+    for (const doc of ['api.md', 'polls.md']) {
+      const text = readFileSync(join(__dirname, '..', '..', 'docs', doc), 'utf8');
+      for (const line of text.split('\n')) {
+        const m = line.match(/^\|\s*\d{3}\s*\|([^|]*)\|/);
+        if (m) for (const c of m[1].matchAll(/`([a-z_]+)`/g)) codes.add(c[1]);
+      }
+    }
+    return [...codes].sort();
+  }
+
+  it('reads the server’s codes from docs/api.md', () => {
+    const codes = documentedCodes();
+    // The table exists and is read: a few codes every server answers.
+    expect(codes.length).toBeGreaterThan(80);
+    for (const c of ['invalid_credentials', 'invalid_title', 'no_eligible_voters', 'internal_error']) expect(codes).toContain(c);
+  });
+
+  it('has a sentence for every code in both languages (no raw "(invalid_title)")', () => {
+    const missing: string[] = [];
+    for (const c of documentedCodes()) {
+      const key = `err.${c}`;
+      if (!hasKey(key)) missing.push(`${c}: vi`);
+      if (!Object.prototype.hasOwnProperty.call(en, key)) missing.push(`${c}: en`);
+    }
+    expect(missing).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ describe('random ids', () => {
 
   it('are UUIDs from getRandomValues where randomUUID is missing (plain http), never from the clock', () => {
     const real = globalThis.crypto;
-    vi.stubGlobal('crypto', { getRandomValues: (b: Uint8Array) => real.getRandomValues(b) });
+    vi.stubGlobal('crypto', { getRandomValues: (b: Uint8Array<ArrayBuffer>) => real.getRandomValues(b) });
     vi.spyOn(Date, 'now').mockReturnValue(1_765_000_000_000);
     const a = newBallotKey();
     const b = randomId();

@@ -103,7 +103,10 @@ describe('validate', () => {
 
 describe('request bodies', () => {
   it('create: options only when customised, allow_change never with secret', () => {
-    expect(createBody(form())).toEqual({ title: 'Thông qua dự toán', secret: false, majority: 'simple', allow_change: false });
+    // No majority chosen: left out, the poll takes the organisation's rule (contract v2).
+    expect(createBody(form())).toEqual({ title: 'Thông qua dự toán', secret: false, allow_change: false });
+    expect(createBody(form({ majority: 'simple' }))).toEqual({ title: 'Thông qua dự toán', secret: false, majority: 'simple', allow_change: false });
+    expect(createBody(form({ majority: 'absolute_all' })).majority).toBe('absolute_all');
     expect(createBody(form({ agendaItemId: 'a1', quorum: ' 5 ', secret: true, allowChange: true, majority: 'two_thirds', options: rows(' Phương án A ', 'Phương án  B') }))).toEqual({
       title: 'Thông qua dự toán',
       agenda_item_id: 'a1',

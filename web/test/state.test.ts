@@ -101,7 +101,9 @@ describe('attendance and roles', () => {
     v.participants[1] = { ...v.participants[1], attendance: 'present' };
     v.participants[2] = { ...v.participants[2], attendance: 'substituted' };
     v.participants[0] = { ...v.participants[0], attendance: 'absent' };
-    expect(counts(v.participants)).toEqual({ present: 1, absent: 1, substituted: 1, unknown: 1, voting_total: 2, voting_present: 2 });
+    // The chair (absent here) holds a voting seat unless the meeting says chair_votes: false (contract v2).
+    expect(counts(v.participants)).toEqual({ present: 1, absent: 1, substituted: 1, unknown: 1, voting_total: 3, voting_present: 2 });
+    expect(counts(v.participants, false)).toEqual({ present: 1, absent: 1, substituted: 1, unknown: 1, voting_total: 2, voting_present: 2 });
   });
 
   it('derives what a user may do', () => {

@@ -96,3 +96,17 @@ export function fmtClock(secs: number): string {
   const s = a % 60;
   return `${sign}${m}:${String(s).padStart(2, '0')}`;
 }
+
+/**
+ * A date as records write it: "ngày 08/12/2026" (the administrative form, glossary "dates on
+ * records") or "8 December 2026".
+ */
+export function fmtRecordDate(iso: string, locale: Locale = current, timeZone?: string): string {
+  const d = new Date(iso);
+  if (locale === 'vi') {
+    const parts = new Intl.DateTimeFormat('vi-VN', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone }).formatToParts(d);
+    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+    return `ngày ${get('day')}/${get('month')}/${get('year')}`;
+  }
+  return new Intl.DateTimeFormat(TAGS[locale], { day: 'numeric', month: 'long', year: 'numeric', timeZone }).format(d);
+}

@@ -93,6 +93,9 @@ export function applyEvent(s: MeetingView, e: LiveEvent): MeetingView {
       break;
     case 'meeting.state':
       next.meeting = { ...next.meeting, state: d.state };
+      // When it was held (contract v2 `started_at`/`ended_at`): the event's time, unless it says.
+      if (d.state === 'live') next.meeting.started_at = d.started_at ?? next.meeting.started_at ?? e.at;
+      if (d.state === 'closed') next.meeting.ended_at = d.ended_at ?? e.at;
       break;
     case 'participant.added':
     case 'participant.updated':
@@ -128,7 +131,14 @@ export function applyEvent(s: MeetingView, e: LiveEvent): MeetingView {
       next.polls = upsertPoll(s.polls, { ...(d.poll ?? d), ...(d.result !== undefined ? { result: d.result } : {}), state: 'closed' });
       break;
     case 'poll.tally':
-      next.polls = upsertPoll(s.polls, { id: d.poll_id, tally: d.tally, voted: d.voted, eligible: d.eligible });
+      // A secret poll's events carry no `tally` until it closes (contract v2): the counts stay hidden.
+      next.polls = upsertPoll(s.polls, {
+        id: d.poll_id,
+        ...('tally' in d ? { tally: d.tally ?? null } : {}),
+        voted: d.voted,
+        eligible: d.eligible,
+        ...(typeof d.members === 'number' ? { members: d.members } : {}),
+      });
       break;
     case 'poll.deleted':
       next.polls = s.polls.filter((p) => p.id !== (d.id ?? d.poll_id));
@@ -159,10 +169,13 @@ export function canPresent(v: MeetingView, user: User): boolean {
   return !!item && item.presenter_id === user.id;
 }
 
-/** May vote: `member` participants, or the substitute of one (contract.md "Polls"). */
+/**
+ * May vote: `member` participants, the chair unless the meeting says `chair_votes: false`
+ * (contract v2 "Voting rules"), or the substitute of a member.
+ */
 export function canVote(v: MeetingView, user: User): boolean {
   const p = myParticipant(v, user);
-  return !!p && p.role === 'member';
+  return !!p && (p.role === 'member' || (p.role === 'chair' && v.meeting.chair_votes !== false));
 }
 
 export function applyEvents(s: MeetingView, events: LiveEvent[]): MeetingView {
@@ -207,12 +220,15 @@ export interface Counts {
   voting_present: number;
 }
 
-/** The same counts as `GET …/attendance`. */
-export function counts(participants: Participant[]): Counts {
+/**
+ * The same counts as `GET …/attendance`; the voting ones count the chair too unless
+ * `chairVotes` is false (contract v2 "Voting rules").
+ */
+export function counts(participants: Participant[], chairVotes = true): Counts {
   const c: Counts = { present: 0, absent: 0, substituted: 0, unknown: 0, voting_total: 0, voting_present: 0 };
   for (const p of participants) {
     c[p.attendance] += 1;
-    if (p.role === 'member') {
+    if (p.role === 'member' || (chairVotes && p.role === 'chair')) {
       c.voting_total += 1;
       if (p.attendance === 'present' || p.attendance === 'substituted') c.voting_present += 1;
     }
@@ -293,4 +309,21 @@ export function applyPresence(prev: PresenceMap, msg: any): PresenceMap {
     else next.delete(u.user_id);
   }
   return next;
+}
+
+/**
+ * The item under discussion ("Đang thảo luận"): while the meeting is in progress (or about to
+ * be: the chair may pick the first item beforehand); none once it is closed.
+ */
+export function discussedItem(m: Meeting): string | null {
+  return m.state === 'live' || m.state === 'scheduled' ? m.current_item_id : null;
+}
+
+/**
+ * The words of a participant's attendance: absent is "vắng có lý do" with a reason recorded and
+ * "vắng không có lý do" without (glossary; the server keeps `absence_reason`).
+ */
+export function attendanceKey(p: Participant): 'att.status.unknown' | 'att.status.present' | 'att.status.absentExcused' | 'att.status.absentUnexcused' | 'att.status.substituted' {
+  if (p.attendance === 'absent') return p.absence_reason?.trim() ? 'att.status.absentExcused' : 'att.status.absentUnexcused';
+  return `att.status.${p.attendance}`;
 }

@@ -1,6 +1,7 @@
 // Loads a meeting, keeps it current through the live client, and runs actions.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { session } from '../app';
+import { ApiError } from '../session';
 import { LiveClient, LiveRequestError, liveUrl, type LiveStatus } from '../live';
 import type { PresenterPage } from '../reader/follow';
 import type { EventPage, MeetingDetail } from '../types';
@@ -13,10 +14,16 @@ export interface MeetingHandle {
   presence: PresenceMap | null;
   /** The meeting could not be loaded (render with errorText, in the current language). */
   error: { e: unknown } | null;
-  actionError: { e: unknown } | null;
+  /** The last failed action, and where it was (the `where` it was started with; null: nowhere in particular). */
+  actionError: { e: unknown; where: string | null } | null;
   clearActionError: () => void;
-  /** Sends a request; on success pulls the resulting events at once. Errors are shown. */
-  act: <T = unknown>(method: string, path: string, body?: unknown) => Promise<T | undefined>;
+  /**
+   * Sends a request; on success pulls the resulting events at once. A failure is kept in
+   * `actionError` with `opts.where`, so the screen shows it next to the control that acted.
+   * With `opts.retry` (actions that set a value, safe to send twice) a request that did not
+   * reach the server is sent again after 1, 2 and 4 s before the failure is shown.
+   */
+  act: <T = unknown>(method: string, path: string, body?: unknown, opts?: ActOptions) => Promise<T | undefined>;
   /** After a change made outside `act` (an upload): pull the resulting events now. */
   catchUp: () => Promise<unknown>;
   /** A live-channel request (ref/ack); rejects with LiveRequestError. */
@@ -33,6 +40,32 @@ export interface MeetingHandle {
 
 export type AnnotationListener = (type: string, data: any) => void;
 
+export interface ActOptions {
+  /** Where the action was started (a control's key): its failure is shown there. */
+  where?: string;
+  /** Safe to send again (it sets a value): retried when the network failed. */
+  retry?: boolean;
+}
+
+/** The waits before resending a retryable action that did not reach the server. */
+export const RETRY_DELAYS_MS = [1000, 2000, 4000];
+
+/**
+ * Runs `send`, resending after each delay while it fails without an answer from the server
+ * (`isFinal` false) and the action is retryable. Resolves with the result or rejects with the
+ * last error.
+ */
+export async function withRetry<T>(send: () => Promise<T>, retry: boolean, isFinal: (e: unknown) => boolean, sleep: (ms: number) => Promise<void>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (e) {
+      if (!retry || isFinal(e) || attempt >= RETRY_DELAYS_MS.length) throw e;
+      await sleep(RETRY_DELAYS_MS[attempt]);
+    }
+  }
+}
+
 /** Sends the annotations kept on the tablet (annotations/sync.ts, loaded on demand). */
 function flushAnnotations() {
   void import('../annotations/sync').then((m) => m.flushSoon()).catch(() => undefined);
@@ -43,7 +76,7 @@ export function useMeeting(id: string): MeetingHandle {
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const [presence, setPresence] = useState<PresenceMap | null>(null);
   const [error, setError] = useState<{ e: unknown } | null>(null);
-  const [actionError, setActionError] = useState<{ e: unknown } | null>(null);
+  const [actionError, setActionError] = useState<{ e: unknown; where: string | null } | null>(null);
   const [presenter, setPresenter] = useState<{ page: PresenterPage; n: number } | null>(null);
   const live = useRef<LiveClient | null>(null);
   const annotationListeners = useRef(new Set<AnnotationListener>());
@@ -115,14 +148,19 @@ export function useMeeting(id: string): MeetingHandle {
     };
   }, [id]);
 
-  async function act<T>(method: string, path: string, body?: unknown): Promise<T | undefined> {
+  async function act<T>(method: string, path: string, body?: unknown, opts: ActOptions = {}): Promise<T | undefined> {
     setActionError(null);
     try {
-      const r = await session.request<T>(method, path, body);
+      const r = await withRetry(
+        () => session.request<T>(method, path, body),
+        !!opts.retry,
+        (e) => e instanceof ApiError,
+        (ms) => new Promise((ok) => setTimeout(ok, ms)),
+      );
       await live.current?.catchUp();
       return r;
     } catch (e) {
-      setActionError({ e });
+      setActionError({ e, where: opts.where ?? null });
       return undefined;
     }
   }

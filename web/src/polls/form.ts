@@ -14,6 +14,7 @@ import { vi } from '../i18n/vi';
 import { en } from '../i18n/en';
 import type { Majority, Poll } from '../types';
 import { DEFAULT_OPTIONS, optionKey } from './logic';
+import { LIMITS, overLimit } from '../limits';
 
 export const MAX_OPTIONS = 20;
 /** Unicode code points, as the server counts them. */
@@ -26,7 +27,8 @@ export interface PollFormValue {
   title: string;
   agendaItemId: string;
   secret: boolean;
-  majority: Majority;
+  /** '' on a new poll: the organisation's rule (`polls.default_majority`), not sent. */
+  majority: Majority | '';
   quorum: string;
   allowChange: boolean;
   /** Custom options, one row per option; null: the default yes / no / abstain. */
@@ -43,6 +45,7 @@ export interface OptionRow {
 export interface FormError {
   key:
     | 'pollForm.err.title'
+    | 'pollForm.err.titleLong'
     | 'pollForm.err.quorum'
     | 'pollForm.err.optionEmpty'
     | 'pollForm.err.optionLong'
@@ -98,7 +101,7 @@ export function isDefaultOptions(options: string[] | undefined | null): boolean 
 
 /** The form for a new poll. */
 export function emptyForm(agendaItemId = ''): PollFormValue {
-  return { title: '', agendaItemId, secret: false, majority: 'simple', quorum: '', allowChange: false, options: null };
+  return { title: '', agendaItemId, secret: false, majority: '', quorum: '', allowChange: false, options: null };
 }
 
 /** Rows to start customising from: the default options in the current language. */
@@ -129,6 +132,7 @@ export function formOptions(f: PollFormValue): string[] {
 export function validate(f: PollFormValue): FormError[] {
   const errors: FormError[] = [];
   if (!f.title.trim()) errors.push({ key: 'pollForm.err.title' });
+  else if (overLimit(f.title, LIMITS.title)) errors.push({ key: 'pollForm.err.titleLong' });
   if (f.quorum.trim()) {
     const q = Number(f.quorum.trim());
     if (!Number.isInteger(q) || q < 1 || q > QUORUM_MAX) errors.push({ key: 'pollForm.err.quorum' });
@@ -158,10 +162,11 @@ export function createBody(f: PollFormValue): Record<string, unknown> {
   const body: Record<string, unknown> = {
     title: f.title.trim(),
     secret: f.secret,
-    majority: f.majority,
     // A secret poll never knows which choice was the member's, so it cannot let them change it.
     allow_change: !f.secret && f.allowChange,
   };
+  // Left out, the poll takes the organisation's rule (contract v2, docs/polls.md).
+  if (f.majority) body.majority = f.majority;
   if (f.agendaItemId) body.agenda_item_id = f.agendaItemId;
   const q = quorumOf(f);
   if (q !== null) body.quorum = q;
@@ -180,7 +185,7 @@ export function patchBody(p: Poll, f: PollFormValue): Record<string, unknown> {
   const item = f.agendaItemId || null;
   if (item !== (p.agenda_item_id ?? null)) out.agenda_item_id = item;
   if (f.secret !== !!p.secret) out.secret = f.secret;
-  if (f.majority !== (p.majority ?? 'simple')) out.majority = f.majority;
+  if (f.majority && f.majority !== (p.majority ?? 'simple')) out.majority = f.majority;
   const q = quorumOf(f);
   if (q !== (p.quorum ?? null)) out.quorum = q;
   const allow = !f.secret && f.allowChange;

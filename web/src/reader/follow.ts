@@ -62,3 +62,11 @@ export function shouldAnnounce(
   if (!presenting || !where.document_id) return false;
   return !last || last.document_id !== where.document_id || last.page !== where.page;
 }
+
+/**
+ * The page a document opens at: the presenter's page when this tablet follows and the presenter
+ * is in that document, else `page` (1 unless asked otherwise).
+ */
+export function openingPage(s: FollowState, documentId: string, page = 1): number {
+  return s.on && s.target && s.target.document_id === documentId ? s.target.page : page;
+}

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { navigate, session, useLocale, useRoute, useUser, errorText } from '../app';
+import { navigate, session, useHeaderRole, useLocale, useRoute, useUser, errorText } from '../app';
 import { t, setLocale, LOCALES } from '../i18n';
 import { MeetingList } from './MeetingList';
 import { CreateMeeting } from './CreateMeeting';
@@ -47,6 +47,7 @@ export function Link(props: { href: string; class?: string; children: any; 'aria
 
 function Header() {
   const user = useUser()!;
+  const meetingRole = useHeaderRole();
   return (
     <header class="topbar">
       <Link href="/" class="brand" aria-label={t('nav.meetings')}>
@@ -64,7 +65,9 @@ function Header() {
         <LanguageSwitch />
         <span class="who" data-testid="who">
           <span class="who-name">{user.display_name}</span>
-          <span class="who-role">{t(`role.system.${user.role}`)}</span>
+          <span class="who-role" data-testid="who-role">
+            {meetingRole ? t(`role.meeting.${meetingRole}`) : t(`role.system.${user.role}`)}
+          </span>
         </span>
         <button type="button" class="btn ghost" onClick={() => void session.logout()}>
           {t('auth.signOut')}

@@ -5,7 +5,9 @@ import { t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
 import { flatten, moveId, type MeetingView } from '../meeting/state';
 import type { AgendaItem, MeetingRole, Participant, User } from '../types';
-import { ConfirmButton, fromLocalInput, toLocalInput } from './bits';
+import { ActionError, ConfirmButton, fromLocalInput, TextField, toLocalInput } from './bits';
+import { LIMITS, overLimit } from '../limits';
+import { addPlaceholder, PLACEHOLDERS, renderWatermark } from '../meeting/watermark';
 import { DocumentsEditor } from './Documents';
 
 interface Props {
@@ -25,7 +27,7 @@ export function Console(props: Props) {
   );
 }
 
-function DetailsForm({ h, view }: Props) {
+function DetailsForm({ h, view, user }: Props) {
   const m = view.meeting;
   const [title, setTitle] = useState(m.title);
   const [startsAt, setStartsAt] = useState(toLocalInput(m.starts_at));
@@ -33,6 +35,7 @@ function DetailsForm({ h, view }: Props) {
   const [description, setDescription] = useState(m.description ?? '');
   const [limit, setLimit] = useState(m.speech_limit_secs ? String(Math.round(m.speech_limit_secs / 60)) : '');
   const [watermark, setWatermark] = useState(m.watermark ?? '');
+  const [chairVotes, setChairVotes] = useState(m.chair_votes !== false);
   const [saved, setSaved] = useState(false);
   useEffect(() => {
     // Someone else changed the meeting: show their values.
@@ -42,10 +45,14 @@ function DetailsForm({ h, view }: Props) {
     setDescription(m.description ?? '');
     setLimit(m.speech_limit_secs ? String(Math.round(m.speech_limit_secs / 60)) : '');
     setWatermark(m.watermark ?? '');
+    setChairVotes(m.chair_votes !== false);
   }, [m.updated_at]);
+  const detailsTooLong =
+    overLimit(title, LIMITS.title) || overLimit(location, LIMITS.location) || overLimit(description, LIMITS.description) || overLimit(watermark, LIMITS.watermark);
   async function submit(e: Event) {
     e.preventDefault();
     setSaved(false);
+    if (detailsTooLong) return;
     const mins = parseFloat(limit);
     const r = await h.act('PATCH', `/meetings/${m.id}`, {
       title: title.trim(),
@@ -54,7 +61,9 @@ function DetailsForm({ h, view }: Props) {
       description: description.trim() || null,
       speech_limit_secs: Number.isFinite(mins) && mins > 0 ? Math.round(mins * 60) : null,
       watermark: watermark.trim() || null,
-    });
+      // Only to a server that has the setting (contract v2), and only when it changed.
+      ...(m.chair_votes !== undefined && chairVotes !== (m.chair_votes !== false) ? { chair_votes: chairVotes } : {}),
+    }, { where: 'details' });
     if (r) setSaved(true);
   }
   const closed = m.state === 'closed';
@@ -62,39 +71,51 @@ function DetailsForm({ h, view }: Props) {
     <form class="card panel form" onSubmit={submit} aria-labelledby="details-h">
       <h2 id="details-h">{t('console.details')}</h2>
       <fieldset disabled={closed}>
-        <label class="field">
-          <span>{t('meeting.title')}</span>
-          <input name="title" required value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
-        </label>
+        <TextField label={t('meeting.title')} name="title" required max={LIMITS.title} value={title} onInput={setTitle} />
         <div class="row2">
           <label class="field">
             <span>{t('meeting.startsAt')}</span>
             <input name="starts_at" type="datetime-local" required value={startsAt} onInput={(e) => setStartsAt(e.currentTarget.value)} />
           </label>
-          <label class="field">
-            <span>{t('meeting.location')}</span>
-            <input name="location" value={location} onInput={(e) => setLocation(e.currentTarget.value)} />
-          </label>
+          <TextField label={t('meeting.location')} name="location" max={LIMITS.location} value={location} onInput={setLocation} />
         </div>
-        <label class="field">
-          <span>{t('meeting.description')}</span>
-          <textarea name="description" rows={2} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-        </label>
+        <TextField label={t('meeting.description')} name="description" rows={2} max={LIMITS.description} value={description} onInput={setDescription} />
         <div class="row2">
           <label class="field">
             <span>{t('meeting.speechLimit')}</span>
             <input name="speech_limit" type="number" min="1" max="60" step="1" inputMode="numeric" value={limit} onInput={(e) => setLimit(e.currentTarget.value)} />
           </label>
-          <label class="field">
-            <span>{t('meeting.watermark')}</span>
-            <input name="watermark" placeholder={t('meeting.watermarkExample')} aria-describedby="watermark-hint" value={watermark} onInput={(e) => setWatermark(e.currentTarget.value)} />
-            <span id="watermark-hint" class="muted small">
-              {t('meeting.watermarkHint')}
+          <TextField label={t('meeting.watermark')} name="watermark" placeholder={t('meeting.watermarkExample')} max={LIMITS.watermark} value={watermark} onInput={setWatermark}>
+            <span class="muted small">{t('meeting.watermarkHint')}</span>
+            <span class="wm-picker" role="group" aria-label={t('wm.insert')}>
+              {PLACEHOLDERS.map((ph) => (
+                <button type="button" class="btn small" onClick={() => setWatermark(addPlaceholder(watermark, ph))}>
+                  + {t(`wm.ph.${ph}`)}
+                </button>
+              ))}
+              <button type="button" class="btn small" onClick={() => setWatermark(addPlaceholder(watermark, t('wm.confidential')))}>
+                + {t('wm.confidential')}
+              </button>
             </span>
-          </label>
+            {watermark.trim() && (
+              <span class="wm-preview" data-testid="watermark-preview">
+                <span class="muted small">{t('wm.preview')}</span>{' '}
+                <span class="wm-sample">{renderWatermark(watermark.trim(), { display_name: user.display_name, username: user.username, meeting: title.trim(), now: new Date() })}</span>
+              </span>
+            )}
+          </TextField>
         </div>
+        {m.chair_votes !== undefined && (
+          <label class="field">
+            <span>{t('meeting.chairVotes')}</span>
+            <select name="chair_votes" value={chairVotes ? 'yes' : 'no'} onChange={(e) => setChairVotes(e.currentTarget.value === 'yes')}>
+              <option value="yes">{t('meeting.chairVotes.yes')}</option>
+              <option value="no">{t('meeting.chairVotes.no')}</option>
+            </select>
+          </label>
+        )}
         <div class="actions">
-          <button type="submit" class="btn primary">
+          <button type="submit" class="btn primary" disabled={detailsTooLong}>
             {t('common.save')}
           </button>
           {saved && (
@@ -103,6 +124,7 @@ function DetailsForm({ h, view }: Props) {
             </span>
           )}
         </div>
+        <ActionError h={h} where="details" />
       </fieldset>
     </form>
   );
@@ -136,7 +158,7 @@ function AgendaEditor({ h, view }: Props) {
     const r = await h.act('POST', `/meetings/${m.id}/agenda`, {
       title: t0.trim(),
       duration_minutes: Number.isFinite(mins) && mins > 0 ? mins : undefined,
-    });
+    }, { where: 'agenda-add' });
     if (!r) {
       setTitle(t0);
       setMinutes(m0);
@@ -144,7 +166,7 @@ function AgendaEditor({ h, view }: Props) {
   }
 
   const order = (ids: string[]) =>
-    void h.act('PUT', `/meetings/${m.id}/agenda/order`, { item_ids: ids });
+    void h.act('PUT', `/meetings/${m.id}/agenda/order`, { item_ids: ids }, { where: 'agenda-order' });
 
   /** Where the dragged row would land among its siblings, from the pointer's y. */
   function dropIndex(parentKey: string, id: string, y: number): number {
@@ -226,22 +248,21 @@ function AgendaEditor({ h, view }: Props) {
     <section class="card panel agenda-editor" aria-labelledby="agenda-edit-h">
       <h2 id="agenda-edit-h">{t('console.agenda')}</h2>
       <p class="muted small">{t('console.agendaHint')}</p>
+      <ActionError h={h} where="agenda-order" />
       {view.agenda.length === 0 ? <p class="muted">{t('agenda.empty')}</p> : renderList(view.agenda, null, '')}
       {!closed && (
         <form class="inline-form" onSubmit={add} aria-label={t('agenda.add')}>
-          <label class="field grow">
-            <span>{t('agenda.newItem')}</span>
-            <input name="agenda_title" required value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
-          </label>
+          <TextField class="grow" label={t('agenda.newItem')} name="agenda_title" required max={LIMITS.title} value={title} onInput={setTitle} />
           <label class="field narrow">
             <span>{t('agenda.duration')}</span>
             <input name="agenda_minutes" type="number" min="1" inputMode="numeric" value={minutes} onInput={(e) => setMinutes(e.currentTarget.value)} />
           </label>
-          <button type="submit" class="btn primary">
+          <button type="submit" class="btn primary" disabled={overLimit(title, LIMITS.title)}>
             {t('agenda.add')}
           </button>
         </form>
       )}
+      <ActionError h={h} where="agenda-add" />
     </section>
   );
 }
@@ -272,13 +293,14 @@ function AgendaRow(props: {
 
   async function save(e: Event) {
     e.preventDefault();
+    if (overLimit(title, LIMITS.title)) return;
     const mins = parseInt(minutes, 10);
     const r = await h.act('PATCH', `/agenda/${item.id}`, {
       title: title.trim(),
       duration_minutes: Number.isFinite(mins) && mins > 0 ? mins : null,
       presenter_id: presenter || null,
       ...((parent || null) !== item.parent_id ? { parent_id: parent || null } : {}),
-    });
+    }, { where: `agenda-${item.id}` });
     if (r) setEditing(false);
   }
   async function addSub(e: Event) {
@@ -286,7 +308,7 @@ function AgendaRow(props: {
     const t0 = subTitle;
     setSubTitle('');
     setAdding(false);
-    const r = await h.act('POST', `/meetings/${view.meeting.id}/agenda`, { title: t0.trim(), parent_id: item.id });
+    const r = await h.act('POST', `/meetings/${view.meeting.id}/agenda`, { title: t0.trim(), parent_id: item.id }, { where: `agenda-${item.id}` });
     if (!r) {
       setSubTitle(t0);
       setAdding(true);
@@ -299,10 +321,7 @@ function AgendaRow(props: {
       <span class="agenda-num">{props.number}.</span>
       {editing ? (
         <form class="inline-form grow" onSubmit={save}>
-          <label class="field grow">
-            <span>{t('agenda.itemTitle')}</span>
-            <input name="edit_title" required value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
-          </label>
+          <TextField class="grow" label={t('agenda.itemTitle')} name="edit_title" required max={LIMITS.title} value={title} onInput={setTitle} />
           <label class="field narrow">
             <span>{t('agenda.duration')}</span>
             <input type="number" min="1" value={minutes} onInput={(e) => setMinutes(e.currentTarget.value)} />
@@ -375,7 +394,7 @@ function AgendaRow(props: {
                 class="btn small danger-outline"
                 label={t('common.delete')}
                 confirm={t('agenda.deleteConfirm')}
-                onConfirm={() => void h.act('DELETE', `/agenda/${item.id}?cascade=true`)}
+                onConfirm={() => void h.act('DELETE', `/agenda/${item.id}?cascade=true`, undefined, { where: `agenda-${item.id}` })}
               />
             </span>
           )}
@@ -383,15 +402,13 @@ function AgendaRow(props: {
       )}
       {adding && !editing && (
         <form class="inline-form sub-form" onSubmit={addSub}>
-          <label class="field grow">
-            <span>{t('agenda.subTitle')}</span>
-            <input name="sub_title" required value={subTitle} onInput={(e) => setSubTitle(e.currentTarget.value)} />
-          </label>
-          <button type="submit" class="btn primary">
+          <TextField class="grow" label={t('agenda.subTitle')} name="sub_title" required max={LIMITS.title} value={subTitle} onInput={setSubTitle} />
+          <button type="submit" class="btn primary" disabled={overLimit(subTitle, LIMITS.title)}>
             {t('agenda.add')}
           </button>
         </form>
       )}
+      <ActionError h={h} where={`agenda-${item.id}`} />
     </div>
   );
 }
@@ -428,13 +445,13 @@ function ParticipantsEditor({ h, view }: Props) {
       user_id: u0,
       role,
       substitute_id: role === 'member' && s0 ? s0 : undefined,
-    });
+    }, { where: 'pe-add' });
     if (!r) {
       setUserId(u0);
       setSubstitute(s0);
     }
   }
-  const patch = (p: Participant, body: object) => void h.act('PATCH', `/meetings/${m.id}/participants/${p.user_id}`, body);
+  const patch = (p: Participant, body: object) => void h.act('PATCH', `/meetings/${m.id}/participants/${p.user_id}`, body, { where: `pe-${p.user_id}` });
 
   return (
     <section class="card panel participants-editor" aria-labelledby="pe-h">
@@ -491,9 +508,10 @@ function ParticipantsEditor({ h, view }: Props) {
                     class="btn small danger-outline"
                     label={t('pe.remove')}
                     confirm={t('pe.removeConfirm')}
-                    onConfirm={() => void h.act('DELETE', `/meetings/${m.id}/participants/${p.user_id}`)}
+                    onConfirm={() => void h.act('DELETE', `/meetings/${m.id}/participants/${p.user_id}`, undefined, { where: `pe-${p.user_id}` })}
                   />
                 )}
+                <ActionError h={h} where={`pe-${p.user_id}`} />
               </td>
             </tr>
           ))}
@@ -536,6 +554,7 @@ function ParticipantsEditor({ h, view }: Props) {
           </button>
         </form>
       )}
+      <ActionError h={h} where="pe-add" />
     </section>
   );
 }

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { navigate, session, useLocale, errorText } from '../app';
 import { t } from '../i18n';
 import type { Meeting } from '../types';
-import { fromLocalInput, toLocalInput } from './bits';
+import { fromLocalInput, TextField, toLocalInput } from './bits';
+import { LIMITS, overLimit } from '../limits';
 import { Link } from './App';
 
 export function CreateMeeting() {
@@ -15,8 +16,10 @@ export function CreateMeeting() {
   const [description, setDescription] = useState('');
   const [error, setError] = useState<{ e: unknown } | null>(null);
   const [busy, setBusy] = useState(false);
+  const tooLong = overLimit(title, LIMITS.title) || overLimit(location, LIMITS.location) || overLimit(description, LIMITS.description);
   async function submit(e: Event) {
     e.preventDefault();
+    if (tooLong) return;
     setBusy(true);
     setError(null);
     try {
@@ -39,10 +42,7 @@ export function CreateMeeting() {
       </p>
       <form class="card form" onSubmit={submit} aria-labelledby="create-title">
         <h1 id="create-title">{t('create.title')}</h1>
-        <label class="field">
-          <span>{t('meeting.title')}</span>
-          <input name="title" required maxLength={300} value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
-        </label>
+        <TextField label={t('meeting.title')} name="title" required max={LIMITS.title} value={title} onInput={setTitle} />
         <label class="field">
           <span>{t('meeting.startsAt')}</span>
           <input
@@ -53,21 +53,15 @@ export function CreateMeeting() {
             onInput={(e) => setStartsAt(e.currentTarget.value)}
           />
         </label>
-        <label class="field">
-          <span>{t('meeting.location')}</span>
-          <input name="location" value={location} onInput={(e) => setLocation(e.currentTarget.value)} />
-        </label>
-        <label class="field">
-          <span>{t('meeting.description')}</span>
-          <textarea name="description" rows={3} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-        </label>
+        <TextField label={t('meeting.location')} name="location" max={LIMITS.location} value={location} onInput={setLocation} />
+        <TextField label={t('meeting.description')} name="description" rows={3} max={LIMITS.description} value={description} onInput={setDescription} />
         {error && (
           <p class="error" role="alert">
             {errorText(error.e)}
           </p>
         )}
         <div class="actions">
-          <button type="submit" class="btn primary" disabled={busy}>
+          <button type="submit" class="btn primary" disabled={busy || tooLong}>
             {t('create.submit')}
           </button>
         </div>

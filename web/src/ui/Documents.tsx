@@ -2,18 +2,18 @@
 // for offline"), the reader host (lazy PDF.js, follow the presenter, presenting) and the
 // secretary's document editor (upload with progress, new version, rename/move, delete).
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { ComponentType } from 'preact';
+import type { ComponentChildren, ComponentType } from 'preact';
 import { docStore, errorText, session } from '../app';
 import { fmtNumber, t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
 import { canPresent, documentsOf, flatten, myParticipant, type MeetingView } from '../meeting/state';
 import { bookPath, filePath, offlineIds } from '../documents/offline';
 import { titleFromFileName, uploadErrorText, uploadPdf } from '../documents/upload';
-import { initialFollow, presenterMoved, setFollowing, shouldAnnounce, userMoved, type FollowState, type PresenterPage } from '../reader/follow';
+import { initialFollow, openingPage, presenterMoved, setFollowing, shouldAnnounce, userMoved, type FollowState, type PresenterPage } from '../reader/follow';
 import type { ReaderProps } from '../reader/Reader';
 import type { AnnotateConfig } from '../annotations/Annotator';
 import type { Doc, User } from '../types';
-import { ConfirmButton } from './bits';
+import { ActionError, ConfirmButton } from './bits';
 import { LiveRequestError } from '../live';
 
 // --- the reader, loaded on first use ------------------------------------------------------
@@ -66,6 +66,8 @@ export interface ReaderHost {
   opened: Opened | null;
   open: (o: Opened, page?: number) => void;
   openDoc: (d: Doc, page?: number) => void;
+  /** A tap on a document: while following, it opens at the presenter's page when he is in it. */
+  openByUser: (d: Doc) => void;
   close: () => void;
   follow: FollowState;
   setFollow: (on: boolean) => void;
@@ -79,7 +81,7 @@ export interface ReaderHost {
  * `active`: the meeting view is on screen. Over the secretary console a presenter's page turn
  * is remembered but opens nothing.
  */
-export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, active = true): ReaderHost {
+export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, active = true, banner: ComponentChildren = null): ReaderHost {
   const [opened, setOpened] = useState<Opened | null>(null);
   const [goto, setGoto] = useState<{ page: number; n: number } | null>(null);
   const [follow, setFollowState] = useState<FollowState>(initialFollow);
@@ -109,6 +111,8 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
     setGoto((g) => ({ page, n: (g?.n ?? 0) + 1 }));
   };
   const openDoc = (d: Doc, page = 1) => open({ title: d.title, path: filePath(d.id, d.version), docId: d.id }, page);
+  /** Opened by the user's tap: while following, at the presenter's page when he is in it. */
+  const openByUser = (d: Doc) => openDoc(d, openingPage(follow, d.id));
   const jump = (to: PresenterPage | null) => {
     if (!to) return;
     const d = view.documents.find((x) => x.id === to.document_id);
@@ -194,6 +198,7 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
   const targetDoc = target && view.documents.find((d) => d.id === target.document_id);
   const noticeEl = (
     <>
+      {banner}
       {notice && (
         <p class="reader-notice error" role="alert">
           {notice}
@@ -241,6 +246,7 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
     opened,
     open,
     openDoc,
+    openByUser,
     close: () => setOpened(null),
     follow,
     setFollow,
@@ -614,7 +620,7 @@ function DocRow(props: {
     e.preventDefault();
     const body: Record<string, unknown> = { title: title.trim() };
     if ((item || null) !== d.agenda_item_id) body.agenda_item_id = item || null;
-    const r = await h.act('PATCH', `/documents/${d.id}`, body);
+    const r = await h.act('PATCH', `/documents/${d.id}`, body, { where: `doc-${d.id}` });
     if (r) setEditing(false);
   }
   return (
@@ -686,12 +692,13 @@ function DocRow(props: {
                 class="btn small danger-outline"
                 label={t('common.delete')}
                 confirm={t('doc.deleteConfirm')}
-                onConfirm={() => void h.act('DELETE', `/documents/${d.id}`)}
+                onConfirm={() => void h.act('DELETE', `/documents/${d.id}`, undefined, { where: `doc-${d.id}` })}
               />
             </span>
           )}
         </>
       )}
+      <ActionError h={h} where={`doc-${d.id}`} />
     </li>
   );
 }

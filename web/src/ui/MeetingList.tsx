@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { session, useLocale, useUser, errorText } from '../app';
-import { t, fmtDateTime } from '../i18n';
+import { t } from '../i18n';
 import { groupOf, type ListGroup } from '../meeting/state';
 import type { Meeting } from '../types';
 import { Link } from './App';
-import { StateBadge } from './bits';
+import { MeetingWhen, StateBadge } from './bits';
 
 const GROUPS: ListGroup[] = ['live', 'upcoming', 'past'];
 
@@ -72,7 +72,7 @@ export function MeetingList() {
                       <Link href={`/meetings/${m.id}`} class={`card meeting-card state-${m.state}`}>
                         <span class="meeting-card-title">{m.title}</span>
                         <span class="meeting-card-meta">
-                          <time dateTime={m.starts_at}>{fmtDateTime(m.starts_at)}</time>
+                          <MeetingWhen m={m} />
                           {m.location && <span> · {m.location}</span>}
                         </span>
                         <StateBadge state={m.state} />

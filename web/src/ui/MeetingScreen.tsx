@@ -1,9 +1,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { errorText, useLocale, useNow, useUser } from '../app';
-import { t, fmtDateTime, fmtTime, fmtClock, fmtNumber } from '../i18n';
+import { errorText, setHeaderRole, useLocale, useNow, useUser } from '../app';
+import { chairVotes } from '../polls/logic';
+import { LIMITS, overLimit } from '../limits';
+import { t, fmtTime, fmtClock, fmtNumber } from '../i18n';
 import type { LiveStatus } from '../live';
 import { useMeeting, type MeetingHandle } from '../meeting/useMeeting';
 import {
+  attendanceKey,
+  discussedItem,
   canManage,
   canPreside,
   canTakePart,
@@ -16,10 +20,10 @@ import {
 } from '../meeting/state';
 import type { AgendaItem, MeetingState, Participant, User } from '../types';
 import { Link } from './App';
-import { ConfirmButton, StateBadge } from './bits';
+import { ActionError, ConfirmButton, MeetingWhen, StateBadge, TextField } from './bits';
 import { Console } from './Console';
 import { DocList, DocumentsBar, PresenterNotice, useOfflineIds, useReaderHost, type ReaderHost } from './Documents';
-import { PollsPanel } from './Polls';
+import { PollsPanel, useVoteCall, type VoteCall } from './Polls';
 import { documentsOf } from '../meeting/state';
 
 type Tab = 'meeting' | 'console';
@@ -53,11 +57,21 @@ export function MeetingScreen({ id, initialTab }: { id: string; initialTab: stri
 function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; setTab: (t: Tab) => void }) {
   const manage = canManage(view, user);
   const m = view.meeting;
-  const host = useReaderHost(h, view, user, tab === 'meeting' || !manage);
+  const call = useVoteCall(h, view, user);
+  const host = useReaderHost(h, view, user, tab === 'meeting' || !manage, call.banner);
+  // The header names the role in this meeting ("Chủ tọa"); a substitute sits in a member's seat.
+  const mine = myParticipant(view, user);
+  const role = mine ? (mine.user_id === user.id ? mine.role : 'member') : null;
+  useEffect(() => {
+    setHeaderRole(role);
+    return () => setHeaderRole(null);
+  }, [role]);
   return (
     <div class="page meeting">
       {host.element}
+      {call.dialog}
       <ConnectionBanner status={h.status} />
+      {!host.opened && call.banner}
       <div class="meeting-head">
         <div class="meeting-head-main">
           <p class="crumbs">
@@ -66,7 +80,7 @@ function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; se
           <h1 data-testid="meeting-title">{m.title}</h1>
           <p class="meeting-meta">
             <StateBadge state={m.state} />
-            <time dateTime={m.starts_at}>{fmtDateTime(m.starts_at)}</time>
+            <MeetingWhen m={m} />
             {m.location && <span>· {m.location}</span>}
             <LiveIndicator status={h.status} />
           </p>
@@ -74,7 +88,7 @@ function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; se
         </div>
         <StateControls h={h} view={view} user={user} />
       </div>
-      {h.actionError && (
+      {h.actionError && h.actionError.where === null && (
         <div class="error toast" role="alert">
           <span>{errorText(h.actionError.e)}</span>
           <button type="button" class="btn ghost" onClick={h.clearActionError}>
@@ -123,16 +137,21 @@ function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; se
             <SpeakersPanel h={h} view={view} user={user} />
             <AttendancePanel h={h} view={view} user={user} />
           </div>
+          <QuickBar h={h} view={view} user={user} call={call} />
         </div>
       )}
     </div>
   );
 }
 
+/** How long "Đã kết nối lại" stays after the connection is back. */
+export const BACK_BANNER_MS = 5000;
+
 /** "Connection lost" while offline, then "back online" for a few seconds. */
 function ConnectionBanner({ status }: { status: LiveStatus }) {
   const [back, setBack] = useState(false);
   const wasOffline = useRef(false);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => {
     if (status === 'offline') {
       wasOffline.current = true;
@@ -142,10 +161,13 @@ function ConnectionBanner({ status }: { status: LiveStatus }) {
     if ((status === 'socket' || status === 'polling') && wasOffline.current) {
       wasOffline.current = false;
       setBack(true);
-      const id = setTimeout(() => setBack(false), 5000);
-      return () => clearTimeout(id);
+      // Not cleared by the next status change (polling → socket once the socket is back): the
+      // banner went away only when the effect of the same status ran again, which it never did.
+      if (timer.current) clearTimeout(timer.current);
+      timer.current = setTimeout(() => setBack(false), BACK_BANNER_MS);
     }
   }, [status]);
+  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
   if (status === 'offline')
     return (
       <div class="banner offline" role="alert" data-testid="banner-offline">
@@ -187,7 +209,7 @@ function StateControls({ h, view, user }: PanelProps) {
   const manage = canManage(view, user);
   const preside = canPreside(view, user);
   const m = view.meeting;
-  const go = (state: MeetingState) => void h.act('POST', `/meetings/${m.id}/state`, { state });
+  const go = (state: MeetingState) => void h.act('POST', `/meetings/${m.id}/state`, { state }, { where: 'state' });
   const buttons = [];
   if (m.state === 'draft' && manage)
     buttons.push(
@@ -220,6 +242,7 @@ function StateControls({ h, view, user }: PanelProps) {
   return (
     <div class="state-controls" role="group" aria-label={t('state.controls')}>
       {buttons}
+      <ActionError h={h} where="state" />
     </div>
   );
 }
@@ -228,13 +251,14 @@ function AgendaPanel({ h, view, user, host }: PanelProps & { host: ReaderHost })
   const offline = useOfflineIds(view.documents);
   const others = documentsOf(view, null);
   const preside = canPreside(view, user) && view.meeting.state !== 'closed';
-  const current = view.meeting.current_item_id;
+  const current = discussedItem(view.meeting);
   const names = new Map(view.participants.map((p) => [p.user_id, p.display_name]));
-  const setCurrent = (id: string | null) => void h.act('PATCH', `/meetings/${view.meeting.id}`, { current_item_id: id });
+  const setCurrent = (id: string) => void h.act('PATCH', `/meetings/${view.meeting.id}`, { current_item_id: id }, { where: `current-${id}`, retry: true });
   const renderItems = (items: AgendaItem[], prefix: string) => (
     <ol class="agenda-list">
       {items.map((item, i) => {
         const number = prefix ? `${prefix}.${i + 1}` : `${i + 1}`;
+        // Only a meeting in progress discusses an item: none is "Đang thảo luận" before or after.
         const isCurrent = item.id === current;
         return (
           <li class="agenda-li">
@@ -258,7 +282,8 @@ function AgendaPanel({ h, view, user, host }: PanelProps & { host: ReaderHost })
                 </button>
               )}
             </div>
-            <DocList docs={documentsOf(view, item.id)} offline={offline} onOpen={(d) => host.openDoc(d)} />
+            <ActionError h={h} where={`current-${item.id}`} />
+            <DocList docs={documentsOf(view, item.id)} offline={offline} onOpen={(d) => host.openByUser(d)} />
             {item.children?.length > 0 && renderItems(item.children, number)}
           </li>
         );
@@ -273,7 +298,7 @@ function AgendaPanel({ h, view, user, host }: PanelProps & { host: ReaderHost })
       {others.length > 0 && (
         <div class="other-docs">
           <h3>{t('doc.general')}</h3>
-          <DocList docs={others} offline={offline} onOpen={(d) => host.openDoc(d)} />
+          <DocList docs={others} offline={offline} onOpen={(d) => host.openByUser(d)} />
         </div>
       )}
     </section>
@@ -296,9 +321,9 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
     const j = i + delta;
     if (j < 0 || j >= ids.length) return;
     [ids[i], ids[j]] = [ids[j], ids[i]];
-    void h.act('PUT', `/meetings/${m.id}/speakers/order`, { speaker_ids: ids });
+    void h.act('PUT', `/meetings/${m.id}/speakers/order`, { speaker_ids: ids }, { where: `queue-${id}` });
   };
-  const setState = (id: string, state: string) => void h.act('POST', `/speakers/${id}/state`, { state });
+  const setState = (id: string, state: string, where: string) => void h.act('POST', `/speakers/${id}/state`, { state }, { where });
   return (
     <section class="card panel speakers" aria-labelledby="speakers-h">
       <h2 id="speakers-h">{t('speakers.title')}</h2>
@@ -314,10 +339,11 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
               </span>
             )}
             {preside && (
-              <button type="button" class="btn" onClick={() => setState(speaking.id, 'done')}>
+              <button type="button" class="btn" onClick={() => setState(speaking.id, 'done', 'speaker-now')}>
                 {t('speakers.end')}
               </button>
             )}
+            <ActionError h={h} where="speaker-now" />
           </>
         ) : (
           <span class="muted">{t('speakers.nobody')}</span>
@@ -328,8 +354,8 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
           {!mine && (
             <button
               type="button"
-              class="btn primary wide"
-              onClick={() => void h.act('POST', `/meetings/${m.id}/speakers`, m.current_item_id ? { agenda_item_id: m.current_item_id } : {})}
+              class="btn primary wide in-quick-bar"
+              onClick={() => void h.act('POST', `/meetings/${m.id}/speakers`, m.current_item_id ? { agenda_item_id: m.current_item_id } : {}, { where: 'speaker-mine' })}
             >
               {t('speakers.request')}
             </button>
@@ -337,12 +363,13 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
           {mine?.state === 'waiting' && (
             <>
               <p class="ok">{t('speakers.youWait', { n: waiting.findIndex((s) => s.id === mine.id) + 1 })}</p>
-              <button type="button" class="btn wide" onClick={() => setState(mine.id, 'withdrawn')}>
+              <button type="button" class="btn wide in-quick-bar" onClick={() => setState(mine.id, 'withdrawn', 'speaker-mine')}>
                 {t('speakers.withdraw')}
               </button>
             </>
           )}
           {mine?.state === 'speaking' && <p class="ok">{t('speakers.youSpeak')}</p>}
+          <ActionError h={h} where="speaker-mine" />
         </div>
       )}
       <h3>
@@ -365,7 +392,7 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
                     type="button"
                     class="btn small primary"
                     disabled={!!speaking || m.state !== 'live'}
-                    onClick={() => setState(s.id, 'speaking')}
+                    onClick={() => setState(s.id, 'speaking', `queue-${s.id}`)}
                     aria-label={`${t('speakers.give')}: ${s.display_name}`}
                   >
                     {t('speakers.give')}
@@ -376,11 +403,12 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
                   <button type="button" class="btn small icon" disabled={i === waiting.length - 1} onClick={() => move(s.id, 1)} aria-label={`${t('common.down')}: ${s.display_name}`}>
                     ↓
                   </button>
-                  <button type="button" class="btn small" onClick={() => setState(s.id, 'withdrawn')} aria-label={`${t('speakers.remove')}: ${s.display_name}`}>
+                  <button type="button" class="btn small" onClick={() => setState(s.id, 'withdrawn', `queue-${s.id}`)} aria-label={`${t('speakers.remove')}: ${s.display_name}`}>
                     {t('speakers.remove')}
                   </button>
                 </span>
               )}
+              <ActionError h={h} where={`queue-${s.id}`} />
             </li>
           ))}
         </ol>
@@ -391,14 +419,16 @@ function SpeakersPanel({ h, view, user }: PanelProps) {
 
 function AttendancePanel({ h, view, user }: PanelProps) {
   const m = view.meeting;
-  const c = counts(view.participants);
+  const c = counts(view.participants, chairVotes(m));
   const preside = canPreside(view, user) && (m.state === 'scheduled' || m.state === 'live');
   const me = myParticipant(view, user);
   const checkedIn = isCheckedIn(view, user);
   const mayCheckIn = canTakePart(view, user) && (m.state === 'scheduled' || m.state === 'live');
   const online = h.presence;
-  const mark = (p: Participant, status: 'present' | 'absent') =>
-    void h.act('POST', `/meetings/${m.id}/attendance`, { user_id: p.user_id, status });
+  const mark = (p: Participant, status: 'present' | 'absent', reason?: string) =>
+    h.act('POST', `/meetings/${m.id}/attendance`, { user_id: p.user_id, status, ...(reason ? { reason } : {}) }, { where: `att-${p.user_id}`, retry: true });
+  // The person whose absence is being recorded (with or without a reason).
+  const [absentFor, setAbsentFor] = useState<string | null>(null);
   return (
     <section class="card panel attendance" aria-labelledby="att-h">
       <h2 id="att-h">{t('att.title')}</h2>
@@ -422,10 +452,11 @@ function AttendancePanel({ h, view, user }: PanelProps) {
             {me?.checked_in_at ? t('att.checkedInAt', { time: fmtTime(me.checked_in_at) }) : t('att.checkedIn')}
           </p>
         ) : (
-          <button type="button" class="btn primary wide" onClick={() => void h.act('POST', `/meetings/${m.id}/check-in`)}>
+          <button type="button" class="btn primary wide in-quick-bar" onClick={() => void h.act('POST', `/meetings/${m.id}/check-in`, undefined, { where: 'check-in', retry: true })}>
             {t('att.checkIn')}
           </button>
         ))}
+      <ActionError h={h} where="check-in" />
       <ul class="people">
         {view.participants.map((p) => (
           <li class="person" data-testid="person" data-user={p.username}>
@@ -446,21 +477,38 @@ function AttendancePanel({ h, view, user }: PanelProps) {
                 {p.attendance === 'absent' && p.absence_reason && ` · ${t('att.reason')}: ${p.absence_reason}`}
               </span>
             </span>
-            <span class={`badge att-${p.attendance}`}>{t(`att.status.${p.attendance}`)}</span>
+            <span class={`badge att-${p.attendance}`} data-testid="att-status">
+              {t(attendanceKey(p))}
+            </span>
             {preside && p.role !== 'observer' && (
               <span class="person-actions">
                 {p.attendance !== 'present' && (
-                  <button type="button" class="btn small" onClick={() => mark(p, 'present')} aria-label={`${t('att.markPresent')}: ${p.display_name}`}>
+                  <button type="button" class="btn small" onClick={() => void mark(p, 'present')} aria-label={`${t('att.markPresent')}: ${p.display_name}`}>
                     {t('att.markPresent')}
                   </button>
                 )}
-                {p.attendance !== 'absent' && (
-                  <button type="button" class="btn small" onClick={() => mark(p, 'absent')} aria-label={`${t('att.markAbsent')}: ${p.display_name}`}>
-                    {t('att.markAbsent')}
-                  </button>
-                )}
+                <button
+                  type="button"
+                  class="btn small"
+                  aria-expanded={absentFor === p.user_id}
+                  onClick={() => setAbsentFor(absentFor === p.user_id ? null : p.user_id)}
+                  aria-label={`${p.attendance === 'absent' ? t('att.editAbsence') : t('att.markAbsent')}: ${p.display_name}`}
+                >
+                  {p.attendance === 'absent' ? t('att.editAbsence') : t('att.markAbsent')}
+                </button>
               </span>
             )}
+            {preside && absentFor === p.user_id && (
+              <AbsenceForm
+                p={p}
+                onCancel={() => setAbsentFor(null)}
+                onSave={async (reason) => {
+                  const r = await mark(p, 'absent', reason ?? undefined);
+                  if (r) setAbsentFor(null);
+                }}
+              />
+            )}
+            <ActionError h={h} where={`att-${p.user_id}`} />
           </li>
         ))}
       </ul>
@@ -468,3 +516,98 @@ function AttendancePanel({ h, view, user }: PanelProps) {
   );
 }
 
+
+/**
+ * On a portrait tablet or a phone (one column, CSS) the actions a member uses most — check in,
+ * ask to speak, vote, documents — in a bar kept at the bottom of the screen, so none needs
+ * scrolling to (the panels further down still have them).
+ */
+function QuickBar({ h, view, user, call }: PanelProps & { call: VoteCall }) {
+  const m = view.meeting;
+  if (!canTakePart(view, user) || (m.state !== 'scheduled' && m.state !== 'live')) return null;
+  const mine = view.speakers.find((s) => s.user_id === user.id);
+  const checkedIn = isCheckedIn(view, user);
+  const toDocs = () => document.getElementById('agenda-h')?.scrollIntoView({ block: 'start' });
+  return (
+    <nav class="quick-bar" aria-label={t('quick.label')} data-testid="quick-bar">
+      {!checkedIn && (
+        <button type="button" class="btn primary" onClick={() => void h.act('POST', `/meetings/${m.id}/check-in`, undefined, { where: 'quick', retry: true })}>
+          {t('att.checkIn')}
+        </button>
+      )}
+      {call.waiting && (
+        <button type="button" class="btn primary" onClick={() => call.openBallot(call.waiting!.id)}>
+          {t('poll.voteNow')}
+        </button>
+      )}
+      {!mine && (
+        <button
+          type="button"
+          class="btn"
+          onClick={() => void h.act('POST', `/meetings/${m.id}/speakers`, m.current_item_id ? { agenda_item_id: m.current_item_id } : {}, { where: 'quick' })}
+        >
+          {t('speakers.request')}
+        </button>
+      )}
+      {mine?.state === 'waiting' && (
+        <button type="button" class="btn" onClick={() => void h.act('POST', `/speakers/${mine.id}/state`, { state: 'withdrawn' }, { where: 'quick' })}>
+          {t('speakers.withdraw')}
+        </button>
+      )}
+      {mine?.state === 'speaking' && <span class="ok">{t('speakers.youSpeak')}</span>}
+      <button type="button" class="btn" onClick={toDocs}>
+        {t('doc.title')}
+      </button>
+      <ActionError h={h} where="quick" />
+    </nav>
+  );
+}
+
+/** Marking someone absent: with a reason (vắng có lý do, the reason asked) or without one. */
+function AbsenceForm({ p, onSave, onCancel }: { p: Participant; onSave: (reason: string | null) => Promise<void>; onCancel: () => void }) {
+  const [excused, setExcused] = useState(p.attendance !== 'absent' || !!p.absence_reason);
+  const [reason, setReason] = useState(p.absence_reason ?? '');
+  const [busy, setBusy] = useState(false);
+  const missing = excused && !reason.trim();
+  const bad = missing || overLimit(reason, LIMITS.reason);
+  const name = `absence-${p.user_id}`;
+  return (
+    <form
+      class="absence-form"
+      aria-label={t('att.absenceOf', { name: p.display_name })}
+      data-testid="absence-form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (bad) return;
+        setBusy(true);
+        try {
+          await onSave(excused ? reason.trim() : null);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <fieldset>
+        <legend class="sr-only">{t('att.absenceOf', { name: p.display_name })}</legend>
+        <label class="radio">
+          <input type="radio" name={name} checked={excused} onChange={() => setExcused(true)} />
+          {t('att.status.absentExcused')}
+        </label>
+        {excused && <TextField label={t('att.reason')} name="absence_reason" required max={LIMITS.reason} value={reason} onInput={setReason} />}
+        <label class="radio">
+          <input type="radio" name={name} checked={!excused} onChange={() => setExcused(false)} />
+          {t('att.status.absentUnexcused')}
+        </label>
+      </fieldset>
+      {missing && <p class="muted small">{t('att.reasonNeeded')}</p>}
+      <div class="actions">
+        <button type="submit" class="btn primary" disabled={busy || bad}>
+          {t('common.save')}
+        </button>
+        <button type="button" class="btn" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,16 +1,18 @@
 // Voting (biểu quyết): the open poll with large buttons and a confirmation, the receipt, the
 // live tally (counts only: secret-safe), the result at close; presiders create, open and close
 // polls. Observers see without buttons.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
 import { errorText, session } from '../app';
 import { fmtNumber, t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
-import { canPreside, canVote, counts, findItem, flatten, type MeetingView } from '../meeting/state';
-import { ConfirmButton } from './bits';
+import { canPreside, canVote, findItem, flatten, type MeetingView } from '../meeting/state';
+import { ActionError, ConfirmButton, TextField } from './bits';
+import { LIMITS } from '../limits';
 import { createBody, defaultRows, emptyForm, formOf, MAX_OPTIONS, optionLabel, patchBody, validate, type PollFormValue } from '../polls/form';
-import { castBallot, eligibleNow, loadReceipts, optionsOf, optionTone, resultKey, saveReceipt, tallyRows, voterStatus } from '../polls/logic';
+import { castBallot, chairVotes, pollAwaitingBallot, receiptGrouped, receiptShort, countsVisible, loadReceipts, noQuorumWhy, optionsOf, optionTone, quorumCheck, resultKey, saveReceipt, tallyRows, voterStatus } from '../polls/logic';
 import { ApiError } from '../session';
-import type { Majority, Poll, User } from '../types';
+import { MAJORITIES, type Majority, type Poll, type User } from '../types';
 
 interface Props {
   h: MeetingHandle;
@@ -38,7 +40,68 @@ export function PollsPanel({ h, view, user }: Props) {
   );
 }
 
-function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; preside: boolean }) {
+/**
+ * An open poll waiting for this user's ballot reaches them wherever they are: a banner ("Biểu
+ * quyết ngay") over the page or inside the reader, a vibration where the device has one, and
+ * the ballot in a dialog one tap away. Closing the dialog leaves the reader where it was.
+ */
+export interface VoteCall {
+  banner: ComponentChildren;
+  dialog: ComponentChildren;
+  /** The open poll waiting for this user's ballot. */
+  waiting: Poll | undefined;
+  /** Opens the ballot of that poll over whatever is on screen. */
+  openBallot: (pollId: string) => void;
+}
+
+export function useVoteCall(h: MeetingHandle, view: MeetingView, user: User): VoteCall {
+  const [done, setDone] = useState<ReadonlySet<string>>(new Set());
+  const [ballotFor, setBallotFor] = useState<string | null>(null);
+  const buzzed = useRef(new Set<string>());
+  const receipts = loadReceipts();
+  const waiting = pollAwaitingBallot(view, user, receipts, done);
+  useEffect(() => {
+    if (!waiting || buzzed.current.has(waiting.id)) return;
+    buzzed.current.add(waiting.id);
+    try {
+      globalThis.navigator?.vibrate?.([200, 100, 200]);
+    } catch {
+      /* no vibration on this device */
+    }
+  }, [waiting?.id]);
+  const ballot = ballotFor ? view.polls.find((p) => p.id === ballotFor) : undefined;
+  const banner =
+    waiting && !ballot ? (
+      <div class="vote-call" role="alert" data-testid="vote-call">
+        <span class="vote-call-text">
+          <strong>{t('poll.call')}</strong> {waiting.title ?? t('poll.untitled')}
+        </span>
+        <button type="button" class="btn primary" onClick={() => setBallotFor(waiting.id)}>
+          {t('poll.voteNow')}
+        </button>
+      </div>
+    ) : null;
+  const dialog = ballot ? (
+    <div class="vote-dialog-backdrop">
+      <div class="vote-dialog card" role="dialog" aria-modal="true" aria-label={t('poll.yourVote')} data-testid="vote-dialog">
+        <PollCard
+          h={h}
+          view={view}
+          user={user}
+          poll={ballot}
+          preside={false}
+          onVoted={(id) => setDone((old) => new Set([...old, id]))}
+        />
+        <button type="button" class="btn wide" onClick={() => setBallotFor(null)}>
+          {t('poll.back')}
+        </button>
+      </div>
+    </div>
+  ) : null;
+  return { banner, dialog, waiting, openBallot: setBallotFor };
+}
+
+function PollCard({ h, view, user, poll: p, preside, onVoted }: Props & { poll: Poll; preside: boolean; onVoted?: (pollId: string) => void }) {
   const receiptKey = `${user.id}/${p.id}`;
   const [receipt, setReceipt] = useState<string | null>(loadReceipts()[receiptKey] ?? null);
   const [choice, setChoice] = useState<string | null>(null);
@@ -49,7 +112,9 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
   // The error itself, translated when shown (a language switch changes it too).
   const [err, setErr] = useState<{ e: unknown } | null>(null);
   const item = findItem(view.agenda, p.agenda_item_id ?? null);
-  const status = canVote(view, user) ? voterStatus(view.participants, user.id) : 'none';
+  const chair = chairVotes(view.meeting);
+  const status = canVote(view, user) ? voterStatus(view.participants, user.id, chair) : 'none';
+  const [confirmOpen, setConfirmOpen] = useState(false);
   const voted = !!receipt || already;
   const showButtons = p.state === 'open' && status === 'voter' && (!voted || changing);
   async function vote() {
@@ -67,11 +132,13 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
       setReceipt(code);
       setAlready(false);
       setChanging(false);
+      onVoted?.(p.id);
       void h.catchUp();
     } catch (e) {
       if (e instanceof ApiError && e.code === 'already_voted') {
         setAlready(true);
         setChanging(false);
+        onVoted?.(p.id);
       } else setErr({ e });
     } finally {
       setBusy(false);
@@ -96,11 +163,16 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
     names.set(x.user_id, x.display_name);
     if (x.substitute_id && x.substitute_name) names.set(x.substitute_id, x.substitute_name);
   }
-  const eligible = eligibleNow(view.participants);
+  const q = quorumCheck(p, view.participants, chair);
+  const eligible = q.present;
   const live = view.meeting.state === 'live';
+  /** "Bắt đầu biểu quyết": below the quorum (or unable to pass) it asks first. */
+  const askOpen = () => (live && (q.below || q.cannotPass) ? setConfirmOpen(true) : void run('open'));
+  const why = noQuorumWhy(p);
   // A refusal to open (no_eligible_voters, meeting_not_live) is stale once attendance or the
   // meeting's state changes; a refused ballot once the poll's state does.
   useEffect(() => setErr(null), [eligible, live, p.state]);
+  useEffect(() => setConfirmOpen(false), [p.state]);
   // Someone opened (or deleted) the poll while it was being edited: the form goes away.
   useEffect(() => {
     if (p.state !== 'draft') setEditing(false);
@@ -141,7 +213,10 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
       )}
       {preside && p.state === 'draft' && (
         <div class="poll-eligibility" data-testid="poll-eligibility">
-          <p class="small">{t('poll.eligibleNow', { n: eligible, total: counts(view.participants).voting_total })}</p>
+          <p class="small">{t('poll.eligibleNow', { n: q.present, total: q.members })}</p>
+          <p class="small" data-testid="poll-quorum">
+            {q.quorum !== null ? t('poll.quorumRule', { quorum: q.quorum }) : t('poll.noQuorumRule')}
+          </p>
           {!live ? (
             <p class="hint" role="note">
               {t('poll.hint.notLive')}
@@ -150,7 +225,20 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
             <p class="hint warn" role="note">
               {t('poll.hint.checkInFirst')}
             </p>
-          ) : null}
+          ) : (
+            <>
+              {q.below && (
+                <p class="hint warn" role="note" data-testid="poll-below-quorum">
+                  {t('poll.hint.belowQuorum', { present: q.present, quorum: q.quorum ?? 0 })}
+                </p>
+              )}
+              {q.cannotPass && (
+                <p class="hint warn" role="note" data-testid="poll-cannot-pass">
+                  {t('poll.hint.cannotPass', { present: q.present, members: q.members })}
+                </p>
+              )}
+            </>
+          )}
         </div>
       )}
       {p.state === 'open' && status === 'not_checked_in' && !voted && (
@@ -191,9 +279,20 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
           {already ? (
             <p>{t('poll.alreadyVoted')}</p>
           ) : (
-            <p>
-              {t('poll.recorded')} {t('poll.receipt')}: <code data-testid="receipt-code">{receipt}</code>
-            </p>
+            <>
+              <p>{t('poll.recorded')}</p>
+              <p class="receipt-line">
+                {t('poll.receipt')}:{' '}
+                <code class="receipt-code" data-testid="receipt-code" data-receipt={receipt ?? ''}>
+                  {receiptShort(receipt ?? '')}
+                </code>
+              </p>
+              <p class="muted small">{t('poll.receiptProves')}</p>
+              <details class="receipt-full">
+                <summary>{t('poll.receiptFull')}</summary>
+                <code>{receiptGrouped(receipt ?? '')}</code>
+              </details>
+            </>
           )}
           {p.state === 'open' && p.allow_change && status === 'voter' && (
             <button type="button" class="btn" onClick={() => setChanging(true)}>
@@ -211,6 +310,11 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
       {p.state === 'closed' && p.result && (
         <p class={`poll-result result-${p.result}`} data-testid="poll-result">
           {t(resultKey(p) as any)}
+        </p>
+      )}
+      {p.state === 'closed' && why && (
+        <p class="muted small" data-testid="poll-result-why">
+          {t(why.key, why.params)}
         </p>
       )}
       {p.state === 'closed' && p.secret && (
@@ -233,9 +337,29 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
       ) : null}
       {preside && p.state === 'draft' && (
         <div class="actions">
-          <button type="button" class="btn primary" disabled={busy} onClick={() => void run('open')}>
-            {t('poll.open')}
-          </button>
+          {confirmOpen ? (
+            <span class="confirm" role="group" aria-label={t('poll.openAnyway')} data-testid="poll-open-confirm">
+              <span class="confirm-q">{t('poll.openAnyway')}</span>
+              <button
+                type="button"
+                class="btn danger"
+                disabled={busy}
+                onClick={() => {
+                  setConfirmOpen(false);
+                  void run('open');
+                }}
+              >
+                {t('common.yes')}
+              </button>
+              <button type="button" class="btn" onClick={() => setConfirmOpen(false)}>
+                {t('common.no')}
+              </button>
+            </span>
+          ) : (
+            <button type="button" class="btn primary" disabled={busy} onClick={askOpen}>
+              {t('poll.open')}
+            </button>
+          )}
           <button type="button" class="btn" disabled={busy} aria-label={t('poll.editOf', { title: p.title ?? '' })} onClick={() => setEditing(true)}>
             {t('poll.edit')}
           </button>
@@ -252,9 +376,19 @@ function PollCard({ h, view, user, poll: p, preside }: Props & { poll: Poll; pre
 }
 
 function Tally({ poll: p }: { poll: Poll }) {
+  const shown = countsVisible(p);
   return (
     <div class="tally" data-testid="tally">
-      <p class="small">{t('poll.turnout', { voted: p.voted, eligible: p.eligible })}</p>
+      <p class="small" data-testid="turnout">
+        {t('poll.turnout', { voted: p.voted, eligible: p.eligible })}
+        {p.majority === 'absolute_all' && typeof p.members === 'number' && ` · ${t('poll.membersAll', { n: p.members })}`}
+      </p>
+      {!shown && p.secret && (
+        <p class="muted small" data-testid="poll-secret-hidden">
+          {t('poll.secretHidden')}
+        </p>
+      )}
+      {shown && (
       <ul class="tally-rows">
         {tallyRows(p).map((r) => (
           <li key={r.option} class="tally-row" data-testid="tally-row" data-option={r.option}>
@@ -268,6 +402,7 @@ function Tally({ poll: p }: { poll: Poll }) {
           </li>
         ))}
       </ul>
+      )}
     </div>
   );
 }
@@ -281,18 +416,21 @@ function CreatePoll({ h, view }: { h: MeetingHandle; view: MeetingView }) {
       </button>
     );
   return (
-    <PollForm
-      view={view}
-      formId="new"
-      initial={emptyForm(view.meeting.current_item_id ?? '')}
-      label={t('poll.create')}
-      submit={t('poll.createSubmit')}
-      onCancel={() => setOpen(false)}
-      onSubmit={async (f) => {
-        const r = await h.act('POST', `/meetings/${view.meeting.id}/polls`, createBody(f));
-        if (r) setOpen(false);
-      }}
-    />
+    <>
+      <PollForm
+        view={view}
+        formId="new"
+        initial={emptyForm(view.meeting.current_item_id ?? '')}
+        label={t('poll.create')}
+        submit={t('poll.createSubmit')}
+        onCancel={() => setOpen(false)}
+        onSubmit={async (f) => {
+          const r = await h.act('POST', `/meetings/${view.meeting.id}/polls`, createBody(f), { where: 'poll-create' });
+          if (r) setOpen(false);
+        }}
+      />
+      <ActionError h={h} where="poll-create" />
+    </>
   );
 }
 
@@ -314,7 +452,7 @@ function EditPoll({ h, view, poll: p, onDone }: { h: MeetingHandle; view: Meetin
             setNothing(true);
             return;
           }
-          const r = await h.act('PATCH', `/polls/${encodeURIComponent(p.id)}`, body);
+          const r = await h.act('PATCH', `/polls/${encodeURIComponent(p.id)}`, body, { where: `poll-edit-${p.id}` });
           if (r) onDone();
         }}
       />
@@ -323,6 +461,7 @@ function EditPoll({ h, view, poll: p, onDone }: { h: MeetingHandle; view: Meetin
           {t('poll.noChange')}
         </p>
       )}
+      <ActionError h={h} where={`poll-edit-${p.id}`} />
     </>
   );
 }
@@ -359,10 +498,7 @@ function PollForm(props: {
   }
   return (
     <form class="form create-poll" onSubmit={submit} aria-label={props.label} noValidate data-testid="poll-form">
-      <label class="field">
-        <span>{t('poll.question')}</span>
-        <input name="poll_title" required value={f.title} onInput={(e) => set({ title: e.currentTarget.value })} />
-      </label>
+      <TextField label={t('poll.question')} name="poll_title" required max={LIMITS.title} value={f.title} onInput={(v) => set({ title: v })} />
       <label class="field">
         <span>{t('upload.item')}</span>
         <select name="poll_item" value={f.agendaItemId} onChange={(e) => set({ agendaItemId: e.currentTarget.value })}>
@@ -376,8 +512,9 @@ function PollForm(props: {
       </label>
       <label class="field">
         <span>{t('poll.majorityLabel')}</span>
-        <select name="poll_majority" value={f.majority} onChange={(e) => set({ majority: e.currentTarget.value as Majority })}>
-          {(['simple', 'absolute', 'two_thirds'] as const).map((mj) => (
+        <select name="poll_majority" value={f.majority} onChange={(e) => set({ majority: e.currentTarget.value as Majority | '' })}>
+          {props.formId === 'new' && <option value="">{t('poll.majority.default')}</option>}
+          {MAJORITIES.map((mj) => (
             <option value={mj}>{t(`poll.majority.${mj}`)}</option>
           ))}
         </select>
