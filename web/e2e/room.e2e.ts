@@ -319,4 +319,34 @@ describe('the meeting room on tablets', () => {
     await waitText(chair.page.getByTestId('count-voting'), '1/4', 8000);
     await sec.context.close();
   });
+
+  it('the secretary deletes a draft meeting from its page; a scheduled one offers the calendar', async () => {
+    const base = env.server.base;
+    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'thuky', password: 'demo1234' }) });
+    const { access_token } = (await login.json()) as { access_token: string };
+    const title = 'Cuộc họp nháp sẽ xóa';
+    const r = await fetch(`${base}/api/v1/meetings`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${access_token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ title, starts_at: '2026-12-20T01:00:00Z' }),
+    });
+    expect(r.status).toBe(201);
+    const { id } = (await r.json()) as { id: string };
+    const sec = await signIn(env.browser, base, 'thuky');
+    await sec.page.goto(`${base}/meetings/${id}`);
+    await waitText(sec.page.getByTestId('meeting-title'), title);
+    // A draft has no invitation yet.
+    expect(await sec.page.getByTestId('calendar').count()).toBe(0);
+    await sec.page.getByRole('button', { name: 'Xóa cuộc họp nháp' }).click();
+    await sec.page.getByRole('group', { name: /Xóa cuộc họp nháp này/ }).getByRole('button', { name: 'Đồng ý' }).click();
+    await until('back at the list', async () => new URL(sec.page.url()).pathname === '/');
+    expect((await fetch(`${base}/api/v1/meetings/${id}`, { headers: { Authorization: `Bearer ${access_token}` } })).status).toBe(404);
+    // The demo meeting (scheduled or live) offers its invitation as a file.
+    await openMeeting(sec);
+    const download = sec.page.waitForEvent('download', { timeout: 10_000 });
+    await sec.page.getByTestId('calendar').click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('cuoc-hop.ics');
+    await sec.context.close();
+  });
 });

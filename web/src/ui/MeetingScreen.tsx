@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { errorText, setHeaderRole, useLocale, useNow, useUser } from '../app';
+import { errorText, navigate, session, setHeaderRole, useLocale, useNow, useUser } from '../app';
 import { chairVotes } from '../polls/logic';
 import { LIMITS, overLimit } from '../limits';
 import { t, fmtTime, fmtClock, fmtNumber } from '../i18n';
@@ -210,6 +210,7 @@ function StateControls({ h, view, user }: PanelProps) {
   const preside = canPreside(view, user);
   const m = view.meeting;
   const go = (state: MeetingState) => void h.act('POST', `/meetings/${m.id}/state`, { state }, { where: 'state' });
+  const [deleteError, setDeleteError] = useState<string | null>(null);
   const buttons = [];
   if (m.state === 'draft' && manage)
     buttons.push(
@@ -221,6 +222,28 @@ function StateControls({ h, view, user }: PanelProps) {
     buttons.push(
       <button type="button" class="btn" onClick={() => go('draft')}>
         {t('state.action.unschedule')}
+      </button>,
+    );
+  if (m.state === 'draft' && manage)
+    buttons.push(
+      <ConfirmButton
+        class="btn danger"
+        label={t('state.action.delete')}
+        confirm={t('state.action.deleteConfirm')}
+        onConfirm={async () => {
+          try {
+            await session.request('DELETE', `/meetings/${encodeURIComponent(m.id)}`);
+            navigate('/');
+          } catch (e) {
+            setDeleteError(errorText(e));
+          }
+        }}
+      />,
+    );
+  if (m.state !== 'draft')
+    buttons.push(
+      <button type="button" class="btn" data-testid="calendar" onClick={() => void saveCalendar(m.id)}>
+        {t('state.action.calendar')}
       </button>,
     );
   if (m.state === 'scheduled' && preside)
@@ -243,8 +266,27 @@ function StateControls({ h, view, user }: PanelProps) {
     <div class="state-controls" role="group" aria-label={t('state.controls')}>
       {buttons}
       <ActionError h={h} where="state" />
+      {deleteError && (
+        <p class="error" role="alert">
+          {deleteError}
+        </p>
+      )}
     </div>
   );
+}
+
+/** Downloads the meeting's invitation (`.ics`) for the device's calendar. */
+async function saveCalendar(id: string) {
+  const res = await session.fetchRaw(`/meetings/${encodeURIComponent(id)}/calendar.ics`);
+  if (!res.ok) return;
+  const url = URL.createObjectURL(new Blob([await res.arrayBuffer()], { type: 'text/calendar' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = 'cuoc-hop.ics';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 function AgendaPanel({ h, view, user, host }: PanelProps & { host: ReaderHost }) {
