@@ -81,12 +81,15 @@ pub struct LimitSettings {
 pub struct MeetingSettings {
     /// Speaking time per speech when the meeting sets none.
     pub default_speech_limit_secs: i32,
+    /// Levels of items an agenda may have (1: no sub-items).
+    pub max_agenda_depth: usize,
 }
 
 impl Default for MeetingSettings {
     fn default() -> Self {
         Self {
             default_speech_limit_secs: 300,
+            max_agenda_depth: 5,
         }
     }
 }
