@@ -84,6 +84,25 @@ async fn add_item(app: &TestApp, r: &Room, title: &str) -> u16 {
     .as_u16()
 }
 
+/// A document of `pages` pages in the room's meeting.
+async fn upload_document(app: &TestApp, r: &Room, pages: usize) -> String {
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/meetings/{}/documents", r.meeting)))
+        .query(&[("title", "Tờ trình")])
+        .bearer_auth(&r.secretary)
+        .header("content-type", "application/pdf")
+        .body(ecabinet_tests::pdfs::simple(pages, "Tờ trình"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 fn seqs(events: &[Value]) -> Vec<i64> {
     events.iter().filter_map(|e| e["seq"].as_i64()).collect()
 }
@@ -384,18 +403,20 @@ async fn presence_and_presenter_page(backend: Backend) {
         .clone();
     assert_eq!(entry["devices"], 1);
 
+    // A page of a document of the meeting (checked: annotations.rs).
+    let doc = upload_document(&app, &r, 8).await;
     chair
-        .send(json!({"type": "presenter.page", "ref": "t1", "document_id": "doc-1", "page": 7}))
+        .send(json!({"type": "presenter.page", "ref": "t1", "document_id": doc, "page": 7}))
         .await;
     let (ack, _) = chair.until(|v| v["type"] == "ack").await;
     assert_eq!(ack["ref"], "t1");
     let (page, _) = member.until(|v| v["type"] == "presenter.page").await;
     assert_eq!(page["data"]["page"], 7);
-    assert_eq!(page["data"]["document_id"], "doc-1");
+    assert_eq!(page["data"]["document_id"], doc.as_str());
     assert!(page.get("seq").is_none(), "ephemeral events carry no seq");
 
     member
-        .send(json!({"type": "presenter.page", "ref": "t2", "document_id": "doc-1", "page": 8}))
+        .send(json!({"type": "presenter.page", "ref": "t2", "document_id": doc, "page": 8}))
         .await;
     let (err, _) = member.until(|v| v["type"] == "error").await;
     assert_eq!(
@@ -594,7 +615,8 @@ async fn two_instances_share_events() {
     assert_eq!(seqs(&got_a), (n + 1..=n + 10).collect::<Vec<_>>());
     assert_eq!(got_a, got_b, "same events, same order, same bytes");
 
-    b.send(json!({"type": "presenter.page", "ref": 1, "document_id": "d", "page": 3}))
+    let doc = upload_document(&one, &r, 3).await;
+    b.send(json!({"type": "presenter.page", "ref": 1, "document_id": doc, "page": 3}))
         .await;
     let (page, _) = a.until(|v| v["type"] == "presenter.page").await;
     assert_eq!(page["data"]["page"], 3);
