@@ -279,7 +279,7 @@ pub fn add(
     new: NewItem,
     max_depth: usize,
 ) -> Result<(AgendaItem, Vec<Event>), ApiError> {
-    let title = patch::text(
+    let title = patch::line(
         &new.title,
         crate::meetings::TITLE_MAX,
         "invalid_title",
@@ -357,7 +357,7 @@ pub fn update(
 ) -> Result<(AgendaItem, Vec<Event>), ApiError> {
     let item = get_in_meeting(conn, meeting_id, item_id)?;
     if let Some(title) = &patch.title {
-        let title = patch::text(
+        let title = patch::line(
             title,
             crate::meetings::TITLE_MAX,
             "invalid_title",
