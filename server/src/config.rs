@@ -32,6 +32,7 @@ pub struct Settings {
     pub documents: DocumentSettings,
     pub polls: PollSettings,
     pub annotations: AnnotationSettings,
+    pub metrics: MetricsSettings,
     pub log: LogSettings,
 }
 
@@ -255,6 +256,17 @@ impl Default for AnnotationSettings {
     }
 }
 
+/// Who may read `/metrics`. With neither key set it is not served at all: its labels name every
+/// route and its counters tell how the meeting goes (sign-in failures, ballots).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// A scraper sends `Authorization: Bearer <token>` (at least 16 characters).
+    pub token: Option<String>,
+    /// A second address that serves `/metrics` only; the main address then does not serve it.
+    pub bind: Option<SocketAddr>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WebSettings {
@@ -296,6 +308,7 @@ impl Default for Settings {
             documents: DocumentSettings::default(),
             polls: PollSettings::default(),
             annotations: AnnotationSettings::default(),
+            metrics: MetricsSettings::default(),
             log: LogSettings::default(),
         }
     }
@@ -377,6 +390,7 @@ const SECTIONS: &[&str] = &[
     "documents",
     "polls",
     "annotations",
+    "metrics",
     "log",
 ];
 

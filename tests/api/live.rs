@@ -12,6 +12,7 @@ use ecabinet_tests::{Backend, TestApp, TestEnv, backend_tests};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(10);
+const METRICS_TOKEN: &str = "scrape-token-0123456789";
 
 struct Room {
     meeting: String,
@@ -320,7 +321,11 @@ async fn replay_across_a_restart(backend: Backend) {
 /// A client that stops reading is cut off with 4408; the room keeps receiving.
 async fn slow_consumer_is_cut_off(backend: Backend) {
     let env = TestEnv::new(backend);
-    let app = start(&env, |s| s.live.queue_capacity = 8).await;
+    let app = start(&env, |s| {
+        s.live.queue_capacity = 8;
+        s.metrics.token = Some(METRICS_TOKEN.into());
+    })
+    .await;
     let r = room(&app).await;
     let url = live_url(app.port, &r.meeting);
     let mut slow = LiveClient::join(&url, &r.observer, 0).await;
@@ -366,7 +371,12 @@ async fn slow_consumer_is_cut_off(backend: Backend) {
     let expected: Vec<i64> = (n + 1..=n + total as i64).collect();
     assert_eq!(got, expected);
     assert_eq!(slow.closed(Duration::from_secs(60)).await, Some(4408));
-    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    let metrics = app
+        .get("/metrics", Some(METRICS_TOKEN))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(
         metrics.contains("ecabinet_live_slow_closed_total 1\n"),
         "{metrics}"
