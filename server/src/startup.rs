@@ -152,6 +152,7 @@ impl Application {
                     actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
                     error::method_not_allowed,
                 ))
+                .wrap(crate::headers::defaults())
                 .wrap(from_fn(metrics::listener_serves_metrics_only))
                 .wrap(from_fn(metrics::track))
                 .wrap(from_fn(crate::telemetry::request_id_header))

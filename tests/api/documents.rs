@@ -173,6 +173,9 @@ async fn downloads_honour_range_etag_and_names(backend: Backend) {
         disposition.contains("filename*=UTF-8''T%E1%BB%9D%20tr%C3%ACnh"),
         "{disposition}"
     );
+    // Opened directly, the file runs nothing with the site's origin.
+    assert_eq!(headers["content-security-policy"], "sandbox");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
     let etag = headers["etag"].to_str().unwrap().to_owned();
     assert_eq!(res.bytes().await.unwrap().as_ref(), pdf.as_slice());
 

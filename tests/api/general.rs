@@ -264,6 +264,44 @@ async fn unknown_route_is_problem_404(backend: Backend) {
     assert_problem(put, 405, "method_not_allowed").await;
 }
 
+/// Every response carries the browser's defences, answers and problems alike.
+async fn security_headers_on_every_response(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    let (_, admin) = app.signed_in("quantri", Role::Admin).await;
+    let responses = [
+        app.get("/healthz", None).await,
+        app.get("/", None).await,
+        app.get("/api/v1/me", Some(&admin)).await,
+        app.get("/api/v1/me", None).await,
+        app.get("/api/v1/nothing-here", None).await,
+        app.client
+            .delete(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap(),
+        app.login_raw("quantri", "wrong password").await,
+    ];
+    for res in responses {
+        let h = res.headers();
+        let csp = h
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("no CSP on {} {}", res.status(), res.url()));
+        for directive in [
+            "default-src 'self'",
+            "frame-ancestors 'none'",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+        ] {
+            assert!(csp.contains(directive), "{directive} missing from {csp}");
+        }
+        assert!(!csp.contains("'unsafe-eval'"), "{csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert_eq!(h["x-frame-options"], "DENY");
+    }
+}
+
 async fn bad_bodies_get_their_4xx(backend: Backend) {
     let (_env, app) = spawn_app(backend).await;
     let (_, admin) = app.signed_in("quantri", Role::Admin).await;
@@ -322,6 +360,7 @@ backend_tests!(
     metrics_on_their_own_listener,
     openapi_covers_every_endpoint,
     unknown_route_is_problem_404,
+    security_headers_on_every_response,
     bad_bodies_get_their_4xx,
 );
 
