@@ -48,9 +48,37 @@ async fn sweep_files(files: Arc<crate::documents::files::Files>, db: Db) {
     }
 }
 
+/// Makes what the server writes its own: the process's umask is narrowed so that the
+/// database (and SQLite's `-wal`/`-shm` files), stored files, board books and the checker's
+/// plans are created 0600 and their directories 0700, whatever umask the service manager
+/// gave; the data directory and the SQLite database of an older install are narrowed too.
+fn keep_files_private(settings: &Settings) -> std::io::Result<()> {
+    use rustix::fs::Mode;
+    use std::os::unix::fs::PermissionsExt;
+
+    let private = Mode::RWXG | Mode::RWXO;
+    let before = rustix::process::umask(private);
+    rustix::process::umask(before | private);
+    std::fs::create_dir_all(&settings.data)?;
+    std::fs::set_permissions(&settings.data, std::fs::Permissions::from_mode(0o700))?;
+    if settings.database_url.as_deref().is_none_or(str::is_empty) {
+        let db = settings.data.join("ecabinet.db");
+        for file in [
+            db.clone(),
+            db.with_extension("db-wal"),
+            db.with_extension("db-shm"),
+        ] {
+            if file.is_file() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Opens the database named by the settings (creating the data directory), migrated.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
-    std::fs::create_dir_all(&settings.data)?;
+    keep_files_private(settings)?;
     let url = settings.database_url();
     let db_settings = settings.database.clone();
     web::block(move || Db::connect(&url, &db_settings)).await?

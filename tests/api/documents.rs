@@ -1002,7 +1002,63 @@ async fn unknown_documents_are_404(backend: Backend) {
     assert_problem(res, 404, "not_found").await;
 }
 
+/// Everything the server writes into its data directory is its own: directories 0700, files
+/// 0600 (the SQLite database and its WAL, stored files, plans, board books).
+async fn stored_files_are_private(backend: Backend) {
+    use std::os::unix::fs::PermissionsExt;
+
+    let (env, app) = spawn_app(backend).await;
+    let c = cast(&app).await;
+    upload(
+        &app,
+        &c.secretary.token,
+        &c.meeting,
+        "Tờ trình",
+        pdfs::simple(2, "Tờ trình"),
+    )
+    .await;
+    let res = download(
+        &app,
+        &c.secretary.token,
+        &format!("/api/v1/meetings/{}/board-book", c.meeting),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    fn walk(dir: &std::path::Path, seen: &mut Vec<(String, u32, bool)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            let mode = meta.permissions().mode() & 0o777;
+            seen.push((entry.path().display().to_string(), mode, meta.is_dir()));
+            if meta.is_dir() {
+                walk(&entry.path(), seen);
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    walk(env.data.path(), &mut seen);
+    let files = seen.iter().filter(|(_, _, dir)| !dir).count();
+    assert!(
+        files >= 3,
+        "a stored file, its plan and a book at least: {seen:?}"
+    );
+    if backend == Backend::Sqlite {
+        assert!(seen.iter().any(|(p, _, _)| p.ends_with("ecabinet.db")));
+    }
+    for (path, mode, dir) in &seen {
+        let want = if *dir { 0o700 } else { 0o600 };
+        assert_eq!(mode & 0o077, 0, "{path} is {mode:o}, want {want:o}");
+    }
+    let data_mode = std::fs::metadata(env.data.path())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(data_mode, 0o700);
+}
+
 backend_tests!(
+    stored_files_are_private,
     uploads_raw_and_multipart_and_stores_bytes_once,
     downloads_honour_range_etag_and_names,
     only_participants_see_documents,
