@@ -302,6 +302,53 @@ async fn security_headers_on_every_response(backend: Backend) {
     }
 }
 
+/// A known path asked with a method it does not answer is 405 with `Allow`, also for paths
+/// with a single method (`DELETE /me`, `GET /auth/login` were 404).
+async fn wrong_methods_get_405_with_allow(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    let (_, admin) = app.signed_in("quantri", Role::Admin).await;
+    for (method, path, allow) in [
+        (reqwest::Method::DELETE, "/api/v1/me", "GET"),
+        (reqwest::Method::GET, "/api/v1/auth/login", "POST"),
+        (reqwest::Method::PUT, "/api/v1/auth/logout", "POST"),
+        (reqwest::Method::POST, "/api/v1/meetings/x/events", "GET"),
+        (reqwest::Method::DELETE, "/api/v1/polls/x/open", "POST"),
+        (reqwest::Method::POST, "/healthz", "GET"),
+    ] {
+        let res = app
+            .client
+            .request(method.clone(), app.url(path))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        let allowed = res
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert_problem(res, 405, "method_not_allowed").await;
+        assert_eq!(allowed, allow, "{method} {path}");
+    }
+    let res = app
+        .client
+        .put(app.url("/api/v1/users"))
+        .send()
+        .await
+        .unwrap();
+    let allowed = res
+        .headers()
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        allowed.contains("GET") && allowed.contains("POST"),
+        "{allowed}"
+    );
+}
+
 async fn bad_bodies_get_their_4xx(backend: Backend) {
     let (_env, app) = spawn_app(backend).await;
     let (_, admin) = app.signed_in("quantri", Role::Admin).await;
@@ -360,6 +407,7 @@ backend_tests!(
     metrics_on_their_own_listener,
     openapi_covers_every_endpoint,
     unknown_route_is_problem_404,
+    wrong_methods_get_405_with_allow,
     security_headers_on_every_response,
     bad_bodies_get_their_4xx,
 );

@@ -49,7 +49,7 @@ pub async fn update(
     let item = state
         .commit(move |c| {
             let meeting_id = super::meeting_of(c, &item_id)?;
-            manage(c, &meeting_id, &user)?;
+            manage(c, &meeting_id, &user).map_err(|e| e.not_found_as("agenda item"))?;
             super::update(c, &meeting_id, &item_id, patch, max_depth)
         })
         .await?;
@@ -79,7 +79,7 @@ pub async fn delete(
     state
         .commit(move |c| {
             let meeting_id = super::meeting_of(c, &item_id)?;
-            manage(c, &meeting_id, &user)?;
+            manage(c, &meeting_id, &user).map_err(|e| e.not_found_as("agenda item"))?;
             Ok((
                 (),
                 super::delete(c, &meeting_id, &item_id, cascade, &user.id)?,
