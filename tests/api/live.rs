@@ -208,6 +208,33 @@ async fn replay_welcome_then_live(backend: Backend) {
     );
 }
 
+/// A hello with a `last_seq` ahead of the log is welcomed with the meeting's real latest seq,
+/// not its own number echoed, and then gets the next events as everyone does.
+async fn a_last_seq_from_the_future_gets_the_real_one(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let app = start(&env, |_| {}).await;
+    let r = room(&app).await;
+    let url = live_url(app.port, &r.meeting);
+    assert_eq!(add_item(&app, &r, "Nội dung").await, 201);
+    let mut honest = LiveClient::join(&url, &r.member, 0).await;
+    let (_, mut n) = honest.replay().await;
+    assert!(n >= 2);
+    for claimed in [i64::MAX, n + 1] {
+        let mut c = LiveClient::join(&url, &r.member, claimed).await;
+        let (events, welcome) = c.replay().await;
+        assert!(events.is_empty(), "{events:?}");
+        assert_eq!(welcome, n, "claimed {claimed}");
+        assert_eq!(add_item(&app, &r, "Tiếp").await, 201);
+        let (event, _) = c.until(|v| v.get("seq").is_some()).await;
+        let (latest, _) = honest.until(|v| v.get("seq").is_some()).await;
+        assert_eq!(
+            event, latest,
+            "the next event, as a client that told the truth gets it"
+        );
+        n = latest["seq"].as_i64().unwrap();
+    }
+}
+
 /// Replays served from the room's window of recent frames (here 4 events) are the same
 /// objects as the log, whether the window was filled from the database or by live events.
 async fn replays_from_the_room_match_the_log(backend: Backend) {
@@ -586,6 +613,7 @@ async fn limits_are_enforced(backend: Backend) {
 backend_tests!(
     hello_rules_and_close_codes,
     replay_welcome_then_live,
+    a_last_seq_from_the_future_gets_the_real_one,
     replays_from_the_room_match_the_log,
     handover_under_concurrent_writes,
     replay_across_a_restart,

@@ -159,7 +159,13 @@ async fn admit(
         user,
         acting_role: access.acting_role(),
         expires_at: claims.exp,
-        last_seq: hello.last_seq.unwrap_or(0).max(0),
+        // A seq from the future (a client's bug, or a probe) is taken as the log's end: the
+        // replay then starts there and the welcome names the meeting's real latest seq
+        // instead of echoing the client's number.
+        last_seq: hello
+            .last_seq
+            .unwrap_or(0)
+            .clamp(0, access.meeting.last_seq.max(0)),
     })
 }
 
