@@ -151,6 +151,11 @@ pub struct DocumentSettings {
     pub max_pages: usize,
     /// Pages a board book may have.
     pub board_book_max_pages: usize,
+    /// Board books being built at once (each in its own checking child); more requests wait.
+    pub board_book_builds: usize,
+    /// Wall-clock time (and, rounded up to seconds, CPU time) the child building and checking
+    /// one board book may take.
+    pub board_book_timeout_ms: u64,
     /// PDF objects a document may have.
     pub max_objects: usize,
     /// Bytes one compressed stream may inflate to while a file is checked.
@@ -177,6 +182,8 @@ impl Default for DocumentSettings {
             max_upload_bytes: 100 * 1024 * 1024,
             max_pages: 5_000,
             board_book_max_pages: 20_000,
+            board_book_builds: 2,
+            board_book_timeout_ms: 120_000,
             max_objects: 1_000_000,
             max_decompressed_bytes: 64 * 1024 * 1024,
             check_timeout_ms: 20_000,

@@ -1057,7 +1057,60 @@ async fn stored_files_are_private(backend: Backend) {
     assert_eq!(data_mode, 0o700);
 }
 
+/// Concurrent requests for one board book share one build (in the checking child); a book
+/// over the page limit is 422 board_book_too_large at once, every time, without a build.
+async fn board_books_are_built_once_and_bounded(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let mut settings = env.settings();
+    settings.documents.board_book_max_pages = 6;
+    let app = TestApp::start(settings).unwrap();
+    let c = cast(&app).await;
+    let (t, m) = (c.secretary.token.as_str(), c.meeting.as_str());
+    upload(&app, t, m, "Tờ trình", pdfs::simple(3, "Tờ trình")).await;
+    let path = format!("/api/v1/meetings/{m}/board-book");
+    let requests = (0..6).map(|_| download(&app, t, &path));
+    let answers = futures_util::future::join_all(requests).await;
+    let mut bodies = Vec::new();
+    for res in answers {
+        assert_eq!(res.status(), 200);
+        bodies.push(res.bytes().await.unwrap());
+    }
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(
+        app.state.files.books_built(),
+        1,
+        "one build for six requests"
+    );
+
+    // 3 + 3 pages of documents and the agenda page: 7, found by the build, remembered.
+    let extra = id_of(&upload(&app, t, m, "Phụ lục", pdfs::simple(3, "Phụ lục")).await);
+    for _ in 0..3 {
+        let res = download(&app, t, &path).await;
+        assert_problem(res, 422, "board_book_too_large").await;
+    }
+    assert_eq!(
+        app.state.files.books_built(),
+        2,
+        "the refused book was built once"
+    );
+    // 3 + 4 pages of documents: refused from the plan, without a build.
+    expect(
+        delete(&app, &format!("/api/v1/documents/{extra}"), t).await,
+        204,
+    )
+    .await;
+    upload(&app, t, m, "Phụ lục lớn", pdfs::simple(4, "Phụ lục lớn")).await;
+    let res = download(&app, t, &path).await;
+    assert_problem(res, 422, "board_book_too_large").await;
+    assert_eq!(
+        app.state.files.books_built(),
+        2,
+        "a book too large by its plan is not built"
+    );
+}
+
 backend_tests!(
+    board_books_are_built_once_and_bounded,
     stored_files_are_private,
     uploads_raw_and_multipart_and_stores_bytes_once,
     downloads_honour_range_etag_and_names,
