@@ -32,6 +32,7 @@ pub struct Settings {
     pub documents: DocumentSettings,
     pub polls: PollSettings,
     pub annotations: AnnotationSettings,
+    pub metrics: MetricsSettings,
     pub log: LogSettings,
 }
 
@@ -81,12 +82,15 @@ pub struct LimitSettings {
 pub struct MeetingSettings {
     /// Speaking time per speech when the meeting sets none.
     pub default_speech_limit_secs: i32,
+    /// Levels of items an agenda may have (1: no sub-items).
+    pub max_agenda_depth: usize,
 }
 
 impl Default for MeetingSettings {
     fn default() -> Self {
         Self {
             default_speech_limit_secs: 300,
+            max_agenda_depth: 5,
         }
     }
 }
@@ -147,6 +151,11 @@ pub struct DocumentSettings {
     pub max_pages: usize,
     /// Pages a board book may have.
     pub board_book_max_pages: usize,
+    /// Board books being built at once (each in its own checking child); more requests wait.
+    pub board_book_builds: usize,
+    /// Wall-clock time (and, rounded up to seconds, CPU time) the child building and checking
+    /// one board book may take.
+    pub board_book_timeout_ms: u64,
     /// PDF objects a document may have.
     pub max_objects: usize,
     /// Bytes one compressed stream may inflate to while a file is checked.
@@ -173,6 +182,8 @@ impl Default for DocumentSettings {
             max_upload_bytes: 100 * 1024 * 1024,
             max_pages: 5_000,
             board_book_max_pages: 20_000,
+            board_book_builds: 2,
+            board_book_timeout_ms: 120_000,
             max_objects: 1_000_000,
             max_decompressed_bytes: 64 * 1024 * 1024,
             check_timeout_ms: 20_000,
@@ -256,6 +267,17 @@ impl Default for AnnotationSettings {
     }
 }
 
+/// Who may read `/metrics`. With neither key set it is not served at all: its labels name every
+/// route and its counters tell how the meeting goes (sign-in failures, ballots).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// A scraper sends `Authorization: Bearer <token>` (at least 16 characters).
+    pub token: Option<String>,
+    /// A second address that serves `/metrics` only; the main address then does not serve it.
+    pub bind: Option<SocketAddr>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WebSettings {
@@ -297,6 +319,7 @@ impl Default for Settings {
             documents: DocumentSettings::default(),
             polls: PollSettings::default(),
             annotations: AnnotationSettings::default(),
+            metrics: MetricsSettings::default(),
             log: LogSettings::default(),
         }
     }
@@ -378,6 +401,7 @@ const SECTIONS: &[&str] = &[
     "documents",
     "polls",
     "annotations",
+    "metrics",
     "log",
 ];
 

@@ -149,6 +149,9 @@ fn user_id(conn: &mut DbConnection, username: &str) -> Result<String, ApiError> 
 }
 
 /// The demo meeting, scheduled for 08:00 (Vietnam) the day after it is first created.
+/// The demo agenda's levels: items and sub-items.
+const DEMO_AGENDA_DEPTH: usize = 2;
+
 fn seed_meeting(conn: &mut DbConnection) -> Result<(), ApiError> {
     let exists: i64 = m::table
         .filter(m::title.eq(MEETING_TITLE))
@@ -190,7 +193,7 @@ fn seed_meeting(conn: &mut DbConnection) -> Result<(), ApiError> {
             presenter_id: Some(user_id(conn, presenter)?),
             notes: None,
         };
-        let (parent, _) = agenda::add(conn, &meeting.id, item)?;
+        let (parent, _) = agenda::add(conn, &meeting.id, item, DEMO_AGENDA_DEPTH)?;
         items.push(parent.id.clone());
         for child in *children {
             let sub = NewItem {
@@ -200,7 +203,7 @@ fn seed_meeting(conn: &mut DbConnection) -> Result<(), ApiError> {
                 presenter_id: None,
                 notes: None,
             };
-            agenda::add(conn, &meeting.id, sub)?;
+            agenda::add(conn, &meeting.id, sub, DEMO_AGENDA_DEPTH)?;
         }
     }
     for (title, item, secret, majority) in POLLS {

@@ -103,6 +103,17 @@ impl ApiError {
         Self::Internal(err.into())
     }
 
+    /// A "not found" (of the meeting an item belongs to) said of the item itself: a caller
+    /// who may not see that meeting is told that this item is not there for them, as for any
+    /// unknown id, not about a meeting they never named.
+    #[must_use]
+    pub fn not_found_as(self, what: &'static str) -> Self {
+        match self {
+            Self::NotFound { .. } => Self::NotFound { what },
+            other => other,
+        }
+    }
+
     /// The stable machine-readable code of this error.
     pub fn code(&self) -> &'static str {
         match self {
@@ -259,13 +270,18 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
-/// Turns actix's bare 405 (a route matched, not its method) into a problem document.
+/// Turns actix's bare 405 (a path matched, not its method) into a problem document, keeping
+/// the `Allow` header actix lists the path's methods in (RFC 9110 §15.5.6).
 pub fn method_not_allowed<B>(
     res: actix_web::dev::ServiceResponse<B>,
 ) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
+    let allow = res.response().headers().get(header::ALLOW).cloned();
     let (req, _) = res.into_parts();
-    let res =
-        actix_web::dev::ServiceResponse::new(req, ApiError::MethodNotAllowed.error_response());
+    let mut problem = ApiError::MethodNotAllowed.error_response();
+    if let Some(allow) = allow {
+        problem.headers_mut().insert(header::ALLOW, allow);
+    }
+    let res = actix_web::dev::ServiceResponse::new(req, problem);
     Ok(actix_web::middleware::ErrorHandlerResponse::Response(
         res.map_into_right_body(),
     ))

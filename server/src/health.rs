@@ -29,10 +29,17 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     }
 }
 
-/// Prometheus text exposition.
-#[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, content_type = "text/plain", body = String)))]
-pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+/// Prometheus text exposition, to the configured token or on the metrics listener only
+/// (settings `[metrics]`).
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(("bearer" = [])),
+    responses((status = 200, content_type = "text/plain", body = String), (status = 401, body = Problem),
+              (status = 404, body = Problem)))]
+pub async fn metrics(
+    state: web::Data<AppState>,
+    exposure: web::Data<crate::metrics::Exposure>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    exposure.check(&req)?;
     let body = state.metrics.render().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")

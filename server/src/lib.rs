@@ -18,6 +18,7 @@ pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod events;
+pub mod headers;
 pub mod health;
 pub mod live;
 pub mod meetings;

@@ -11,16 +11,20 @@ use crate::{
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(health::metrics))
+    cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
+        .service(web::resource("/readyz").route(web::get().to(health::readyz)))
+        .service(web::resource("/metrics").route(web::get().to(health::metrics)))
         .service(
             web::scope("/api/v1")
-                .route("/openapi.json", web::get().to(openapi::document))
-                .route("/auth/login", web::post().to(auth::handlers::login))
-                .route("/auth/refresh", web::post().to(auth::handlers::refresh))
-                .route("/auth/logout", web::post().to(auth::handlers::logout))
-                .route("/me", web::get().to(auth::handlers::me))
+                .service(web::resource("/openapi.json").route(web::get().to(openapi::document)))
+                .service(web::resource("/auth/login").route(web::post().to(auth::handlers::login)))
+                .service(
+                    web::resource("/auth/refresh").route(web::post().to(auth::handlers::refresh)),
+                )
+                .service(
+                    web::resource("/auth/logout").route(web::post().to(auth::handlers::logout)),
+                )
+                .service(web::resource("/me").route(web::get().to(auth::handlers::me)))
                 .service(
                     web::resource("/users")
                         .route(web::get().to(users::handlers::list))
@@ -41,35 +45,35 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                     "/meetings/{id}/calendar.ics",
                     web::get().to(meetings::handlers::calendar),
                 )
-                .route(
-                    "/meetings/{id}/state",
-                    web::post().to(meetings::handlers::set_state),
+                .service(
+                    web::resource("/meetings/{id}/state")
+                        .route(web::post().to(meetings::handlers::set_state)),
                 )
-                .route(
-                    "/meetings/{id}/participants",
-                    web::post().to(meetings::handlers::add_participant),
+                .service(
+                    web::resource("/meetings/{id}/participants")
+                        .route(web::post().to(meetings::handlers::add_participant)),
                 )
                 .service(
                     web::resource("/meetings/{id}/participants/{user_id}")
                         .route(web::patch().to(meetings::handlers::update_participant))
                         .route(web::delete().to(meetings::handlers::remove_participant)),
                 )
-                .route(
-                    "/meetings/{id}/agenda",
-                    web::post().to(agenda::handlers::add),
+                .service(
+                    web::resource("/meetings/{id}/agenda")
+                        .route(web::post().to(agenda::handlers::add)),
                 )
-                .route(
-                    "/meetings/{id}/agenda/order",
-                    web::put().to(agenda::handlers::reorder),
+                .service(
+                    web::resource("/meetings/{id}/agenda/order")
+                        .route(web::put().to(agenda::handlers::reorder)),
                 )
                 .service(
                     web::resource("/agenda/{item_id}")
                         .route(web::patch().to(agenda::handlers::update))
                         .route(web::delete().to(agenda::handlers::delete)),
                 )
-                .route(
-                    "/meetings/{id}/check-in",
-                    web::post().to(attendance::handlers::check_in),
+                .service(
+                    web::resource("/meetings/{id}/check-in")
+                        .route(web::post().to(attendance::handlers::check_in)),
                 )
                 .service(
                     web::resource("/meetings/{id}/attendance")
@@ -81,25 +85,25 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                         .route(web::get().to(speakers::handlers::list))
                         .route(web::post().to(speakers::handlers::request)),
                 )
-                .route(
-                    "/meetings/{id}/speakers/order",
-                    web::put().to(speakers::handlers::reorder),
+                .service(
+                    web::resource("/meetings/{id}/speakers/order")
+                        .route(web::put().to(speakers::handlers::reorder)),
                 )
-                .route(
-                    "/speakers/{id}/state",
-                    web::post().to(speakers::handlers::set_state),
+                .service(
+                    web::resource("/speakers/{id}/state")
+                        .route(web::post().to(speakers::handlers::set_state)),
                 )
-                .route(
-                    "/meetings/{id}/events",
-                    web::get().to(events::handlers::list),
+                .service(
+                    web::resource("/meetings/{id}/events")
+                        .route(web::get().to(events::handlers::list)),
                 )
-                .route(
-                    "/meetings/{id}/documents",
-                    web::post().to(documents::handlers::upload),
+                .service(
+                    web::resource("/meetings/{id}/documents")
+                        .route(web::post().to(documents::handlers::upload)),
                 )
-                .route(
-                    "/meetings/{id}/board-book",
-                    web::get().to(documents::handlers::board_book),
+                .service(
+                    web::resource("/meetings/{id}/board-book")
+                        .route(web::get().to(documents::handlers::board_book)),
                 )
                 .service(
                     web::resource("/documents/{id}")
@@ -107,13 +111,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                         .route(web::patch().to(documents::handlers::update))
                         .route(web::delete().to(documents::handlers::delete)),
                 )
-                .route(
-                    "/documents/{id}/content",
-                    web::put().to(documents::handlers::replace),
+                .service(
+                    web::resource("/documents/{id}/content")
+                        .route(web::put().to(documents::handlers::replace)),
                 )
-                .route(
-                    "/documents/{id}/file",
-                    web::get().to(documents::handlers::file),
+                .service(
+                    web::resource("/documents/{id}/file")
+                        .route(web::get().to(documents::handlers::file)),
                 )
                 .service(
                     web::resource("/documents/{id}/annotations")
@@ -126,18 +130,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                         .route(web::patch().to(annotations::handlers::update))
                         .route(web::delete().to(annotations::handlers::delete)),
                 )
-                .route(
-                    "/annotations/{id}/replies",
-                    web::post().to(annotations::handlers::reply),
+                .service(
+                    web::resource("/annotations/{id}/replies")
+                        .route(web::post().to(annotations::handlers::reply)),
                 )
-                .route(
-                    "/annotations/{id}/replies/{reply_id}",
-                    web::delete().to(annotations::handlers::delete_reply),
+                .service(
+                    web::resource("/annotations/{id}/replies/{reply_id}")
+                        .route(web::delete().to(annotations::handlers::delete_reply)),
                 )
-                .route("/meetings/{id}/live", web::get().to(live::handlers::live))
-                .route(
-                    "/meetings/{id}/polls",
-                    web::post().to(polls::handlers::create),
+                .service(
+                    web::resource("/meetings/{id}/live").route(web::get().to(live::handlers::live)),
+                )
+                .service(
+                    web::resource("/meetings/{id}/polls")
+                        .route(web::post().to(polls::handlers::create)),
                 )
                 .service(
                     web::resource("/polls/{id}")
@@ -145,10 +151,21 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                         .route(web::patch().to(polls::handlers::update))
                         .route(web::delete().to(polls::handlers::delete)),
                 )
-                .route("/polls/{id}/open", web::post().to(polls::handlers::open))
-                .route("/polls/{id}/close", web::post().to(polls::handlers::close))
-                .route("/polls/{id}/ballots", web::post().to(polls::handlers::cast))
-                .route("/meetings/{id}/audit", web::get().to(audit::handlers::list))
+                .service(
+                    web::resource("/polls/{id}/open").route(web::post().to(polls::handlers::open)),
+                )
+                .service(
+                    web::resource("/polls/{id}/close")
+                        .route(web::post().to(polls::handlers::close)),
+                )
+                .service(
+                    web::resource("/polls/{id}/ballots")
+                        .route(web::post().to(polls::handlers::cast)),
+                )
+                .service(
+                    web::resource("/meetings/{id}/audit")
+                        .route(web::get().to(audit::handlers::list)),
+                )
                 .default_service(web::to(not_found)),
         );
     client::configure(cfg, web_dir);

@@ -23,6 +23,7 @@ use tokio::sync::mpsc;
 pub struct Application {
     server: Server,
     port: u16,
+    metrics_port: Option<u16>,
     state: web::Data<AppState>,
 }
 
@@ -47,9 +48,37 @@ async fn sweep_files(files: Arc<crate::documents::files::Files>, db: Db) {
     }
 }
 
+/// Makes what the server writes its own: the process's umask is narrowed so that the
+/// database (and SQLite's `-wal`/`-shm` files), stored files, board books and the checker's
+/// plans are created 0600 and their directories 0700, whatever umask the service manager
+/// gave; the data directory and the SQLite database of an older install are narrowed too.
+fn keep_files_private(settings: &Settings) -> std::io::Result<()> {
+    use rustix::fs::Mode;
+    use std::os::unix::fs::PermissionsExt;
+
+    let private = Mode::RWXG | Mode::RWXO;
+    let before = rustix::process::umask(private);
+    rustix::process::umask(before | private);
+    std::fs::create_dir_all(&settings.data)?;
+    std::fs::set_permissions(&settings.data, std::fs::Permissions::from_mode(0o700))?;
+    if settings.database_url.as_deref().is_none_or(str::is_empty) {
+        let db = settings.data.join("ecabinet.db");
+        for file in [
+            db.clone(),
+            db.with_extension("db-wal"),
+            db.with_extension("db-shm"),
+        ] {
+            if file.is_file() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Opens the database named by the settings (creating the data directory), migrated.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
-    std::fs::create_dir_all(&settings.data)?;
+    keep_files_private(settings)?;
     let url = settings.database_url();
     let db_settings = settings.database.clone();
     web::block(move || Db::connect(&url, &db_settings)).await?
@@ -58,6 +87,14 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
 impl Application {
     /// Everything but serving: database migrated, secrets loaded, listener bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        if settings
+            .metrics
+            .token
+            .as_ref()
+            .is_some_and(|t| t.trim().chars().count() < 16)
+        {
+            anyhow::bail!("metrics.token must have at least 16 characters");
+        }
         let db = open_database(&settings).await?;
         let key = secret::load_or_generate(settings.auth.jwt_secret.as_deref(), &settings.data)?;
         web::block(password::warm_up).await?;
@@ -108,12 +145,27 @@ impl Application {
 
         let listener = TcpListener::bind(state.settings.bind)?;
         let port = listener.local_addr()?.port();
+        let metrics_listener = state
+            .settings
+            .metrics
+            .bind
+            .map(TcpListener::bind)
+            .transpose()?;
+        let metrics_addr = metrics_listener
+            .as_ref()
+            .map(TcpListener::local_addr)
+            .transpose()?;
+        let exposure = web::Data::new(metrics::Exposure::new(
+            &state.settings.metrics,
+            metrics_addr,
+        ));
         let json_limit = state.settings.limits.json_body_bytes;
         let app_state = state.clone();
         let web_dir = state.settings.web.dir.clone();
-        let server = HttpServer::new(move || {
+        let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
+                .app_data(exposure.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(json_limit)
@@ -129,6 +181,8 @@ impl Application {
                     actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
                     error::method_not_allowed,
                 ))
+                .wrap(crate::headers::defaults())
+                .wrap(from_fn(metrics::listener_serves_metrics_only))
                 .wrap(from_fn(metrics::track))
                 .wrap(from_fn(crate::telemetry::request_id_header))
                 .wrap(middleware::NormalizePath::trim())
@@ -139,19 +193,26 @@ impl Application {
         // Nagle's algorithm (actix leaves TCP_NODELAY unset) each waits for the peer's ACK of
         // the previous one, up to a delayed-ACK timeout of ~40 ms.
         .tcp_nodelay(true)
-        .listen(listener)?
-        .disable_signals()
-        .shutdown_timeout(10)
-        .run();
+        .listen(listener)?;
+        if let Some(metrics_listener) = metrics_listener {
+            server = server.listen(metrics_listener)?;
+        }
+        let server = server.disable_signals().shutdown_timeout(10).run();
         Ok(Self {
             server,
             port,
+            metrics_port: metrics_addr.map(|a| a.port()),
             state,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the metrics listener (`metrics.bind`), when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     pub fn state(&self) -> web::Data<AppState> {

@@ -617,7 +617,55 @@ async fn racing_moves_never_make_a_cycle(backend: Backend) {
     }
 }
 
+/// An agenda has at most `meetings.max_agenda_depth` levels (5 by default), whether items are
+/// added under others or moved there with their sub-items.
+async fn agenda_depth_is_bounded(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    let c = cast(&app).await;
+    let (m, tok) = (&c.meeting, c.admin.token.as_str());
+    let mut parent: Option<String> = None;
+    let mut chain = Vec::new();
+    for level in 1..=5 {
+        let id = add_item(&app, tok, m, &format!("Mức {level}"), parent.as_deref()).await;
+        chain.push(id.clone());
+        parent = Some(id);
+    }
+    let res = app
+        .post(
+            &format!("/api/v1/meetings/{m}/agenda"),
+            Some(tok),
+            &json!({"title": "Mức 6", "parent_id": parent}),
+        )
+        .await;
+    assert_problem(res, 422, "agenda_too_deep").await;
+
+    // A two-level subtree fits under level 3, not under level 4.
+    let top = add_item(&app, tok, m, "Khác", None).await;
+    add_item(&app, tok, m, "Khác con", Some(&top)).await;
+    let res = patch(
+        &app,
+        &format!("/api/v1/agenda/{top}"),
+        tok,
+        &json!({"parent_id": chain[3]}),
+    )
+    .await;
+    assert_problem(res, 422, "agenda_too_deep").await;
+    let moved = expect(
+        patch(
+            &app,
+            &format!("/api/v1/agenda/{top}"),
+            tok,
+            &json!({"parent_id": chain[2]}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(moved["parent_id"], chain[2].as_str());
+}
+
 backend_tests!(
+    agenda_depth_is_bounded,
     agenda_items_form_a_tree,
     agenda_editing_is_for_managers,
     moving_an_item_takes_its_subtree,

@@ -1081,7 +1081,7 @@ async fn shared_ink_in_progress_is_relayed_only_where_allowed(backend: Backend) 
     watcher.replay().await;
     let stroke = |document: &str, page: u32| {
         json!({"type": "annotation.stroke", "ref": "s", "document_id": document,
-        "page": page, "stroke_id": "st1", "points": [[0.1, 0.2], [0.15, 0.25]], "color": "#0000ff", "width": 0.005})
+        "page": page, "stroke_id": "0190b3a2-6f1e-7c3a-9d5e-2b4c6d8e0f11", "points": [[0.1, 0.2], [0.15, 0.25]], "color": "#0000ff", "width": 0.005})
     };
     drawer.send(stroke(&doc, 2)).await;
     assert_eq!(drawer.until(|v| v["ref"] == "s").await.0["type"], "ack");
@@ -1094,6 +1094,13 @@ async fn shared_ink_in_progress_is_relayed_only_where_allowed(backend: Backend) 
         drawer.until(|v| v["ref"] == "s").await.0["code"],
         "invalid_stroke"
     );
+    drawer
+        .send(stroke("0190b3a2-6f1e-7c3a-9d5e-000000000000", 1))
+        .await;
+    assert_eq!(
+        drawer.until(|v| v["ref"] == "s").await.0["code"],
+        "unknown_document"
+    );
     drawer.send(stroke("elsewhere", 1)).await;
     assert_eq!(
         drawer.until(|v| v["ref"] == "s").await.0["code"],
@@ -1103,6 +1110,85 @@ async fn shared_ink_in_progress_is_relayed_only_where_allowed(backend: Backend) 
     assert!(
         seen.iter().all(|v| v["type"] != "annotation.stroke"),
         "{seen:?}"
+    );
+}
+
+/// What the live channel relays to everyone is checked first: a page turn names a page of a
+/// live document of this meeting, and ink a UUID stroke id; the rest gets an error frame and
+/// reaches nobody.
+async fn relayed_pages_and_strokes_are_checked(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    let (c, doc) = setup(&app).await;
+    // A document of another meeting.
+    let other_meeting = crate::support::create_meeting(&app, &c.admin.token, "Phiên khác").await;
+    let foreign = upload(
+        &app,
+        &c.admin.token,
+        &other_meeting,
+        pdfs::simple(5, "Khác"),
+    )
+    .await;
+    let url = live_url(app.port, &c.meeting);
+    let mut chair = LiveClient::join(&url, &c.chair.token, 0).await;
+    chair.replay().await;
+    let mut watcher = LiveClient::join(&url, &c.member2.token, 0).await;
+    watcher.replay().await;
+
+    let turn = |document: &str, page: u64| json!({"type": "presenter.page", "ref": "p", "document_id": document, "page": page});
+    chair.send(turn(&doc, 3)).await;
+    assert_eq!(chair.until(|v| v["ref"] == "p").await.0["type"], "ack");
+    let (got, _) = watcher.until(|v| v["type"] == "presenter.page").await;
+    assert_eq!(
+        (
+            got["data"]["document_id"].clone(),
+            got["data"]["page"].clone()
+        ),
+        (json!(doc), json!(3))
+    );
+    for (document, page, code) in [
+        (doc.as_str(), 999, "invalid_page"),
+        (doc.as_str(), 4, "invalid_page"),
+        (doc.as_str(), 0, "invalid_page"),
+        (foreign.as_str(), 1, "unknown_document"),
+        (
+            "0190b3a2-6f1e-7c3a-9d5e-000000000000",
+            1,
+            "unknown_document",
+        ),
+        ("<script>alert(1)</script>", 1, "unknown_document"),
+    ] {
+        chair.send(turn(document, page)).await;
+        let answer = chair.until(|v| v["ref"] == "p").await.0;
+        assert_eq!(answer["code"], code, "{document} page {page}: {answer}");
+    }
+
+    let stroke = |id: &str| {
+        json!({"type": "annotation.stroke", "ref": "s", "document_id": doc, "page": 1,
+        "stroke_id": id, "points": [[0.1, 0.2]], "color": "#0000ff", "width": 0.005})
+    };
+    let long = "a".repeat(60_000);
+    for id in [
+        "<script>alert(1)</script>",
+        long.as_str(),
+        "",
+        "{0190b3a2-6f1e-7c3a-9d5e-2b4c6d8e0f11}",
+    ] {
+        chair.send(stroke(id)).await;
+        let answer = chair.until(|v| v["ref"] == "s").await.0;
+        assert_eq!(answer["code"], "invalid_stroke", "{answer}");
+    }
+    chair
+        .send(stroke("0190b3a2-6f1e-7c3a-9d5e-2b4c6d8e0f11"))
+        .await;
+    assert_eq!(chair.until(|v| v["ref"] == "s").await.0["type"], "ack");
+    let (got, skipped) = watcher.until(|v| v["type"] == "annotation.stroke").await;
+    assert_eq!(
+        got["data"]["stroke_id"],
+        "0190b3a2-6f1e-7c3a-9d5e-2b4c6d8e0f11"
+    );
+    assert!(
+        skipped.iter().all(|v| v["type"] != "presenter.page"),
+        "a refused page turn was relayed: {skipped:?}"
     );
 }
 
@@ -1398,5 +1484,6 @@ backend_tests!(
     exports_write_real_pdf_annotations,
     private_changes_reach_only_the_authors_devices,
     shared_ink_in_progress_is_relayed_only_where_allowed,
+    relayed_pages_and_strokes_are_checked,
     nothing_private_leaks_through_any_endpoint_or_event,
 );

@@ -173,6 +173,9 @@ async fn downloads_honour_range_etag_and_names(backend: Backend) {
         disposition.contains("filename*=UTF-8''T%E1%BB%9D%20tr%C3%ACnh"),
         "{disposition}"
     );
+    // Opened directly, the file runs nothing with the site's origin.
+    assert_eq!(headers["content-security-policy"], "sandbox");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
     let etag = headers["etag"].to_str().unwrap().to_owned();
     assert_eq!(res.bytes().await.unwrap().as_ref(), pdf.as_slice());
 
@@ -999,7 +1002,116 @@ async fn unknown_documents_are_404(backend: Backend) {
     assert_problem(res, 404, "not_found").await;
 }
 
+/// Everything the server writes into its data directory is its own: directories 0700, files
+/// 0600 (the SQLite database and its WAL, stored files, plans, board books).
+async fn stored_files_are_private(backend: Backend) {
+    use std::os::unix::fs::PermissionsExt;
+
+    let (env, app) = spawn_app(backend).await;
+    let c = cast(&app).await;
+    upload(
+        &app,
+        &c.secretary.token,
+        &c.meeting,
+        "Tờ trình",
+        pdfs::simple(2, "Tờ trình"),
+    )
+    .await;
+    let res = download(
+        &app,
+        &c.secretary.token,
+        &format!("/api/v1/meetings/{}/board-book", c.meeting),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    fn walk(dir: &std::path::Path, seen: &mut Vec<(String, u32, bool)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            let mode = meta.permissions().mode() & 0o777;
+            seen.push((entry.path().display().to_string(), mode, meta.is_dir()));
+            if meta.is_dir() {
+                walk(&entry.path(), seen);
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    walk(env.data.path(), &mut seen);
+    let files = seen.iter().filter(|(_, _, dir)| !dir).count();
+    assert!(
+        files >= 3,
+        "a stored file, its plan and a book at least: {seen:?}"
+    );
+    if backend == Backend::Sqlite {
+        assert!(seen.iter().any(|(p, _, _)| p.ends_with("ecabinet.db")));
+    }
+    for (path, mode, dir) in &seen {
+        let want = if *dir { 0o700 } else { 0o600 };
+        assert_eq!(mode & 0o077, 0, "{path} is {mode:o}, want {want:o}");
+    }
+    let data_mode = std::fs::metadata(env.data.path())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(data_mode, 0o700);
+}
+
+/// Concurrent requests for one board book share one build (in the checking child); a book
+/// over the page limit is 422 board_book_too_large at once, every time, without a build.
+async fn board_books_are_built_once_and_bounded(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let mut settings = env.settings();
+    settings.documents.board_book_max_pages = 6;
+    let app = TestApp::start(settings).unwrap();
+    let c = cast(&app).await;
+    let (t, m) = (c.secretary.token.as_str(), c.meeting.as_str());
+    upload(&app, t, m, "Tờ trình", pdfs::simple(3, "Tờ trình")).await;
+    let path = format!("/api/v1/meetings/{m}/board-book");
+    let requests = (0..6).map(|_| download(&app, t, &path));
+    let answers = futures_util::future::join_all(requests).await;
+    let mut bodies = Vec::new();
+    for res in answers {
+        assert_eq!(res.status(), 200);
+        bodies.push(res.bytes().await.unwrap());
+    }
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(
+        app.state.files.books_built(),
+        1,
+        "one build for six requests"
+    );
+
+    // 3 + 3 pages of documents and the agenda page: 7, found by the build, remembered.
+    let extra = id_of(&upload(&app, t, m, "Phụ lục", pdfs::simple(3, "Phụ lục")).await);
+    for _ in 0..3 {
+        let res = download(&app, t, &path).await;
+        assert_problem(res, 422, "board_book_too_large").await;
+    }
+    assert_eq!(
+        app.state.files.books_built(),
+        2,
+        "the refused book was built once"
+    );
+    // 3 + 4 pages of documents: refused from the plan, without a build.
+    expect(
+        delete(&app, &format!("/api/v1/documents/{extra}"), t).await,
+        204,
+    )
+    .await;
+    upload(&app, t, m, "Phụ lục lớn", pdfs::simple(4, "Phụ lục lớn")).await;
+    let res = download(&app, t, &path).await;
+    assert_problem(res, 422, "board_book_too_large").await;
+    assert_eq!(
+        app.state.files.books_built(),
+        2,
+        "a book too large by its plan is not built"
+    );
+}
+
 backend_tests!(
+    board_books_are_built_once_and_bounded,
+    stored_files_are_private,
     uploads_raw_and_multipart_and_stores_bytes_once,
     downloads_honour_range_etag_and_names,
     only_participants_see_documents,

@@ -626,7 +626,51 @@ async fn events_come_at_most_limit_at_a_time(backend: Backend) {
     }
 }
 
+/// A log written while agendas had no depth limit (here: a server configured for 80 levels)
+/// holds events nested deeper than serde_json's recursion limit of 128; they are read as
+/// stored, over HTTP and on the live channel, instead of failing with 500 / 1011 for good.
+async fn deeply_nested_events_stay_readable(backend: Backend) {
+    let env = ecabinet_tests::TestEnv::new(backend);
+    let mut settings = env.settings();
+    settings.meetings.max_agenda_depth = 80;
+    let app = TestApp::start(settings).unwrap();
+    let admin = person(&app, "quantri", Role::Admin).await;
+    let m = create_meeting(&app, &admin.token, "Phiên họp").await;
+    let mut parent: Option<String> = None;
+    for level in 1..=70 {
+        parent = Some(
+            add_item(
+                &app,
+                &admin.token,
+                &m,
+                &format!("Mức {level}"),
+                parent.as_deref(),
+            )
+            .await,
+        );
+    }
+
+    // The test's own JSON parser has the recursion limit, so the page is checked as text.
+    let res = app
+        .get(
+            &format!("/api/v1/meetings/{m}/events?after=0"),
+            Some(&admin.token),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    assert!(text.contains("Mức 70"), "the deepest item is in the log");
+    assert_eq!(text.matches("\"agenda.changed\"").count(), 70);
+
+    let url = ecabinet_tests::live::live_url(app.port, &m);
+    let mut tablet = ecabinet_tests::live::LiveClient::join(&url, &admin.token, 0).await;
+    let (welcome, before) = tablet.until(|v| v["type"] == "welcome").await;
+    assert_eq!(welcome["seq"], 71, "meeting.created and 70 agenda changes");
+    assert_eq!(before.len(), 71, "every event was sent before the welcome");
+}
+
 backend_tests!(
+    deeply_nested_events_stay_readable,
     every_change_is_an_event_in_order,
     refused_requests_add_no_events,
     events_are_for_those_who_see_the_meeting,

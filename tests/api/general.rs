@@ -16,12 +16,17 @@ async fn health_and_readiness(backend: Backend) {
     assert_eq!(app.get("/readyz", None).await.status(), 200);
 }
 
+const METRICS_TOKEN: &str = "scrape-token-0123456789";
+
 async fn metrics_are_exposed(backend: Backend) {
-    let (_env, app) = spawn_app(backend).await;
+    let env = TestEnv::new(backend);
+    let mut settings = env.settings();
+    settings.metrics.token = Some(METRICS_TOKEN.into());
+    let app = TestApp::start(settings).unwrap();
     app.get("/healthz", None).await;
     let _ = app.login_raw("nobody", "wrong password").await;
     let text = app
-        .get("/metrics", None)
+        .get("/metrics", Some(METRICS_TOKEN))
         .await
         .text()
         .await
@@ -29,6 +34,115 @@ async fn metrics_are_exposed(backend: Backend) {
     assert!(text.contains("ecabinet_http_requests_total{"), "{text}");
     assert!(text.contains("route=\"/healthz\""), "{text}");
     assert!(text.contains("ecabinet_login_failures_total 1"), "{text}");
+}
+
+/// `/metrics` is served only to its token: without one, or with an access token, it is
+/// refused; without any `[metrics]` setting it is not served at all.
+async fn metrics_need_their_token(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let mut settings = env.settings();
+    settings.metrics.token = Some(METRICS_TOKEN.into());
+    let app = TestApp::start(settings).unwrap();
+    let (_, admin) = app.signed_in("quantri", Role::Admin).await;
+    assert_problem(
+        app.get("/metrics", None).await,
+        401,
+        "invalid_metrics_token",
+    )
+    .await;
+    assert_problem(
+        app.get("/metrics", Some(&admin)).await,
+        401,
+        "invalid_metrics_token",
+    )
+    .await;
+    assert_problem(
+        app.get("/metrics", Some("scrape-token-012345678")).await,
+        401,
+        "invalid_metrics_token",
+    )
+    .await;
+    assert_eq!(app.get("/metrics", Some(METRICS_TOKEN)).await.status(), 200);
+    drop(app);
+
+    let (_env, open) = spawn_app(backend).await;
+    assert_problem(open.get("/metrics", None).await, 404, "not_found").await;
+}
+
+/// Made-up methods and paths do not grow the scrape: each collapses into one label value.
+async fn metrics_labels_stay_bounded(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let mut settings = env.settings();
+    settings.metrics.token = Some(METRICS_TOKEN.into());
+    let app = TestApp::start(settings).unwrap();
+    let scrape = || async {
+        app.get("/metrics", Some(METRICS_TOKEN))
+            .await
+            .text()
+            .await
+            .unwrap()
+    };
+    let send_made_up = |round: usize| {
+        let app = &app;
+        async move {
+            for i in 0..100 {
+                let method = reqwest::Method::from_bytes(
+                    format!("M{round}X{i}{}", "Y".repeat(i * 10)).as_bytes(),
+                )
+                .unwrap();
+                let _ = app
+                    .client
+                    .request(method, app.url(&format!("/no/such/path/{round}/{i}")))
+                    .send()
+                    .await;
+                let _ = app.get(&format!("/api/v1/made-up-{round}-{i}"), None).await;
+            }
+        }
+    };
+    scrape().await;
+    send_made_up(0).await;
+    let first = scrape().await;
+    send_made_up(1).await;
+    let second = scrape().await;
+    assert!(!second.contains("M1X"), "a made-up method became a label");
+    assert!(
+        !second.contains("made-up") && !second.contains("/no/such"),
+        "a raw path became a label"
+    );
+    assert!(second.contains("method=\"other\""), "{second}");
+    assert_eq!(
+        first.lines().count(),
+        second.lines().count(),
+        "100 more made-up methods and paths added series"
+    );
+}
+
+/// With `metrics.bind`, the metrics listener serves `/metrics` and nothing else, and the main
+/// address no longer serves it.
+async fn metrics_on_their_own_listener(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let mut settings = env.settings();
+    settings.metrics.bind = Some("127.0.0.1:0".parse().unwrap());
+    let app = TestApp::start(settings).unwrap();
+    let port = app.metrics_port.unwrap();
+    let at = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    app.get("/healthz", None).await;
+    let res = app.client.get(at("/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("ecabinet_http_requests_total")
+    );
+    let res = app
+        .client
+        .get(at("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 404, "not_found").await;
+    assert_problem(app.get("/metrics", None).await, 404, "not_found").await;
 }
 
 /// Every route the server answers is in the OpenAPI document, and the other way round.
@@ -152,6 +266,91 @@ async fn unknown_route_is_problem_404(backend: Backend) {
     assert_problem(put, 405, "method_not_allowed").await;
 }
 
+/// Every response carries the browser's defences, answers and problems alike.
+async fn security_headers_on_every_response(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    let (_, admin) = app.signed_in("quantri", Role::Admin).await;
+    let responses = [
+        app.get("/healthz", None).await,
+        app.get("/", None).await,
+        app.get("/api/v1/me", Some(&admin)).await,
+        app.get("/api/v1/me", None).await,
+        app.get("/api/v1/nothing-here", None).await,
+        app.client
+            .delete(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap(),
+        app.login_raw("quantri", "wrong password").await,
+    ];
+    for res in responses {
+        let h = res.headers();
+        let csp = h
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("no CSP on {} {}", res.status(), res.url()));
+        for directive in [
+            "default-src 'self'",
+            "frame-ancestors 'none'",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+        ] {
+            assert!(csp.contains(directive), "{directive} missing from {csp}");
+        }
+        assert!(!csp.contains("'unsafe-eval'"), "{csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert_eq!(h["x-frame-options"], "DENY");
+    }
+}
+
+/// A known path asked with a method it does not answer is 405 with `Allow`, also for paths
+/// with a single method (`DELETE /me`, `GET /auth/login` were 404).
+async fn wrong_methods_get_405_with_allow(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    let (_, admin) = app.signed_in("quantri", Role::Admin).await;
+    for (method, path, allow) in [
+        (reqwest::Method::DELETE, "/api/v1/me", "GET"),
+        (reqwest::Method::GET, "/api/v1/auth/login", "POST"),
+        (reqwest::Method::PUT, "/api/v1/auth/logout", "POST"),
+        (reqwest::Method::POST, "/api/v1/meetings/x/events", "GET"),
+        (reqwest::Method::DELETE, "/api/v1/polls/x/open", "POST"),
+        (reqwest::Method::POST, "/healthz", "GET"),
+    ] {
+        let res = app
+            .client
+            .request(method.clone(), app.url(path))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        let allowed = res
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert_problem(res, 405, "method_not_allowed").await;
+        assert_eq!(allowed, allow, "{method} {path}");
+    }
+    let res = app
+        .client
+        .put(app.url("/api/v1/users"))
+        .send()
+        .await
+        .unwrap();
+    let allowed = res
+        .headers()
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        allowed.contains("GET") && allowed.contains("POST"),
+        "{allowed}"
+    );
+}
+
 async fn bad_bodies_get_their_4xx(backend: Backend) {
     let (_env, app) = spawn_app(backend).await;
     let (_, admin) = app.signed_in("quantri", Role::Admin).await;
@@ -205,8 +404,13 @@ async fn bad_bodies_get_their_4xx(backend: Backend) {
 backend_tests!(
     health_and_readiness,
     metrics_are_exposed,
+    metrics_need_their_token,
+    metrics_labels_stay_bounded,
+    metrics_on_their_own_listener,
     openapi_covers_every_endpoint,
     unknown_route_is_problem_404,
+    wrong_methods_get_405_with_allow,
+    security_headers_on_every_response,
     bad_bodies_get_their_4xx,
 );
 

@@ -12,6 +12,7 @@ use ecabinet_tests::{Backend, TestApp, TestEnv, backend_tests};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(10);
+const METRICS_TOKEN: &str = "scrape-token-0123456789";
 
 struct Room {
     meeting: String,
@@ -82,6 +83,25 @@ async fn add_item(app: &TestApp, r: &Room, title: &str) -> u16 {
     .await
     .status()
     .as_u16()
+}
+
+/// A document of `pages` pages in the room's meeting.
+async fn upload_document(app: &TestApp, r: &Room, pages: usize) -> String {
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/meetings/{}/documents", r.meeting)))
+        .query(&[("title", "Tờ trình")])
+        .bearer_auth(&r.secretary)
+        .header("content-type", "application/pdf")
+        .body(ecabinet_tests::pdfs::simple(pages, "Tờ trình"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 fn seqs(events: &[Value]) -> Vec<i64> {
@@ -186,6 +206,33 @@ async fn replay_welcome_then_live(backend: Backend) {
         (err["ref"].clone(), err["code"].clone()),
         (json!(9), json!("unknown_type"))
     );
+}
+
+/// A hello with a `last_seq` ahead of the log is welcomed with the meeting's real latest seq,
+/// not its own number echoed, and then gets the next events as everyone does.
+async fn a_last_seq_from_the_future_gets_the_real_one(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let app = start(&env, |_| {}).await;
+    let r = room(&app).await;
+    let url = live_url(app.port, &r.meeting);
+    assert_eq!(add_item(&app, &r, "Nội dung").await, 201);
+    let mut honest = LiveClient::join(&url, &r.member, 0).await;
+    let (_, mut n) = honest.replay().await;
+    assert!(n >= 2);
+    for claimed in [i64::MAX, n + 1] {
+        let mut c = LiveClient::join(&url, &r.member, claimed).await;
+        let (events, welcome) = c.replay().await;
+        assert!(events.is_empty(), "{events:?}");
+        assert_eq!(welcome, n, "claimed {claimed}");
+        assert_eq!(add_item(&app, &r, "Tiếp").await, 201);
+        let (event, _) = c.until(|v| v.get("seq").is_some()).await;
+        let (latest, _) = honest.until(|v| v.get("seq").is_some()).await;
+        assert_eq!(
+            event, latest,
+            "the next event, as a client that told the truth gets it"
+        );
+        n = latest["seq"].as_i64().unwrap();
+    }
 }
 
 /// Replays served from the room's window of recent frames (here 4 events) are the same
@@ -301,7 +348,11 @@ async fn replay_across_a_restart(backend: Backend) {
 /// A client that stops reading is cut off with 4408; the room keeps receiving.
 async fn slow_consumer_is_cut_off(backend: Backend) {
     let env = TestEnv::new(backend);
-    let app = start(&env, |s| s.live.queue_capacity = 8).await;
+    let app = start(&env, |s| {
+        s.live.queue_capacity = 8;
+        s.metrics.token = Some(METRICS_TOKEN.into());
+    })
+    .await;
     let r = room(&app).await;
     let url = live_url(app.port, &r.meeting);
     let mut slow = LiveClient::join(&url, &r.observer, 0).await;
@@ -347,7 +398,12 @@ async fn slow_consumer_is_cut_off(backend: Backend) {
     let expected: Vec<i64> = (n + 1..=n + total as i64).collect();
     assert_eq!(got, expected);
     assert_eq!(slow.closed(Duration::from_secs(60)).await, Some(4408));
-    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    let metrics = app
+        .get("/metrics", Some(METRICS_TOKEN))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(
         metrics.contains("ecabinet_live_slow_closed_total 1\n"),
         "{metrics}"
@@ -384,18 +440,20 @@ async fn presence_and_presenter_page(backend: Backend) {
         .clone();
     assert_eq!(entry["devices"], 1);
 
+    // A page of a document of the meeting (checked: annotations.rs).
+    let doc = upload_document(&app, &r, 8).await;
     chair
-        .send(json!({"type": "presenter.page", "ref": "t1", "document_id": "doc-1", "page": 7}))
+        .send(json!({"type": "presenter.page", "ref": "t1", "document_id": doc, "page": 7}))
         .await;
     let (ack, _) = chair.until(|v| v["type"] == "ack").await;
     assert_eq!(ack["ref"], "t1");
     let (page, _) = member.until(|v| v["type"] == "presenter.page").await;
     assert_eq!(page["data"]["page"], 7);
-    assert_eq!(page["data"]["document_id"], "doc-1");
+    assert_eq!(page["data"]["document_id"], doc.as_str());
     assert!(page.get("seq").is_none(), "ephemeral events carry no seq");
 
     member
-        .send(json!({"type": "presenter.page", "ref": "t2", "document_id": "doc-1", "page": 8}))
+        .send(json!({"type": "presenter.page", "ref": "t2", "document_id": doc, "page": 8}))
         .await;
     let (err, _) = member.until(|v| v["type"] == "error").await;
     assert_eq!(
@@ -562,6 +620,7 @@ async fn limits_are_enforced(backend: Backend) {
 backend_tests!(
     hello_rules_and_close_codes,
     replay_welcome_then_live,
+    a_last_seq_from_the_future_gets_the_real_one,
     replays_from_the_room_match_the_log,
     handover_under_concurrent_writes,
     replay_across_a_restart,
@@ -601,7 +660,8 @@ async fn two_instances_share_events() {
     assert_eq!(seqs(&got_a), (n + 1..=n + 10).collect::<Vec<_>>());
     assert_eq!(got_a, got_b, "same events, same order, same bytes");
 
-    b.send(json!({"type": "presenter.page", "ref": 1, "document_id": "d", "page": 3}))
+    let doc = upload_document(&one, &r, 3).await;
+    b.send(json!({"type": "presenter.page", "ref": 1, "document_id": doc, "page": 3}))
         .await;
     let (page, _) = a.until(|v| v["type"] == "presenter.page").await;
     assert_eq!(page["data"]["page"], 3);

@@ -1257,7 +1257,104 @@ async fn unacceptable_values_are_422(backend: Backend) {
     assert_eq!(crate::support::event_types(&log), ["meeting.created"]);
 }
 
+/// Titles of meetings, agenda items, documents and polls are one line: NUL, CR/LF and the
+/// bidirectional overrides are refused (a U+202E would otherwise reach download file names);
+/// poll options that a voter could not tell apart are refused too.
+async fn titles_and_options_refuse_what_misleads_the_eye(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    let c = cast(&app).await;
+    let (m, tok) = (&c.meeting, c.admin.token.as_str());
+    let bad_titles = [
+        "Họp\u{0}kín",
+        "Họp\r\nX-Injected: 1",
+        "Báo cáo\u{202E}fdp.exe",
+        "Báo cáo\u{2066}x\u{2069}",
+    ];
+    for title in bad_titles {
+        let res = app
+            .post(
+                "/api/v1/meetings",
+                Some(tok),
+                &json!({"title": title, "starts_at": STARTS_AT}),
+            )
+            .await;
+        assert_problem(res, 422, "invalid_title").await;
+        let res = patch(
+            &app,
+            &format!("/api/v1/meetings/{m}"),
+            tok,
+            &json!({"title": title}),
+        )
+        .await;
+        assert_problem(res, 422, "invalid_title").await;
+        let res = app
+            .post(
+                &format!("/api/v1/meetings/{m}/agenda"),
+                Some(tok),
+                &json!({"title": title}),
+            )
+            .await;
+        assert_problem(res, 422, "invalid_title").await;
+        let res = app
+            .post(
+                &format!("/api/v1/meetings/{m}/polls"),
+                Some(tok),
+                &json!({"title": title, "majority": "simple"}),
+            )
+            .await;
+        assert_problem(res, 422, "invalid_title").await;
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/meetings/{m}/documents")))
+            .query(&[("title", title)])
+            .bearer_auth(tok)
+            .header("content-type", "application/pdf")
+            .body(ecabinet_tests::pdfs::simple(1, "x"))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(res, 422, "invalid_title").await;
+    }
+    // Right-to-left script itself is a title like any other.
+    let res = app
+        .post(
+            &format!("/api/v1/meetings/{m}/agenda"),
+            Some(tok),
+            &json!({"title": "جدول الأعمال"}),
+        )
+        .await;
+    expect(res, 201).await;
+
+    for (options, code) in [
+        (json!(["yes", "ye\u{200b}s"]), "invalid_options"),
+        (json!(["yes", "\u{430}bstain"]), "confusable_options"),
+        (
+            json!(["Phương án A", "Phương án \u{391}"]),
+            "confusable_options",
+        ),
+    ] {
+        let res = app
+            .post(
+                &format!("/api/v1/meetings/{m}/polls"),
+                Some(tok),
+                &json!({"title": "Biểu quyết", "majority": "simple", "options": options}),
+            )
+            .await;
+        assert_problem(res, 422, code).await;
+    }
+    let res = app
+        .post(
+            &format!("/api/v1/meetings/{m}/polls"),
+            Some(tok),
+            &json!({"title": "Biểu quyết", "majority": "simple",
+                "options": ["Phương án A", "Phương án B", "abstain"]}),
+        )
+        .await;
+    expect(res, 201).await;
+}
+
 backend_tests!(
+    titles_and_options_refuse_what_misleads_the_eye,
     staff_create_meetings_members_do_not,
     members_see_only_their_meetings_from_scheduled_on,
     meeting_detail_has_its_parts,

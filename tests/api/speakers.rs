@@ -527,7 +527,40 @@ async fn staff_outside_the_meeting_do_not_ask_to_speak(backend: Backend) {
     assert!(queue(&app, &c.admin.token, m).await.is_empty());
 }
 
+/// An id of another meeting's speaker or agenda item is "not found" for itself: the caller is
+/// told nothing about a meeting they never named.
+async fn items_of_unseen_meetings_are_not_found_as_themselves(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    let c = cast(&app).await;
+    let m = &c.meeting;
+    let item = add_item(&app, &c.admin.token, m, "Nội dung", None).await;
+    advance_to(&app, &c.admin.token, m, "live").await;
+    let speaker = requested(&app, &c.member.token, m).await;
+
+    let body = assert_problem(
+        move_to(&app, &c.outsider.token, &speaker, "done").await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_eq!(body["detail"], "speaker not found");
+    let res = patch(
+        &app,
+        &format!("/api/v1/agenda/{item}"),
+        &c.outsider.token,
+        &json!({"title": "X"}),
+    )
+    .await;
+    let body = assert_problem(res, 404, "not_found").await;
+    assert_eq!(body["detail"], "agenda item not found");
+    let res =
+        crate::support::delete(&app, &format!("/api/v1/agenda/{item}"), &c.outsider.token).await;
+    let body = assert_problem(res, 404, "not_found").await;
+    assert_eq!(body["detail"], "agenda item not found");
+}
+
 backend_tests!(
+    items_of_unseen_meetings_are_not_found_as_themselves,
     speech_limit_defaults_from_settings,
     participants_request_to_speak_once,
     chair_gives_the_floor,

@@ -192,6 +192,8 @@ pub fn pdf_checker() -> std::path::PathBuf {
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// The metrics listener's port, when `metrics.bind` is set.
+    pub metrics_port: Option<u16>,
     pub client: reqwest::Client,
     pub state: actix_web::web::Data<ecabinet::state::AppState>,
     handle: ServerHandle,
@@ -206,7 +208,12 @@ impl TestApp {
             actix_web::rt::System::new().block_on(async move {
                 match Application::build(settings).await {
                     Ok(app) => {
-                        let _ = tx.send(Ok((app.port(), app.handle(), app.state())));
+                        let _ = tx.send(Ok((
+                            app.port(),
+                            app.metrics_port(),
+                            app.handle(),
+                            app.state(),
+                        )));
                         let _ = app.run_until_stopped().await;
                     }
                     Err(e) => {
@@ -215,10 +222,11 @@ impl TestApp {
                 }
             })
         });
-        let (port, handle, state) = rx.recv_timeout(Duration::from_secs(60))??;
+        let (port, metrics_port, handle, state) = rx.recv_timeout(Duration::from_secs(60))??;
         Ok(Self {
             address: format!("http://127.0.0.1:{port}"),
             port,
+            metrics_port,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .build()?,

@@ -6,7 +6,7 @@
 // and the eraser delete on the server; an observer gets no share toggle. Every wait is bounded.
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { outsideRequests, shot, signIn, smallTargets, until, useServerAndBrowser, waitText, type Tablet } from './harness';
+import { cspViolations, outsideRequests, shot, signIn, smallTargets, until, useServerAndBrowser, waitText, type Tablet } from './harness';
 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
 const ITEM1 = 'Báo cáo tình hình kinh tế – xã hội tháng 11, phương hướng nhiệm vụ tháng 12';
@@ -319,7 +319,8 @@ describe('annotations', () => {
     await guest.context.close();
   });
 
-  it('loaded nothing from outside the loopback interface', () => {
+  it('loaded nothing from outside the loopback interface, and the CSP refused nothing', () => {
     expect(outsideRequests).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
 // book opens, and opened documents stay readable offline. Also measures the first page's load.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { inkOnPage, outsideRequests, shot, shotOf, signIn, smallTargets, until, useServerAndBrowser, waitText, type Tablet } from './harness';
+import { cspViolations, inkOnPage, outsideRequests, shot, shotOf, signIn, smallTargets, until, useServerAndBrowser, waitText, type Tablet } from './harness';
 import { makePdf } from './pdf';
 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
@@ -285,7 +285,8 @@ describe('documents, the reader and following the presenter', () => {
     await shot(page, 'en-meeting-documents');
   });
 
-  it('loaded nothing from outside the loopback interface', () => {
+  it('loaded nothing from outside the loopback interface, and the CSP refused nothing', () => {
     expect(outsideRequests).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -66,6 +66,12 @@ export function useServerAndBrowser(): Env {
 /** Requests that tried to leave the loopback interface (must stay empty). */
 export const outsideRequests: string[] = [];
 
+/**
+ * What the server's Content-Security-Policy refused on any page (must stay empty: the client
+ * runs under the policy every response carries, server/src/headers.rs).
+ */
+export const cspViolations: string[] = [];
+
 export interface Tablet {
   context: BrowserContext;
   page: Page;
@@ -101,8 +107,23 @@ export async function signIn(
       };
     });
   }
+  // Violations are reported both as page events and on the console (a worker's only there).
+  await context.exposeBinding('__cspViolation', (_source, text: string) => {
+    cspViolations.push(text);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      (window as any).__cspViolation(`${e.effectiveDirective} refused ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`);
+    });
+  });
   const page = await context.newPage();
-  await page.goto('/');
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+  const first = await page.goto('/');
+  if (!first?.headers()['content-security-policy']?.includes("default-src 'self'")) {
+    throw new Error(`the client was served without the Content-Security-Policy: ${JSON.stringify(first?.headers())}`);
+  }
   await page.getByLabel('Tên đăng nhập').fill(username);
   await page.getByLabel('Mật khẩu').fill('demo1234');
   await page.getByRole('button', { name: 'Đăng nhập' }).click();

@@ -2,7 +2,7 @@
 // schedules a meeting, members check in and ask to speak, the chair runs it, and every
 // tablet follows live (websocket when the server has it, polling otherwise).
 import { describe, expect, it } from 'vitest';
-import { outsideRequests, shot, shotOf, signIn, sleep, smallTargets, until, useServerAndBrowser, waitText, type Tablet } from './harness';
+import { cspViolations, outsideRequests, shot, shotOf, signIn, sleep, smallTargets, until, useServerAndBrowser, waitText, type Tablet } from './harness';
 
 const TITLE = `Phiên họp kiểm thử ${new Date().toISOString().slice(0, 16)}`;
 const ITEMS = [
@@ -361,8 +361,9 @@ describe('a meeting from preparation to the end', () => {
     await waitText(page.getByTestId('meeting-title'), TITLE);
   });
 
-  it('loaded nothing from outside the loopback interface', () => {
+  it('loaded nothing from outside the loopback interface, and the CSP refused nothing', () => {
     expect(outsideRequests).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 });
 

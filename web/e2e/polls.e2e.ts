@@ -7,7 +7,7 @@
 // bounded (harness `waitText`/`until`, 10 s by default).
 import { describe, expect, it } from 'vitest';
 import type { Locator } from 'playwright-core';
-import { outsideRequests, shotOf, signIn, smallTargets, takeScreenshots, until, useServerAndBrowser, waitText, type Tablet } from './harness';
+import { cspViolations, outsideRequests, shotOf, signIn, smallTargets, takeScreenshots, until, useServerAndBrowser, waitText, type Tablet } from './harness';
 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
 const SECRET_POLL = 'Thông qua Kế hoạch xây dựng xã nông thôn mới kiểu mẫu năm 2027 (bỏ phiếu kín)';
@@ -358,5 +358,6 @@ describe('voting', () => {
     await waitText(pollCard(chair, NAMED_POLL).getByTestId('poll-ballots'), `${MEMBER3}: Yes (cast by the substitute ${SUBSTITUTE})`);
     await shotPart(chair, chair.page.locator('.panel.polls'), 'en-voting');
     expect(outsideRequests).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -22,10 +22,11 @@ pub async fn add(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let new = body.into_inner();
+    let max_depth = state.settings.meetings.max_agenda_depth;
     let item = state
         .commit(move |c| {
             manage(c, &id, &user)?;
-            super::add(c, &id, new)
+            super::add(c, &id, new, max_depth)
         })
         .await?;
     Ok(HttpResponse::Created().json(item))
@@ -44,11 +45,12 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let item_id = path.into_inner();
     let patch = body.into_inner();
+    let max_depth = state.settings.meetings.max_agenda_depth;
     let item = state
         .commit(move |c| {
             let meeting_id = super::meeting_of(c, &item_id)?;
-            manage(c, &meeting_id, &user)?;
-            super::update(c, &meeting_id, &item_id, patch)
+            manage(c, &meeting_id, &user).map_err(|e| e.not_found_as("agenda item"))?;
+            super::update(c, &meeting_id, &item_id, patch, max_depth)
         })
         .await?;
     Ok(HttpResponse::Ok().json(item))
@@ -77,7 +79,7 @@ pub async fn delete(
     state
         .commit(move |c| {
             let meeting_id = super::meeting_of(c, &item_id)?;
-            manage(c, &meeting_id, &user)?;
+            manage(c, &meeting_id, &user).map_err(|e| e.not_found_as("agenda item"))?;
             Ok((
                 (),
                 super::delete(c, &meeting_id, &item_id, cascade, &user.id)?,

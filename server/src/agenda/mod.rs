@@ -220,12 +220,66 @@ fn find_item<'t>(items: &'t [AgendaItem], id: &str) -> Option<&'t AgendaItem> {
     })
 }
 
+/// Levels above `item`: 0 for a top-level item.
+fn depth_of(all: &[ItemRow], item: &str) -> usize {
+    let mut depth = 0;
+    let mut current = all.iter().find(|r| r.id == item);
+    while let Some(row) = current.and_then(|r| r.parent_id.as_deref()) {
+        depth += 1;
+        if depth > all.len() {
+            break;
+        }
+        current = all.iter().find(|r| r.id == row);
+    }
+    depth
+}
+
+/// Levels from `item` down to its deepest descendant: 1 for an item without sub-items.
+fn height_of(all: &[ItemRow], item: &str) -> usize {
+    let mut height = 0;
+    let mut level = vec![item];
+    while !level.is_empty() && height <= all.len() {
+        height += 1;
+        level = all
+            .iter()
+            .filter(|r| r.parent_id.as_deref().is_some_and(|p| level.contains(&p)))
+            .map(|r| r.id.as_str())
+            .collect();
+    }
+    height
+}
+
+/// An item of `height` levels placed under `parent` must not make the tree deeper than
+/// `max_depth` levels: every agenda change writes the whole tree into the event log, and a
+/// tree without bound makes that log expensive for every tablet to read.
+fn check_depth(
+    conn: &mut DbConnection,
+    meeting_id: &str,
+    parent: Option<&str>,
+    height: usize,
+    max_depth: usize,
+) -> Result<(), ApiError> {
+    let levels_above = match parent {
+        None => 0,
+        Some(parent) => depth_of(&rows(conn, meeting_id)?, parent) + 1,
+    };
+    if levels_above + height > max_depth {
+        return Err(ApiError::invalid(
+            "agenda_too_deep",
+            format!("the agenda may have at most {max_depth} levels of items"),
+        ));
+    }
+    Ok(())
+}
+
+/// `max_depth`: levels the agenda may have (`meetings.max_agenda_depth`).
 pub fn add(
     conn: &mut DbConnection,
     meeting_id: &str,
     new: NewItem,
+    max_depth: usize,
 ) -> Result<(AgendaItem, Vec<Event>), ApiError> {
-    let title = patch::text(
+    let title = patch::line(
         &new.title,
         crate::meetings::TITLE_MAX,
         "invalid_title",
@@ -242,6 +296,7 @@ pub fn add(
             )
         })?;
     }
+    check_depth(conn, meeting_id, new.parent_id.as_deref(), 1, max_depth)?;
     let position = next_position(conn, meeting_id, new.parent_id.as_deref())?;
     let id = db::new_id();
     let now = db::now();
@@ -298,10 +353,11 @@ pub fn update(
     meeting_id: &str,
     item_id: &str,
     patch: ItemPatch,
+    max_depth: usize,
 ) -> Result<(AgendaItem, Vec<Event>), ApiError> {
     let item = get_in_meeting(conn, meeting_id, item_id)?;
     if let Some(title) = &patch.title {
-        let title = patch::text(
+        let title = patch::line(
             title,
             crate::meetings::TITLE_MAX,
             "invalid_title",
@@ -346,6 +402,8 @@ pub fn update(
                 ));
             }
         }
+        let height = height_of(&rows(conn, meeting_id)?, item_id);
+        check_depth(conn, meeting_id, parent.as_deref(), height, max_depth)?;
         let position = next_position(conn, meeting_id, parent.as_deref())?;
         diesel::update(a::table.find(item_id))
             .set((a::parent_id.eq(parent), a::position.eq(position)))
@@ -504,5 +562,20 @@ mod tests {
         let sub: Vec<&str> = tree[1].children.iter().map(|i| i.id.as_str()).collect();
         assert_eq!(sub, ["b1", "b2"]);
         assert!(find_item(&tree, "b2").is_some());
+    }
+
+    #[test]
+    fn depth_and_height() {
+        let all = vec![
+            row("a", None, 0),
+            row("b", Some("a"), 0),
+            row("c", Some("b"), 0),
+            row("d", None, 1),
+        ];
+        assert_eq!(depth_of(&all, "a"), 0);
+        assert_eq!(depth_of(&all, "c"), 2);
+        assert_eq!(height_of(&all, "a"), 3);
+        assert_eq!(height_of(&all, "c"), 1);
+        assert_eq!(height_of(&all, "d"), 1);
     }
 }

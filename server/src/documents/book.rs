@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use lopdf::dictionary;
 use lopdf::{Bookmark, Dictionary, Document, LoadOptions, Object, ObjectId, Stream};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::font::{FontIds, FontSubset, hex_string};
@@ -17,7 +17,7 @@ use crate::agenda::AgendaItem;
 use crate::error::ApiError;
 
 /// A document as the book places it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BookDocument {
     pub document_id: String,
     pub title: String,
@@ -27,7 +27,7 @@ pub struct BookDocument {
 }
 
 /// One outline entry: an agenda item (numbered like "2.1") and its documents.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Section {
     pub heading: String,
     pub depth: usize,
@@ -35,7 +35,7 @@ pub struct Section {
 }
 
 /// The book's contents, in order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Plan {
     pub meeting_title: String,
     pub sections: Vec<Section>,
@@ -110,6 +110,11 @@ impl Plan {
     /// Every document in the order the book places them.
     pub fn documents(&self) -> impl Iterator<Item = &BookDocument> {
         self.sections.iter().flat_map(|s| s.documents.iter())
+    }
+
+    /// Pages of the documents the book holds (its agenda pages come on top).
+    pub fn document_pages(&self) -> i64 {
+        self.documents().map(|d| i64::from(d.pages)).sum()
     }
 
     /// A key that changes whenever anything the book shows changes.
@@ -239,6 +244,25 @@ const PAGE_H: f64 = 842.0;
 const LINES_PER_PAGE: usize = 40;
 
 /// Builds the book; `read` gives the bytes of a stored file.
+/// What the checking child is given to build a book: the plan and where each stored file
+/// lies (it reads them itself; the server never loads them).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BookInput {
+    pub plan: Plan,
+    pub files: BTreeMap<String, std::path::PathBuf>,
+}
+
+/// Builds the book of `input` (in the checking child), reading the files it names.
+pub fn compose_input(input: &BookInput, limits: &pdf::Limits) -> Result<Vec<u8>, ApiError> {
+    compose(&input.plan, limits, |sha| {
+        let path = input
+            .files
+            .get(sha)
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("board book: no file for {sha}")))?;
+        std::fs::read(path).map_err(ApiError::internal)
+    })
+}
+
 pub fn compose(
     plan: &Plan,
     limits: &pdf::Limits,

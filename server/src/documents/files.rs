@@ -3,6 +3,7 @@
 //! and the reader's stamp tail when the meeting wants one). Plans and tails are kept in small
 //! in-memory caches; board books in `<data>/cache/board-books`.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use actix_web::{HttpRequest, web};
 use sha2::{Digest, Sha256};
 
 use super::blobs::{BlobStore, LocalBlobs};
-use super::pdf::{Limits, StampPlan};
+use super::pdf::StampPlan;
 use super::serve::Outgoing;
 use super::stamp::PageAdditions;
 use super::upload::{self, Staged};
@@ -26,6 +27,15 @@ pub struct Files {
     books: PathBuf,
     plans: quick_cache::sync::Cache<String, Arc<StampPlan>>,
     tails: quick_cache::sync::Cache<(String, String), Arc<Vec<u8>>>,
+    /// One lock per board book being built: concurrent requests for the same book wait for
+    /// the one build instead of starting their own.
+    book_gates: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Board books built at once (`documents.board_book_builds`).
+    book_builds: tokio::sync::Semaphore,
+    /// Books found too large, by key: asked again, they are refused without a build.
+    too_large: quick_cache::sync::Cache<String, ()>,
+    /// Board book builds run since start (tests read it).
+    books_built: std::sync::atomic::AtomicU64,
 }
 
 impl Files {
@@ -38,6 +48,10 @@ impl Files {
             books,
             plans: quick_cache::sync::Cache::new(settings.cached_plans),
             tails: quick_cache::sync::Cache::new(settings.cached_stamps),
+            book_gates: std::sync::Mutex::new(HashMap::new()),
+            book_builds: tokio::sync::Semaphore::new(settings.board_book_builds.max(1)),
+            too_large: quick_cache::sync::Cache::new(256),
+            books_built: std::sync::atomic::AtomicU64::new(0),
             settings,
         })
     }
@@ -46,12 +60,9 @@ impl Files {
         &self.settings
     }
 
-    fn limits(&self) -> Limits {
-        Limits {
-            max_pages: self.settings.max_pages,
-            max_objects: self.settings.max_objects,
-            max_decompressed_bytes: self.settings.max_decompressed_bytes,
-        }
+    /// Board book builds run since start, refused ones included.
+    pub fn books_built(&self) -> u64 {
+        self.books_built.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Receives an upload, checks it unless the same bytes were checked before, and puts it in
@@ -257,40 +268,129 @@ impl Files {
         })
     }
 
-    /// Builds the board book for `plan` (checked like an upload) unless cached; its key and
-    /// the paths of the file and its plan.
+    /// Builds the board book for `plan` unless cached; its key and the paths of the file and
+    /// its plan. The book is composed and checked by the limited child (`validate::build_book`),
+    /// never in the server; concurrent requests for one book share its build, and at most
+    /// `documents.board_book_builds` run at once. A book over `documents.board_book_max_pages`
+    /// is 422 `board_book_too_large`, remembered so that asking again costs nothing.
     async fn book_file(&self, plan: book::Plan) -> Result<(String, PathBuf, PathBuf), ApiError> {
         let key = format!("book-{}", plan.cache_key()?);
         let pdf_path = self.books.join(format!("{key}.pdf"));
         let plan_path = self.books.join(format!("{key}.plan"));
-        if !(pdf_path.is_file() && plan_path.is_file()) {
-            let staged = Staged::new(self.blobs.staging_path());
-            let blobs = self.blobs.clone();
-            let limits = self.limits();
-            let target = staged.path().to_owned();
-            web::block(move || {
-                let bytes = book::compose(&plan, &limits, |sha| {
-                    let mut file = blobs.open(sha).map_err(ApiError::internal)?;
-                    let mut out = Vec::new();
-                    std::io::Read::read_to_end(&mut file, &mut out).map_err(ApiError::internal)?;
-                    Ok(out)
-                })?;
-                std::fs::write(&target, bytes).map_err(ApiError::internal)
-            })
-            .await
-            .map_err(ApiError::internal)??;
-            // The book is checked and planned by the same child as an upload.
-            let mut settings = self.settings.clone();
-            settings.max_pages = settings.max_pages.max(settings.board_book_max_pages);
-            let staged_plan = staged.path().with_extension("plan");
-            validate::check(&settings, staged.path(), &staged_plan)
-                .await?
-                .map_err(|r| ApiError::internal(anyhow::anyhow!("board book refused: {r}")))?;
-            std::fs::rename(&staged_plan, &plan_path).map_err(ApiError::internal)?;
-            std::fs::rename(staged.path(), &pdf_path).map_err(ApiError::internal)?;
-            staged.moved();
+        let built = || pdf_path.is_file() && plan_path.is_file();
+        let max = self.settings.board_book_max_pages;
+        let too_large = || {
+            ApiError::invalid(
+                "board_book_too_large",
+                format!(
+                    "the meeting's documents make a book of more than {max} pages; download them one by one"
+                ),
+            )
+        };
+        if built() {
+            return Ok((key, pdf_path, plan_path));
         }
-        Ok((key, pdf_path, plan_path))
+        if self.too_large.get(&key).is_some()
+            || plan.document_pages() > i64::try_from(max).unwrap_or(i64::MAX)
+        {
+            return Err(too_large());
+        }
+        let gate = {
+            let mut gates = self
+                .book_gates
+                .lock()
+                .map_err(|_| ApiError::internal(anyhow::anyhow!("board book gates poisoned")))?;
+            gates.entry(key.clone()).or_default().clone()
+        };
+        let outcome = async {
+            let _turn = gate.lock().await;
+            // Built, or refused, while this request waited for its turn.
+            if built() {
+                return Ok(());
+            }
+            if self.too_large.get(&key).is_some() {
+                return Err(too_large());
+            }
+            let _permit = self
+                .book_builds
+                .acquire()
+                .await
+                .map_err(ApiError::internal)?;
+            self.build_book(&plan, &pdf_path, &plan_path).await
+        }
+        .await;
+        if let Ok(mut gates) = self.book_gates.lock()
+            && gates.get(&key).is_some_and(|g| Arc::ptr_eq(g, &gate))
+            && Arc::strong_count(&gate) <= 2
+        {
+            gates.remove(&key);
+        }
+        match outcome {
+            Ok(()) => Ok((key, pdf_path, plan_path)),
+            Err(ApiError::Invalid {
+                code: "board_book_too_large",
+                ..
+            }) => {
+                self.too_large.insert(key, ());
+                Err(too_large())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Composes and checks one board book in the child and moves it into the cache.
+    async fn build_book(
+        &self,
+        plan: &book::Plan,
+        pdf_path: &std::path::Path,
+        plan_path: &std::path::Path,
+    ) -> Result<(), ApiError> {
+        let mut files = BTreeMap::new();
+        for document in plan.documents() {
+            let path = self
+                .blobs
+                .local_path(&document.sha256)
+                .map_err(ApiError::internal)?;
+            files.insert(document.sha256.clone(), path);
+        }
+        let input = book::BookInput {
+            plan: plan.clone(),
+            files,
+        };
+        let staged = Staged::new(self.blobs.staging_path());
+        let input_path = staged.path().with_extension("book");
+        let json = serde_json::to_vec(&input).map_err(ApiError::internal)?;
+        tokio::fs::write(&input_path, json)
+            .await
+            .map_err(ApiError::internal)?;
+        let mut settings = self.settings.clone();
+        // The book's own limit: its sources each fit in it (the plan was checked), and the
+        // whole book must too.
+        settings.max_pages = settings.board_book_max_pages;
+        settings.check_timeout_ms = settings.board_book_timeout_ms;
+        let staged_plan = staged.path().with_extension("plan");
+        self.books_built
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let verdict =
+            validate::build_book(&settings, &input_path, staged.path(), &staged_plan).await;
+        let _ = std::fs::remove_file(&input_path);
+        match verdict? {
+            Ok(_) => {}
+            Err(
+                super::pdf::Rejection::TooManyPages(_) | super::pdf::Rejection::TooManyObjects(_),
+            ) => {
+                return Err(ApiError::invalid("board_book_too_large", "too large"));
+            }
+            Err(r) => {
+                return Err(ApiError::internal(anyhow::anyhow!(
+                    "board book refused: {r}"
+                )));
+            }
+        }
+        std::fs::rename(&staged_plan, plan_path).map_err(ApiError::internal)?;
+        std::fs::rename(staged.path(), pdf_path).map_err(ApiError::internal)?;
+        staged.moved();
+        Ok(())
     }
 
     /// The board book for `plan`, stamped for the reader when `stamp_text` is given.

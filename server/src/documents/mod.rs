@@ -305,7 +305,7 @@ fn check_item(
 
 /// Validates a title before the upload is read.
 pub fn check_title(title: &str) -> Result<String, ApiError> {
-    patch::text(title, TITLE_MAX, "invalid_title", "a title")
+    patch::line(title, TITLE_MAX, "invalid_title", "a title")
 }
 
 /// Records a new document; call with the meeting locked and the caller allowed.

@@ -97,7 +97,11 @@ pub fn respond(req: &HttpRequest, out: Outgoing) -> Result<HttpResponse, ApiErro
     builder
         .insert_header((header::ETAG, out.etag.clone()))
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .insert_header((header::ACCEPT_RANGES, "bytes"));
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            crate::headers::DOWNLOAD_CSP,
+        ));
     if crate::conditional::none_match(req, &out.etag) {
         return Ok(builder.status(StatusCode::NOT_MODIFIED).finish());
     }

@@ -35,6 +35,10 @@ pub struct CheckArgs {
     /// Where to write the stamp plan (JSON).
     #[arg(long)]
     pub plan: PathBuf,
+    /// Build a board book from this input (JSON, `book::BookInput`) into `file` first, then
+    /// check it: the book's PDFs are parsed here, within the limits, not in the server.
+    #[arg(long)]
+    pub book: Option<PathBuf>,
     /// The file to check.
     pub file: PathBuf,
 }
@@ -57,17 +61,32 @@ pub fn child_main(args: &CheckArgs) -> std::process::ExitCode {
         eprintln!("pdf-check: cannot set limits: {err}");
         return ExitCode::from(3);
     }
+    let limits = Limits {
+        max_pages: args.max_pages,
+        max_objects: args.max_objects,
+        max_decompressed_bytes: args.max_decompressed_bytes,
+    };
+    if let Some(book) = &args.book {
+        let built = std::fs::read(book)
+            .map_err(|e| e.to_string())
+            .and_then(|json| {
+                serde_json::from_slice::<super::book::BookInput>(&json).map_err(|e| e.to_string())
+            })
+            .and_then(|input| {
+                super::book::compose_input(&input, &limits).map_err(|e| format!("{e:#}"))
+            })
+            .and_then(|bytes| std::fs::write(&args.file, bytes).map_err(|e| e.to_string()));
+        if let Err(err) = built {
+            eprintln!("pdf-check: cannot build the board book: {err}");
+            return ExitCode::from(4);
+        }
+    }
     let bytes = match std::fs::read(&args.file) {
         Ok(bytes) => bytes,
         Err(err) => {
             eprintln!("pdf-check: cannot read {}: {err}", args.file.display());
             return ExitCode::from(3);
         }
-    };
-    let limits = Limits {
-        max_pages: args.max_pages,
-        max_objects: args.max_objects,
-        max_decompressed_bytes: args.max_decompressed_bytes,
     };
     let verdict = match pdf::inspect(&bytes, &limits) {
         Ok((inspection, plan)) => {
@@ -97,6 +116,26 @@ pub async fn check(
     file: &Path,
     plan: &Path,
 ) -> Result<Result<Inspection, Rejection>, ApiError> {
+    run(settings, None, file, plan).await
+}
+
+/// Builds the board book described by `book` (a `book::BookInput` file) into `file` in the
+/// child process, and checks it as an upload; `Err(Hostile)` also when it could not be built.
+pub async fn build_book(
+    settings: &DocumentSettings,
+    book: &Path,
+    file: &Path,
+    plan: &Path,
+) -> Result<Result<Inspection, Rejection>, ApiError> {
+    run(settings, Some(book), file, plan).await
+}
+
+async fn run(
+    settings: &DocumentSettings,
+    book: Option<&Path>,
+    file: &Path,
+    plan: &Path,
+) -> Result<Result<Inspection, Rejection>, ApiError> {
     let (program, prefix) = match &settings.checker {
         Some(command) if !command.is_empty() => (PathBuf::from(&command[0]), command[1..].to_vec()),
         _ => (
@@ -118,6 +157,11 @@ pub async fn check(
         .arg(settings.check_timeout_ms.div_ceil(1000).max(1).to_string())
         .arg("--plan")
         .arg(plan)
+        .args(
+            book.map(|b| [std::ffi::OsStr::new("--book"), b.as_os_str()])
+                .into_iter()
+                .flatten(),
+        )
         .arg(file)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use tokio::sync::broadcast;
 
 use crate::db::schema::{events, meetings};
@@ -20,7 +21,7 @@ use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 
 /// A durable event as clients receive it.
-#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Event {
     #[serde(skip)]
     pub meeting_id: String,
@@ -28,8 +29,11 @@ pub struct Event {
     #[serde(rename = "type")]
     pub event_type: String,
     pub at: DateTime<Utc>,
+    /// The JSON text as stored, passed through unparsed: a log holds whatever nesting its
+    /// writers once produced (agendas were not always bounded), and parsing would hit
+    /// serde_json's recursion limit and make such a log unreadable for good.
     #[schema(value_type = Object)]
-    pub data: serde_json::Value,
+    pub data: Box<RawValue>,
 }
 
 #[derive(Debug, Queryable, Selectable)]
@@ -46,7 +50,7 @@ impl TryFrom<EventRow> for Event {
     type Error = ApiError;
     fn try_from(row: EventRow) -> Result<Self, ApiError> {
         Ok(Event {
-            data: serde_json::from_str(&row.data).map_err(ApiError::internal)?,
+            data: RawValue::from_string(row.data).map_err(ApiError::internal)?,
             meeting_id: row.meeting_id,
             seq: row.seq,
             event_type: row.event_type,
@@ -83,14 +87,14 @@ pub fn append(
         .find(meeting_id)
         .select(meetings::last_seq)
         .first(conn)?;
-    let data = serde_json::to_value(data).map_err(ApiError::internal)?;
+    let data = serde_json::value::to_raw_value(data).map_err(ApiError::internal)?;
     let at = db::now();
     diesel::insert_into(events::table)
         .values((
             events::meeting_id.eq(meeting_id),
             events::seq.eq(seq),
             events::event_type.eq(event_type),
-            events::data.eq(data.to_string()),
+            events::data.eq(data.get()),
             events::at.eq(at),
         ))
         .execute(conn)?;

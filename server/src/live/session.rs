@@ -159,7 +159,13 @@ async fn admit(
         user,
         acting_role: access.acting_role(),
         expires_at: claims.exp,
-        last_seq: hello.last_seq.unwrap_or(0).max(0),
+        // A seq from the future (a client's bug, or a probe) is taken as the log's end: the
+        // replay then starts there and the welcome names the meeting's real latest seq
+        // instead of echoing the client's number.
+        last_seq: hello
+            .last_seq
+            .unwrap_or(0)
+            .clamp(0, access.meeting.last_seq.max(0)),
     })
 }
 
@@ -424,6 +430,8 @@ impl Live<'_> {
             "presenter.page" => {
                 let page: PresenterPage = request.typed().map_err(invalid)?;
                 self.may_present().await?;
+                self.check_page(&page.document_id, page.page, "invalid_page")
+                    .await?;
                 let data = serde_json::json!({"document_id": page.document_id, "page": page.page, "user_id": self.user.id});
                 self.hub.relay(
                     &self.room.meeting_id,
@@ -435,7 +443,8 @@ impl Live<'_> {
             "annotation.stroke" => {
                 let stroke: Stroke = request.typed().map_err(invalid)?;
                 self.check_stroke(&stroke)?;
-                self.check_stroke_page(&stroke).await?;
+                self.check_page(&stroke.document_id, stroke.page, "invalid_stroke")
+                    .await?;
                 let mut data =
                     serde_json::to_value(&stroke).map_err(|_| invalid("invalid_request"))?;
                 data["user_id"] = Value::from(self.user.id.clone());
@@ -515,12 +524,28 @@ impl Live<'_> {
         }
     }
 
-    /// Ink is relayed only onto a page of a live document of this meeting.
-    async fn check_stroke_page(&mut self, stroke: &Stroke) -> Result<(), (&'static str, String)> {
-        let pages = match self.pages.get(&stroke.document_id) {
+    /// Pages are turned, and ink relayed, only on a page of a live document of this meeting
+    /// (its current version); `code` names a page outside it.
+    async fn check_page(
+        &mut self,
+        document_id: &str,
+        page: u32,
+        code: &'static str,
+    ) -> Result<(), (&'static str, String)> {
+        let unknown = || {
+            (
+                "unknown_document",
+                "no such document in this meeting".to_owned(),
+            )
+        };
+        // Ids are UUIDs: anything else is refused before it costs a database read.
+        if uuid::Uuid::try_parse(document_id).is_err() {
+            return Err(unknown());
+        }
+        let pages = match self.pages.get(document_id) {
             Some(p) => *p,
             None => {
-                let (id, meeting) = (stroke.document_id.clone(), self.room.meeting_id.clone());
+                let (id, meeting) = (document_id.to_owned(), self.room.meeting_id.clone());
                 let pages = self
                     .state
                     .db
@@ -532,22 +557,18 @@ impl Live<'_> {
                         Ok(crate::documents::version(c, &doc.id, doc.current_version)?.pages)
                     })
                     .await
-                    .map_err(|_| {
-                        (
-                            "unknown_document",
-                            "no such document in this meeting".to_owned(),
-                        )
-                    })?;
+                    .map_err(|_| unknown())?;
                 if self.pages.len() >= 64 {
                     self.pages.clear();
                 }
-                self.pages.insert(stroke.document_id.clone(), pages);
+                self.pages.insert(document_id.to_owned(), pages);
                 pages
             }
         };
-        if stroke.page == 0 || i64::from(stroke.page) > i64::from(pages) {
-            self.pages.remove(&stroke.document_id);
-            return Err(("invalid_stroke", format!("page must be from 1 to {pages}")));
+        if page == 0 || i64::from(page) > i64::from(pages) {
+            // Forgotten: the document may have a new version with more pages by now.
+            self.pages.remove(document_id);
+            return Err((code, format!("page must be from 1 to {pages}")));
         }
         Ok(())
     }
@@ -568,11 +589,14 @@ impl Live<'_> {
             && stroke.color.starts_with('#')
             && stroke.color[1..].chars().all(|c| c.is_ascii_hexdigit());
         let width_ok = stroke.width.is_finite() && stroke.width > 0.0 && stroke.width <= 0.1;
-        if !(points_ok && color_ok && width_ok) {
+        // Relayed to every tablet as it is: only a UUID, never arbitrary text.
+        let id_ok =
+            stroke.stroke_id.len() == 36 && uuid::Uuid::try_parse(&stroke.stroke_id).is_ok();
+        if !(points_ok && color_ok && width_ok && id_ok) {
             return Err((
                 "invalid_stroke",
                 format!(
-                    "at most {limit} points inside the page (0..1), a #rrggbb colour, a width in (0, 0.1]"
+                    "a UUID stroke_id, at most {limit} points inside the page (0..1), a #rrggbb colour, a width in (0, 0.1]"
                 ),
             ));
         }

@@ -280,7 +280,7 @@ pub fn create(
     created_by: &str,
     new: NewMeeting,
 ) -> Result<(Meeting, Vec<Event>), ApiError> {
-    let title = patch::text(&new.title, TITLE_MAX, "invalid_title", "a title")?;
+    let title = patch::line(&new.title, TITLE_MAX, "invalid_title", "a title")?;
     let location = patch::optional_text(
         new.location.as_deref(),
         LOCATION_MAX,
@@ -330,7 +330,7 @@ pub fn update(
         let title = title
             .as_deref()
             .ok_or_else(|| ApiError::invalid("invalid_title", "a meeting keeps a title"))?;
-        let title = patch::text(title, TITLE_MAX, "invalid_title", "a title")?;
+        let title = patch::line(title, TITLE_MAX, "invalid_title", "a title")?;
         diesel::update(meetings::table.find(id))
             .set(meetings::title.eq(title))
             .execute(conn)?;

@@ -117,6 +117,7 @@ impl Options {
             }
             list.push(o);
         }
+        check_look_alikes(&list)?;
         if list.first().is_some_and(|o| o == rules::ABSTAIN) {
             return Err(invalid(
                 "the first option is the motion; it cannot be abstain",
@@ -132,6 +133,48 @@ impl Options {
     pub fn as_slice(&self) -> &[String] {
         &self.0
     }
+}
+
+/// Options a voter could not tell apart are refused: one holding an invisible format character
+/// (general category Cf: U+200B zero width space, U+00AD soft hyphen, bidi controls, …), two
+/// whose Unicode TR39 skeletons match (case aside: "yes" and "ye5", or Latin "a" and Cyrillic
+/// "а"), and one that looks like a default key (`yes`, `no`, `abstain`, which tablets show
+/// translated and the rules count apart) without being it.
+pub fn check_look_alikes(options: &[String]) -> Result<(), ApiError> {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    use unicode_security::confusable_detection::skeleton;
+
+    if options.iter().any(|o| {
+        o.chars()
+            .any(|c| c.general_category() == GeneralCategory::Format)
+    }) {
+        return Err(ApiError::invalid(
+            "invalid_options",
+            "an option holds an invisible formatting character",
+        ));
+    }
+    let confusable = || {
+        ApiError::invalid(
+            "confusable_options",
+            "two options, or an option and a default key (yes, no, abstain), look the same",
+        )
+    };
+    let mut seen: Vec<String> = Vec::with_capacity(options.len());
+    for option in options {
+        let folded: String = skeleton(&option.to_lowercase()).collect();
+        if seen.contains(&folded) {
+            return Err(confusable());
+        }
+        seen.push(folded);
+        let shape: String = skeleton(option).collect();
+        if DEFAULT_OPTIONS
+            .iter()
+            .any(|key| option.as_str() != *key && skeleton(key).eq(shape.chars()))
+        {
+            return Err(confusable());
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -301,7 +344,7 @@ pub fn load_for_change(
 }
 
 fn check_title(title: &str) -> Result<String, ApiError> {
-    patch::text(
+    patch::line(
         title,
         crate::meetings::TITLE_MAX,
         "invalid_title",
@@ -836,6 +879,30 @@ mod tests {
         ] {
             assert!(Options::parse(Some(bad.clone())).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn look_alike_options_are_refused() {
+        let code = |list: &[&str]| {
+            Options::parse(Some(list.iter().map(|s| (*s).to_owned()).collect()))
+                .err()
+                .map(|e| e.code())
+        };
+        assert_eq!(code(&["yes", "ye\u{200b}s"]), Some("invalid_options"));
+        assert_eq!(code(&["Đồng ý", "Không\u{00ad}"]), Some("invalid_options"));
+        assert_eq!(code(&["yes", "\u{430}bstain"]), Some("confusable_options"));
+        assert_eq!(
+            code(&["Phương án A", "Phương án \u{391}"]),
+            Some("confusable_options")
+        );
+        assert_eq!(code(&["rn", "m"]), Some("confusable_options"));
+        assert_eq!(
+            code(&["Phương án 1", "Phương án l"]),
+            Some("confusable_options")
+        );
+        assert_eq!(code(&["yes", "no", "abstain"]), None);
+        assert_eq!(code(&["Đồng ý", "Không đồng ý", "Dong y"]), None);
+        assert_eq!(code(&["Phương án A", "Phương án B"]), None);
     }
 
     #[test]

@@ -100,7 +100,8 @@ pub async fn set_state(
     let speaker = state
         .commit(move |c| {
             let meeting_id = super::meeting_of(c, &speaker_id)?;
-            let access = access::load_for_change(c, &meeting_id, &user)?;
+            let access = access::load_for_change(c, &meeting_id, &user)
+                .map_err(|e| e.not_found_as("speaker"))?;
             super::set_state(c, &access, &speaker_id, to, limit)
         })
         .await?;

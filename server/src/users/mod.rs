@@ -102,12 +102,12 @@ pub fn validate_password(password: &str) -> Result<(), ApiError> {
 pub fn validate_display_name(raw: &str) -> Result<String, ApiError> {
     let name = raw.trim();
     let n = name.chars().count();
-    if (1..=200).contains(&n) && !name.chars().any(char::is_control) {
+    if (1..=200).contains(&n) && !name.chars().any(crate::patch::is_forbidden_in_line) {
         Ok(name.to_owned())
     } else {
         Err(ApiError::invalid(
             "invalid_display_name",
-            "a display name has 1 to 200 characters",
+            "a display name has 1 to 200 characters, without control or bidirectional-override characters",
         ))
     }
 }
