@@ -13,6 +13,7 @@ mod documents;
 mod events;
 mod general;
 mod live;
+mod live_fuzz;
 mod meetings;
 mod polls;
 mod room;
