@@ -168,7 +168,7 @@ async fn the_live_channel_survives_hostile_frames(backend: Backend) {
     }
     let url = live_url(app.port, &m);
     let documented = documented_words();
-    let mut rng = StdRng::seed_from_u64(0xEC_AB_1E7);
+    let mut rng = StdRng::seed_from_u64(0x0ECA_B1E7);
     let mut codes_seen: HashSet<String> = HashSet::new();
     let mut closes = Vec::new();
     let mut tablet = LiveClient::join(&url, &member, 0).await;
