@@ -68,6 +68,12 @@ pub struct AuthSettings {
     pub login_refill_secs_per_address: u64,
     /// Take the client address from `X-Forwarded-For` / `Forwarded` (only behind a proxy).
     pub trust_proxy_headers: bool,
+    /// How long what the database says of a token's user (role, existence) and session (not
+    /// ended) is kept before it is read again: the longest a demotion, a deleted account or a
+    /// session ended on another instance takes to count.
+    pub standing_cache_secs: u64,
+    /// (user, session) pairs kept in that cache.
+    pub standing_cache_entries: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -349,6 +355,8 @@ impl Default for AuthSettings {
             login_burst_per_address: 100,
             login_refill_secs_per_address: 1,
             trust_proxy_headers: false,
+            standing_cache_secs: 5,
+            standing_cache_entries: 100_000,
         }
     }
 }

@@ -135,6 +135,10 @@ impl Application {
             files,
             db,
             tokens: TokenService::new(&key, &settings.auth),
+            standings: crate::auth::standing::Standings::new(
+                std::time::Duration::from_secs(settings.auth.standing_cache_secs),
+                settings.auth.standing_cache_entries,
+            ),
             login_limiter: LoginLimiter::new(&settings.auth),
             metrics,
             bus,

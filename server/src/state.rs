@@ -16,6 +16,8 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub tokens: TokenService,
+    /// Whether tokens' users and sessions still stand (roles read from the database).
+    pub standings: crate::auth::standing::Standings,
     pub login_limiter: LoginLimiter,
     pub metrics: Arc<Metrics>,
     pub bus: EventBus,

@@ -284,17 +284,28 @@ async fn bad_tokens_are_refused(backend: Backend) {
         );
         assert_problem(res, 401, code).await;
     }
-    // A well-formed token signed with the right key does get in (the cases above fail for
-    // their own reason, not because forging is broken).
+    // A well-formed token signed with the right key gets in when its user exists (the cases
+    // above fail for their own reason, not because forging is broken)...
+    let admin = app.user("quantri", Role::Admin).await;
+    let mut good = claims(600, "ecabinet", "ecabinet");
+    good["sub"] = admin["id"].clone();
     assert_eq!(
-        app.get(
-            "/api/v1/users",
-            Some(&sign(&claims(600, "ecabinet", "ecabinet"), secret))
-        )
-        .await
-        .status(),
+        app.get("/api/v1/users", Some(&sign(&good, secret)))
+            .await
+            .status(),
         200
     );
+    // ...and not when it names no user, however well signed.
+    assert_problem(
+        app.get(
+            "/api/v1/users",
+            Some(&sign(&claims(600, "ecabinet", "ecabinet"), secret)),
+        )
+        .await,
+        401,
+        "invalid_token",
+    )
+    .await;
 }
 
 backend_tests!(

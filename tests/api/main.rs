@@ -19,5 +19,6 @@ mod polls;
 mod room;
 mod speakers;
 mod support;
+mod tokens;
 mod users;
 mod voting_rules;

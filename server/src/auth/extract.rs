@@ -1,7 +1,7 @@
 //! `AuthUser`: the caller, from a valid `Authorization: Bearer` access token. Handlers that
 //! take it are authenticated; those that do not are public.
 
-use std::future::{Ready, ready};
+use futures_util::future::LocalBoxFuture;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -45,23 +45,29 @@ pub fn bearer(req: &HttpRequest) -> Option<&str> {
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
+    /// A valid token whose user and session still stand; the role is the user's role now, not
+    /// the one the token was issued with (`standing`).
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = (|| {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("app state missing")))?;
-            let token = bearer(req).ok_or_else(|| {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer(req).map(str::to_owned);
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("app state missing")))?;
+            let token = token.ok_or_else(|| {
                 ApiError::unauthenticated("missing_token", "an access token is required")
             })?;
-            let claims = state.tokens.verify(token)?;
+            let claims = state.tokens.verify(&token)?;
+            let role = state
+                .standings
+                .check(&state.db, &claims.sub, &claims.sid)
+                .await?;
             Ok(AuthUser {
                 id: claims.sub,
-                role: claims.role,
+                role,
                 session_id: claims.sid,
             })
-        })();
-        ready(result)
+        })
     }
 }

@@ -167,6 +167,8 @@ pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
         .db
         .write(move |c| sessions::revoke_family(c, &sid))
         .await?;
+    // Its access tokens stop working here at once, on other instances within the cache's life.
+    state.standings.forget(&user.id, &user.session_id);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -10,6 +10,7 @@ pub mod password;
 pub mod rate_limit;
 pub mod secret;
 pub mod sessions;
+pub mod standing;
 pub mod tokens;
 
 pub use extract::AuthUser;

@@ -1,0 +1,135 @@
+//! An access token counts only while its user and its sign-in session stand: logout ends its
+//! tokens at once, a refresh token's reuse ends its session's access tokens too, a demotion
+//! takes the new role, and a deleted user is signed out (issue 23, "Tokens and accounts").
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use ecabinet::db::schema::users;
+use ecabinet::users::Role;
+use ecabinet_tests::{Backend, TestApp, TestEnv, assert_problem, backend_tests};
+use serde_json::json;
+
+async fn start(env: &TestEnv, cache_secs: u64) -> TestApp {
+    let mut settings = env.settings();
+    settings.auth.standing_cache_secs = cache_secs;
+    TestApp::start(settings).unwrap()
+}
+
+async fn me(app: &TestApp, token: &str) -> reqwest::Response {
+    app.get("/api/v1/me", Some(token)).await
+}
+
+async fn logout_ends_the_access_token_at_once(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let app = start(&env, 60).await;
+    app.user("thuky", Role::Secretary).await;
+    let first = app.login("thuky").await;
+    let other = app.login("thuky").await;
+    let token = first["access_token"].as_str().unwrap();
+    assert_eq!(me(&app, token).await.status(), 200);
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    // The same token, a moment later (the standing of its session was cached a minute).
+    assert_problem(me(&app, token).await, 401, "invalid_token").await;
+    // The user's other device is another session: it goes on.
+    assert_eq!(
+        me(&app, other["access_token"].as_str().unwrap())
+            .await
+            .status(),
+        200
+    );
+}
+
+async fn a_reused_refresh_token_ends_the_access_tokens(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let app = start(&env, 1).await;
+    app.user("uyvien", Role::Member).await;
+    let login = app.login("uyvien").await;
+    let stolen = login["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = |t: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/api/v1/auth/refresh"))
+                .json(&json!({"refresh_token": t}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let rotated: serde_json::Value = refresh(stolen.clone()).await.json().await.unwrap();
+    let access = rotated["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(me(&app, &access).await.status(), 200);
+    // The stolen token is presented again: reuse, the session is revoked...
+    assert_eq!(refresh(stolen).await.status(), 401);
+    // ...and within the cache's life the access tokens of that session stop working.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_problem(me(&app, &access).await, 401, "invalid_token").await;
+    assert_problem(
+        me(&app, login["access_token"].as_str().unwrap()).await,
+        401,
+        "invalid_token",
+    )
+    .await;
+}
+
+async fn a_demotion_counts_before_the_token_expires(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let app = start(&env, 1).await;
+    let (user, token) = app.signed_in("thuky", Role::Secretary).await;
+    let meeting = json!({"title": "Phiên họp", "starts_at": "2026-12-01T01:00:00Z"});
+    assert_eq!(
+        app.post("/api/v1/meetings", Some(&token), &meeting)
+            .await
+            .status(),
+        201
+    );
+    let id2 = user["id"].as_str().unwrap().to_owned();
+    app.state
+        .db
+        .write(move |c| {
+            diesel::update(users::table.find(&id2))
+                .set(users::role.eq("member"))
+                .execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The token still says "secretary"; the server goes by the database.
+    assert_problem(
+        app.post("/api/v1/meetings", Some(&token), &meeting).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let me_now: serde_json::Value = me(&app, &token).await.json().await.unwrap();
+    assert_eq!(me_now["role"], "member");
+    // A user who no longer exists is signed out (one who made nothing the database keeps).
+    let (gone, gone_token) = app.signed_in("nghiviec", Role::Member).await;
+    assert_eq!(me(&app, &gone_token).await.status(), 200);
+    let id = gone["id"].as_str().unwrap().to_owned();
+    app.state
+        .db
+        .write(move |c| {
+            diesel::delete(users::table.find(&id)).execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_problem(me(&app, &gone_token).await, 401, "invalid_token").await;
+}
+
+backend_tests!(
+    logout_ends_the_access_token_at_once,
+    a_reused_refresh_token_ends_the_access_tokens,
+    a_demotion_counts_before_the_token_expires,
+);
