@@ -887,6 +887,15 @@ async fn the_board_book_follows_the_agenda(backend: Backend) {
             "  Phụ lục",
         ]
     );
+    // One language per book, the reader's: an English reader's book heads its own pages in
+    // English (the documents' titles are the meeting's own).
+    let english = download(&app, t, &format!("{path}?lang=en")).await;
+    assert_eq!(english.status(), 200);
+    let english = lopdf::Document::load_mem(&english.bytes().await.unwrap()).unwrap();
+    let titles = outline_titles(&english);
+    assert_eq!(titles.last().map(String::as_str), Some("  Phụ lục"));
+    assert!(titles.contains(&"Other documents".to_owned()), "{titles:?}");
+    assert!(!titles.contains(&"Tài liệu khác".to_owned()), "{titles:?}");
     // Cached while nothing changes; rebuilt when the agenda changes.
     let again = download(&app, t, &path).await;
     assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);

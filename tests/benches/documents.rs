@@ -58,6 +58,7 @@ fn board_book(c: &mut Criterion) {
     }
     let plan = Plan {
         meeting_title: "Phiên họp thường kỳ tháng 11/2026".into(),
+        contents_heading: "Chương trình họp".into(),
         sections,
     };
     let mut group = c.benchmark_group("board_book");

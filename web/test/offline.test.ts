@@ -23,6 +23,9 @@ describe('offline cache policy', () => {
     expect(cacheKey(filePath('d 1', 3))).toBe('/api/v1/documents/d%201/file?version=3');
     expect(parseKey('http://x/api/v1/documents/d%201/file?version=3')).toEqual({ id: 'd 1', version: 3 });
     expect(parseKey(cacheKey(bookPath('m1')))).toBeNull();
+    // One book per language, the reader's.
+    expect(bookPath('m1', 'en')).toBe('/meetings/m1/board-book?lang=en');
+    expect(bookPath('m1', 'vi')).toBe('/meetings/m1/board-book?lang=vi');
   });
 
   it('marks a document offline only when its current version is kept', () => {

@@ -34,17 +34,50 @@ pub struct Section {
     pub documents: Vec<BookDocument>,
 }
 
+/// The language of the book's own pages (its cover and the heading of loose documents): the
+/// reader's, one language per book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Language {
+    fn contents(self) -> &'static str {
+        match self {
+            Self::Vi => "Chương trình họp",
+            Self::En => "Agenda",
+        }
+    }
+
+    fn others(self) -> &'static str {
+        match self {
+            Self::Vi => "Tài liệu khác",
+            Self::En => "Other documents",
+        }
+    }
+}
+
 /// The book's contents, in order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Plan {
     pub meeting_title: String,
+    /// The cover's heading above the agenda, in the reader's language.
+    pub contents_heading: String,
     pub sections: Vec<Section>,
 }
 
 impl Plan {
     /// Orders the documents by the agenda: depth first, each item's documents by position;
-    /// documents on no item come last under "Tài liệu khác".
-    pub fn new(meeting_title: &str, agenda: &[AgendaItem], documents: &[super::Document]) -> Self {
+    /// documents on no item come last under "Tài liệu khác" ("Other documents").
+    pub fn new(
+        meeting_title: &str,
+        agenda: &[AgendaItem],
+        documents: &[super::Document],
+        language: Language,
+    ) -> Self {
         fn visit(
             items: &[AgendaItem],
             prefix: &str,
@@ -96,13 +129,14 @@ impl Plan {
             .collect();
         if !loose.is_empty() {
             sections.push(Section {
-                heading: "Tài liệu khác".into(),
+                heading: language.others().into(),
                 depth: 0,
                 documents: loose,
             });
         }
         Self {
             meeting_title: meeting_title.to_owned(),
+            contents_heading: language.contents().to_owned(),
             sections,
         }
     }
@@ -273,7 +307,7 @@ pub fn compose(
 
     // The agenda pages first, so the outline can point at them.
     let mut lines = vec![Line::new(&plan.meeting_title, 16.0, 0)];
-    lines.push(Line::new("Chương trình / Agenda", 12.0, 0));
+    lines.push(Line::new(&plan.contents_heading, 12.0, 0));
     for section in &plan.sections {
         lines.push(Line::new(&section.heading, 11.0, section.depth));
     }

@@ -211,6 +211,9 @@ pub struct FileQuery {
 pub struct BookQuery {
     /// Writes these annotations into the book: `mine`, `shared` or `all-visible`.
     pub annotations: Option<ExportSet>,
+    /// The language of the book's own pages: `vi` (default) or `en`.
+    #[serde(default)]
+    pub lang: book::Language,
 }
 
 /// The watermark text for this reader, when the meeting asks for one.
@@ -300,13 +303,14 @@ pub async fn board_book(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let set = query.annotations;
+    let language = query.lang;
     let (plan, stamp, title, items) = state
         .db
         .read(move |c| {
             let access = access::load(c, &id, &user)?;
             let agenda = agenda::tree(c, &id)?;
             let documents = super::list(c, &id)?;
-            let plan = book::Plan::new(&access.meeting.title, &agenda, &documents);
+            let plan = book::Plan::new(&access.meeting.title, &agenda, &documents, language);
             let stamp = stamp_for(c, &access, &user)?;
             let items = match set {
                 Some(set) => Some(book_annotations(c, &plan, &user.id, set)?),

@@ -4,6 +4,7 @@
 // document's current version. Entries are keyed by the versioned file URL, so a new version is
 // a new entry and the old one is dropped; a copy is revalidated with its ETag (304 keeps it).
 import type { Doc } from '../types';
+import { getLocale } from '../i18n';
 
 export const DOC_CACHE = 'ecabinet-docs-v1';
 
@@ -20,8 +21,9 @@ export function filePath(id: string, version: number): string {
   return `/documents/${encodeURIComponent(id)}/file?version=${version}`;
 }
 
-export function bookPath(meetingId: string): string {
-  return `/meetings/${encodeURIComponent(meetingId)}/board-book`;
+/** The board book in the reader's language (its cover and headings; one language per book). */
+export function bookPath(meetingId: string, lang: string = getLocale()): string {
+  return `/meetings/${encodeURIComponent(meetingId)}/board-book?lang=${lang === 'en' ? 'en' : 'vi'}`;
 }
 
 /** The cache key of a path: the absolute-path URL the browser would request. */
