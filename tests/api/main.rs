@@ -11,6 +11,7 @@ mod auth;
 mod demo;
 mod documents;
 mod events;
+mod faults;
 mod general;
 mod live;
 mod live_fuzz;
