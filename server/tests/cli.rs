@@ -5,9 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use std::io::Write;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ecabinet");
@@ -24,37 +25,12 @@ fn serve(data: &std::path::Path, extra: &[&str]) -> (Child, String) {
 }
 
 fn serve_with_env(data: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> (Child, String) {
-    let mut child = ecabinet(data)
-        .envs(env.iter().copied())
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut printed = Vec::new();
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("no address printed: {printed:?}"));
-        if let Some(at) = line.find("http://") {
-            let url = line[at..]
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .trim_end_matches('/')
-                .to_owned();
-            return (child, url);
-        }
-        printed.push(line);
-    }
+    common::spawn_serving(
+        ecabinet(data)
+            .envs(env.iter().copied())
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(extra),
+    )
 }
 
 fn login(base: &str, username: &str, password: &str) -> u16 {
@@ -77,19 +53,9 @@ fn login(base: &str, username: &str, password: &str) -> u16 {
     String::from_utf8_lossy(&out.stdout).parse().unwrap_or(0)
 }
 
-fn terminate(mut child: Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    for _ in 0..100 {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "exit after SIGTERM: {status}");
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    panic!("the server did not stop on SIGTERM");
+fn terminate(child: Child) {
+    let status = common::stop(child);
+    assert!(status.success(), "exit after SIGTERM: {status}");
 }
 
 #[test]
@@ -109,8 +75,8 @@ fn demo_serve_prints_address_and_demo_login_works_twice() {
 #[test]
 fn user_add_reads_password_from_stdin() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = ecabinet(dir.path())
-        .args([
+    let out = common::run_with_stdin(
+        ecabinet(dir.path()).args([
             "user",
             "add",
             "--username",
@@ -119,19 +85,9 @@ fn user_add_reads_password_from_stdin() {
             "secretary",
             "--display-name",
             "Bùi Thị Hạnh",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"mat-khau-bi-mat\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ]),
+        b"mat-khau-bi-mat\n",
+    );
     assert!(
         out.status.success(),
         "{}",

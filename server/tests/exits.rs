@@ -7,11 +7,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, ExitStatus};
+use std::time::Duration;
 
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use futures_util::{SinkExt, StreamExt};
@@ -100,19 +100,7 @@ fn assert_clean(status: ExitStatus, what: &str) {
 }
 
 fn run_with_stdin(mut cmd: Command, input: &str, what: &str) -> String {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::run_with_stdin(&mut cmd, input.as_bytes());
     assert_clean(
         out.status,
         &format!("{what} (stderr: {})", String::from_utf8_lossy(&out.stderr)),
@@ -145,46 +133,11 @@ fn every_command_exits_cleanly_50_times_on_postgres() {
 
 /// Starts `serve` and returns it with the address it printed.
 fn serve(store: &Store) -> (Child, String) {
-    let mut child = store
-        .command()
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the server printed no address");
-        if let Some(at) = line.find("http://") {
-            let url = line[at..].split_whitespace().next().unwrap();
-            return (child, url.trim_end_matches('/').to_owned());
-        }
-    }
+    common::spawn_serving(store.command().args(["serve", "--bind", "127.0.0.1:0"]))
 }
 
-/// SIGTERM, then the exit status (at most 30 s).
-fn terminate(mut child: Child) -> ExitStatus {
-    let pid = child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the server did not stop within 30 s of SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+fn terminate(child: Child) -> ExitStatus {
+    common::stop(child)
 }
 
 /// What one round of traffic got acknowledged.

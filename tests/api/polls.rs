@@ -14,8 +14,8 @@ use ecabinet_tests::{Backend, TestApp, TestEnv, assert_problem, backend_tests, s
 use serde_json::{Value, json};
 
 use crate::support::{
-    Cast, Person, add_item, add_participant, advance_to, cast, delete, event_types, events, expect,
-    get_json, meeting, patch, person,
+    Cast, add_item, add_participant, advance_to, cast, check_in, delete, event_types, events,
+    expect, get_json, meeting, patch, person,
 };
 
 async fn create_poll(app: &TestApp, token: &str, meeting: &str, body: Value) -> Value {
@@ -64,19 +64,6 @@ async fn ballot_with_key(
         req = req.header("Idempotency-Key", k);
     }
     req.send().await.expect("ballot request")
-}
-
-async fn check_in(app: &TestApp, who: &Person, meeting: &str) {
-    expect(
-        app.post(
-            &format!("/api/v1/meetings/{meeting}/check-in"),
-            Some(&who.token),
-            &json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
 }
 
 /// The cast's meeting live, with both members checked in.

@@ -267,3 +267,17 @@ pub async fn cast(app: &TestApp) -> Cast {
         meeting,
     }
 }
+
+/// The participant checks themself in (200).
+pub async fn check_in(app: &TestApp, who: &Person, meeting: &str) {
+    expect(
+        app.post(
+            &format!("/api/v1/meetings/{meeting}/check-in"),
+            Some(&who.token),
+            &json!({}),
+        )
+        .await,
+        200,
+    )
+    .await;
+}

@@ -9,7 +9,8 @@ use ecabinet_tests::{Backend, TestApp, assert_problem, backend_tests, spawn_app}
 use serde_json::{Value, json};
 
 use crate::support::{
-    Cast, Person, add_participant, advance_to, cast, events, expect, get_json, patch, person,
+    Cast, Person, add_participant, advance_to, cast, check_in, events, expect, get_json, patch,
+    person,
 };
 
 async fn new_poll(app: &TestApp, token: &str, meeting: &str, body: Value) -> String {
@@ -49,19 +50,6 @@ async fn vote(app: &TestApp, who: &Person, poll: &str, choice: &str, key: Option
         req = req.header("Idempotency-Key", k);
     }
     req.send().await.unwrap().status().as_u16()
-}
-
-async fn check_in(app: &TestApp, who: &Person, meeting: &str) {
-    expect(
-        app.post(
-            &format!("/api/v1/meetings/{meeting}/check-in"),
-            Some(&who.token),
-            &json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
 }
 
 /// The cast's meeting live with the chair and both members checked in.
