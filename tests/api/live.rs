@@ -461,6 +461,14 @@ async fn presence_and_presenter_page(backend: Backend) {
         (json!("t2"), json!("forbidden"))
     );
 
+    // A tablet that joins now follows from the page shown, not from the next page turn.
+    let mut late = LiveClient::join(&url, &r.member, 0).await;
+    late.replay().await;
+    let (shown, _) = late.until(|v| v["type"] == "presenter.page").await;
+    assert_eq!(shown["data"]["page"], 7, "{shown}");
+    assert_eq!(shown["data"]["joined"], true, "{shown}");
+    drop(late);
+
     // The chair leaves: presence says 0 devices for them.
     drop(chair);
     let (gone, _) = member

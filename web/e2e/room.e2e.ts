@@ -211,6 +211,15 @@ describe('the meeting room on tablets', () => {
     // He opens the document himself: at the presenter's page, not page 1.
     await mp.getByRole('button', { name: `Mở tài liệu: ${LONG_DOC}` }).click();
     await waitText(mp.getByTestId('page-count'), /Trang 3\//);
+    // A tablet that joins now is told where the presenter is, without being thrown into the
+    // reader; one tap on the notice opens the document at that page.
+    const late = await signIn(env.browser, env.server.base, 'uyvien2');
+    await openMeeting(late);
+    await waitText(late.page.getByTestId('presenter-notice'), /trang 3/, 8000);
+    expect(await late.page.getByTestId('reader').count()).toBe(0);
+    await late.page.getByTestId('presenter-notice').getByRole('button').click();
+    await waitText(late.page.getByTestId('page-count'), /Trang 3\//);
+    await late.context.close();
     await cp.getByTestId('present-toggle').click();
     await cp.getByRole('button', { name: /Đóng/ }).click();
     await mp.getByRole('button', { name: /Đóng/ }).click();

@@ -11,6 +11,19 @@ describe('follow the presenter', () => {
     expect(b.jump?.document_id).toBe('d2');
   });
 
+  it('announces the page found on joining instead of jumping there, unless the reader is open', () => {
+    const found = { document_id: 'd1', page: 4, user_id: 'chair', joined: true };
+    const a = presenterMoved(initialFollow, found);
+    expect(a.jump).toBeNull();
+    // Remembered: the notice shows it, and a tap on the document opens at that page.
+    expect(a.state.target).toEqual({ document_id: 'd1', page: 4, user_id: 'chair' });
+    expect(openingPage(a.state, 'd1')).toBe(4);
+    // Back from a dropped connection with the reader open: it keeps following.
+    expect(presenterMoved(initialFollow, found, true).jump?.page).toBe(4);
+    // The next real page turn is followed as always.
+    expect(presenterMoved(a.state, { document_id: 'd1', page: 5 }).jump?.page).toBe(5);
+  });
+
   it('ignores malformed announcements', () => {
     for (const bad of [null, {}, { document_id: 'd1' }, { document_id: 'd1', page: 0 }, { document_id: 'd1', page: 1.5 }, { document_id: 7, page: 2 }]) {
       const s = presenterMoved(initialFollow, bad);

@@ -77,6 +77,9 @@ pub struct Room {
     presence_dirty: Mutex<HashSet<String>>,
     /// The frames of the room's latest durable events, for replays.
     recent: Mutex<Recent>,
+    /// The latest `presenter.page`, for sessions that join while someone presents: they
+    /// follow from the page shown now, not from the next page turn.
+    presenter: Mutex<Option<String>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -161,6 +164,29 @@ impl Room {
     pub fn presence_snapshot(&self) -> String {
         presence_message(&self.device_counts(None), true)
     }
+
+    /// The latest `presenter.page` shown in this room, if any, marked `"joined": true`: the
+    /// page a tablet finds on joining, which it announces rather than jumps to (the user may be
+    /// reading something else).
+    pub fn presenter_page(&self) -> Option<String> {
+        let text = self.presenter.lock().ok().and_then(|p| p.clone())?;
+        let mut frame: serde_json::Value = serde_json::from_str(&text).ok()?;
+        frame["data"]["joined"] = serde_json::Value::Bool(true);
+        Some(frame.to_string())
+    }
+
+    fn remember_presenter(&self, text: &str) {
+        if let Ok(mut p) = self.presenter.lock() {
+            *p = Some(text.to_owned());
+        }
+    }
+}
+
+/// Whether an ephemeral frame is a `presenter.page` (frames from other instances come as text).
+fn is_presenter_page(text: &str) -> bool {
+    text.contains("\"presenter.page\"")
+        && serde_json::from_str::<serde_json::Value>(text)
+            .is_ok_and(|v| v["type"] == "presenter.page")
 }
 
 fn presence_message(counts: &[(String, usize)], full: bool) -> String {
@@ -290,6 +316,7 @@ impl Hub {
                 .or_insert_with(|| {
                     Arc::new(Room {
                         meeting_id: meeting_id.to_owned(),
+                        presenter: Mutex::new(None),
                         recent: Mutex::new(Recent::new(
                             self.settings.replay_cache_events,
                             self.settings.replay_cache_bytes,
@@ -343,6 +370,9 @@ impl Hub {
     /// Sends an ephemeral event to the room here and, with PostgreSQL, to other instances.
     pub fn relay(&self, meeting_id: &str, text: String, except: Option<u64>) {
         if let Some(room) = self.room(meeting_id) {
+            if is_presenter_page(&text) {
+                room.remember_presenter(&text);
+            }
             room.broadcast(
                 &Outbound::Text(text_frame(text.as_bytes())),
                 except,
@@ -471,6 +501,9 @@ pub async fn dispatch(
                 }
                 Some(Wake::Ephemeral { meeting_id, user_id, text }) => {
                     if let Some(room) = hub.room(&meeting_id) {
+                        if user_id.is_none() && is_presenter_page(&text) {
+                            room.remember_presenter(&text);
+                        }
                         let item = Outbound::Text(text_frame(text.as_bytes()));
                         match user_id {
                             Some(user) => room.send_to_user(&user, &item, hub.metrics()),

@@ -315,6 +315,9 @@ impl Live<'_> {
         )
         .await?;
         self.send(self.room.presence_snapshot()).await?;
+        if let Some(page) = self.room.presenter_page() {
+            self.send(page).await?;
+        }
         Box::pin(self.hand_over()).await?;
 
         let settings = &self.hub.settings;

@@ -7,6 +7,8 @@ export interface PresenterPage {
   document_id: string;
   page: number;
   user_id?: string;
+  /** The page found on joining the room (sent once after `welcome`), not a page turn. */
+  joined?: boolean;
 }
 
 export interface FollowState {
@@ -28,10 +30,14 @@ function valid(msg: any): msg is PresenterPage {
 }
 
 /** A `presenter.page` arrived: remember it; jump there when following. */
-export function presenterMoved(s: FollowState, msg: unknown): Step {
+export function presenterMoved(s: FollowState, msg: unknown, readerOpen = false): Step {
   if (!valid(msg)) return { state: s, jump: null };
   const target: PresenterPage = { document_id: msg.document_id, page: msg.page, user_id: msg.user_id };
-  return { state: { ...s, target }, jump: s.on ? target : null };
+  // The page found on joining is announced, not jumped to, unless the reader is open already
+  // (a tablet back from a dropped connection keeps following): the user may be doing
+  // something else on the meeting screen.
+  const jump = s.on && (!msg.joined || readerOpen);
+  return { state: { ...s, target }, jump: jump ? target : null };
 }
 
 /**

@@ -126,7 +126,7 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
   // The presenter turned a page.
   useEffect(() => {
     if (!h.presenter || presenting) return;
-    const step = presenterMoved(follow, h.presenter.page);
+    const step = presenterMoved(follow, h.presenter.page, !!opened);
     setFollowState(step.state);
     if (active || opened) jump(step.jump);
   }, [h.presenter?.n]);
