@@ -32,6 +32,7 @@ use crate::{
         meetings::handlers::update,
         meetings::handlers::delete,
         meetings::handlers::calendar,
+        crate::organization::get,
         meetings::handlers::set_state,
         meetings::handlers::add_participant,
         meetings::handlers::update_participant,

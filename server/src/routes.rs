@@ -26,6 +26,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                 )
                 .service(web::resource("/me").route(web::get().to(auth::handlers::me)))
                 .service(
+                    web::resource("/organization").route(web::get().to(crate::organization::get)),
+                )
+                .service(
                     web::resource("/users")
                         .route(web::get().to(users::handlers::list))
                         .route(web::post().to(users::handlers::create)),

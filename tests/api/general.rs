@@ -210,6 +210,7 @@ async fn openapi_covers_every_endpoint(backend: Backend) {
         ("/api/v1/meetings/{id}/audit", "get"),
         ("/api/v1/meetings/{id}", "delete"),
         ("/api/v1/meetings/{id}/calendar.ics", "get"),
+        ("/api/v1/organization", "get"),
     ];
     for (path, method) in expected {
         assert!(

@@ -140,7 +140,31 @@ async fn a_meeting_knows_when_it_was_held(backend: Backend) {
     assert!(ended >= started);
 }
 
+/// Tablets can say which rule a poll without a majority takes.
+async fn the_organisation_names_its_default_majority(backend: Backend) {
+    let env = ecabinet_tests::TestEnv::new(backend);
+    let mut settings = env.settings();
+    settings.polls.default_majority = ecabinet::polls::Majority::Simple;
+    let app = ecabinet_tests::TestApp::start(settings).unwrap();
+    let (_, token) = app.signed_in("uyvien", ecabinet::users::Role::Member).await;
+    let org = get_json(&app, "/api/v1/organization", &token).await;
+    assert_eq!(org["default_majority"], "simple", "{org}");
+    assert_problem(
+        app.get("/api/v1/organization", None).await,
+        401,
+        "missing_token",
+    )
+    .await;
+    let (_default_env, default) = spawn_app(backend).await;
+    let (_, token) = default
+        .signed_in("uyvien", ecabinet::users::Role::Member)
+        .await;
+    let org = get_json(&default, "/api/v1/organization", &token).await;
+    assert_eq!(org["default_majority"], "absolute_all", "{org}");
+}
+
 backend_tests!(
+    the_organisation_names_its_default_majority,
     drafts_are_deleted_and_scheduled_meetings_are_not,
     invitations_go_into_calendars,
     a_meeting_knows_when_it_was_held,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createBody, defaultRows, emptyForm, formOf, formOptions, optionFromText, optionLabel, patchBody, rowOption, tidy, validate, type PollFormValue } from '../src/polls/form';
-import { hasKey } from '../src/i18n';
+import { createBody, defaultRows, emptyForm, formOf, formOptions, optionFromText, optionLabel, patchBody, rowOption, tidy, validate, type PollFormValue, defaultMajorityLabel } from '../src/polls/form';
+import { hasKey, setLocale } from '../src/i18n';
 import { poll } from './fixtures';
 
 const form = (extra: Partial<PollFormValue> = {}): PollFormValue => ({ ...emptyForm(), title: 'Thông qua dự toán', ...extra });
@@ -141,5 +141,16 @@ describe('request bodies', () => {
     // Back to the defaults from custom options.
     const c = poll('p3', { options: ['a', 'b'] });
     expect(patchBody(c, { ...formOf(c), options: null })).toEqual({ options: ['yes', 'no', 'abstain'] });
+  });
+});
+
+describe('the default majority', () => {
+  it('is named when the server says which it is', () => {
+    setLocale('vi');
+    expect(defaultMajorityLabel(null)).toBe('Theo quy định chung của cơ quan');
+    expect(defaultMajorityLabel('absolute_all')).toBe('Theo quy định chung của cơ quan: Quá nửa tổng số thành viên');
+    setLocale('en');
+    expect(defaultMajorityLabel('simple')).toContain('More votes for than against');
+    setLocale('vi');
   });
 });

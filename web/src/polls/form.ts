@@ -195,3 +195,12 @@ export function patchBody(p: Poll, f: PollFormValue): Record<string, unknown> {
   if (options.length !== before.length || options.some((o, i) => o !== before[i])) out.options = options;
   return out;
 }
+
+/**
+ * The label of "no majority named" in the poll form: the organisation's rule, named when the
+ * server told it ("Theo quy định chung của cơ quan: Quá nửa tổng số thành viên").
+ */
+export function defaultMajorityLabel(org: Majority | null): string {
+  const base = t('poll.majority.default');
+  return org ? `${base}: ${t(`poll.majority.${org}`)}` : base;
+}

@@ -9,7 +9,7 @@ import type { MeetingHandle } from '../meeting/useMeeting';
 import { canPreside, canVote, findItem, flatten, type MeetingView } from '../meeting/state';
 import { ActionError, ConfirmButton, TextField } from './bits';
 import { LIMITS } from '../limits';
-import { createBody, defaultRows, emptyForm, formOf, MAX_OPTIONS, optionLabel, patchBody, validate, type PollFormValue } from '../polls/form';
+import { createBody, defaultMajorityLabel, defaultRows, emptyForm, formOf, MAX_OPTIONS, optionLabel, patchBody, validate, type PollFormValue } from '../polls/form';
 import { castBallot, chairVotes, pollAwaitingBallot, receiptGrouped, receiptShort, countsVisible, loadReceipts, noQuorumWhy, optionsOf, optionTone, quorumCheck, resultKey, saveReceipt, tallyRows, voterStatus } from '../polls/logic';
 import { ApiError } from '../session';
 import { MAJORITIES, type Majority, type Poll, type User } from '../types';
@@ -467,6 +467,27 @@ function EditPoll({ h, view, poll: p, onDone }: { h: MeetingHandle; view: Meetin
 }
 
 /** The poll form (create and edit): checked here first, the server stays the authority. */
+/** The organisation's default majority (`GET /organization`), read once per page load. */
+let orgMajorityCache: Promise<Majority | null> | null = null;
+function useOrgMajority(): Majority | null {
+  const [m, setM] = useState<Majority | null>(null);
+  useEffect(() => {
+    orgMajorityCache ??= session
+      .request<{ default_majority?: Majority }>('GET', '/organization')
+      .then((o) => o.default_majority ?? null)
+      .catch(() => {
+        orgMajorityCache = null;
+        return null;
+      });
+    let live = true;
+    void orgMajorityCache.then((v) => live && setM(v));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return m;
+}
+
 function PollForm(props: {
   /** Unique on the page (ids inside the form derive from it). */
   formId: string;
@@ -478,6 +499,7 @@ function PollForm(props: {
   onCancel: () => void;
 }) {
   const [f, setF] = useState<PollFormValue>(props.initial);
+  const orgMajority = useOrgMajority();
   const [shown, setShown] = useState(false);
   const [busy, setBusy] = useState(false);
   const set = (patch: Partial<PollFormValue>) => setF((old) => ({ ...old, ...patch }));
@@ -513,7 +535,7 @@ function PollForm(props: {
       <label class="field">
         <span>{t('poll.majorityLabel')}</span>
         <select name="poll_majority" value={f.majority} onChange={(e) => set({ majority: e.currentTarget.value as Majority | '' })}>
-          {props.formId === 'new' && <option value="">{t('poll.majority.default')}</option>}
+          {props.formId === 'new' && <option value="">{defaultMajorityLabel(orgMajority)}</option>}
           {MAJORITIES.map((mj) => (
             <option value={mj}>{t(`poll.majority.${mj}`)}</option>
           ))}
