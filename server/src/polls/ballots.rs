@@ -11,8 +11,11 @@
 //! key gets the first answer back (the same receipt) instead of `already_voted`, also when the
 //! first attempt is in the same batch.
 //!
+//! Idempotency keys arrive here already as keyed hashes (`super::keys`, done by the service
+//! before queueing) and are erased when the poll closes (`forget_keys`).
+//!
 //! Secret polls write two rows that share only the poll id: `poll_voters (poll_id, user_id,
-//! receipt, key)` and `poll_choices (poll_id, id, choice)`, where `id` is a random UUID v4 (no
+//! receipt, key hash)` and `poll_choices (poll_id, id, choice)`, where `id` is a random UUID v4 (no
 //! time in it), the tables have no rowid (SQLite `WITHOUT ROWID`) and no timestamps, the choices
 //! of a batch are inserted in an order shuffled apart from the voters', and closing the poll
 //! rewrites all its choices in a fresh random order with fresh ids. The receipt is stored with
@@ -42,7 +45,8 @@ pub struct BallotRequest {
     pub poll_id: String,
     pub user: AuthUser,
     pub choice: String,
-    /// `Idempotency-Key` (HTTP) or the live request's `key`/`ref`.
+    /// `Idempotency-Key` (HTTP) or the live request's `key`/`ref`; replaced by its keyed hash
+    /// (`PollService::cast`) before the ballot is queued.
     pub key: Option<String>,
 }
 
