@@ -23,6 +23,7 @@ pub mod health;
 pub mod live;
 pub mod meetings;
 pub mod metrics;
+pub mod minutes;
 pub mod openapi;
 pub mod organization;
 pub mod patch;
