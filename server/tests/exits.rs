@@ -61,6 +61,17 @@ impl Store {
         cmd
     }
 
+    fn log(&self) -> std::path::PathBuf {
+        self.data.path().join("serve.log")
+    }
+
+    /// The last lines `serve` wrote to standard error.
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(self.log()).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
     fn execute(&self, sql: &str) {
         match &self.pg {
             Some((_, url)) => {
@@ -131,9 +142,14 @@ fn every_command_exits_cleanly_50_times_on_postgres() {
     commands_exit_cleanly(&Store::postgres());
 }
 
-/// Starts `serve` and returns it with the address it printed.
+/// Starts `serve` and returns it with the address it printed; what it writes to standard
+/// error goes to `serve.log` in the data directory (shown when it does not exit cleanly).
 fn serve(store: &Store) -> (Child, String) {
-    common::spawn_serving(store.command().args(["serve", "--bind", "127.0.0.1:0"]))
+    let log = std::fs::File::create(store.log()).unwrap();
+    common::spawn_serving_to(
+        store.command().args(["serve", "--bind", "127.0.0.1:0"]),
+        log.into(),
+    )
 }
 
 fn terminate(child: Child) -> ExitStatus {
@@ -449,7 +465,10 @@ fn serve_stops_cleanly_on_sigterm(store: &Store) {
         } else {
             terminate(child)
         };
-        assert_clean(status, &format!("serve, round {round}"));
+        assert_clean(
+            status,
+            &format!("serve, round {round} (stderr: {})", store.log_tail()),
+        );
     }
     assert_eq!(busy_rounds, ROUNDS / 2);
 }

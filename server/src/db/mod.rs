@@ -52,26 +52,54 @@ impl Backend {
 pub struct Manager {
     url: String,
     backend: Backend,
+    open: Arc<()>,
+}
+
+/// A pooled connection, and a token it holds until the connection itself is closed.
+///
+/// r2d2 closes its idle connections wherever its last handle is dropped (often an HTTP worker
+/// thread nobody joins), and only after it released the thread pool: the token is what tells
+/// `PoolThreads::quiesce` that no connection is still being closed inside libpq. Fields drop in
+/// order, so the token goes after the connection.
+pub struct Pooled {
+    conn: DbConnection,
+    _open: Arc<()>,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
 }
 
 impl ManageConnection for Manager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
         let conn = match self.backend {
             Backend::Postgres => DbConnection::Postgresql(PgConnection::establish(&self.url)?),
             Backend::Sqlite => DbConnection::Sqlite(SqliteConnection::establish(&self.url)?),
         };
-        Ok(conn)
+        Ok(Pooled {
+            conn,
+            _open: self.open.clone(),
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), r2d2::Error> {
         conn.ping().map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        conn.is_broken()
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        conn.conn.is_broken()
     }
 }
 
@@ -81,14 +109,20 @@ struct SqlitePragmas {
     busy_timeout_ms: u64,
 }
 
-impl CustomizeConnection<DbConnection, r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+impl SqlitePragmas {
+    fn apply(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
         conn.batch_execute(&format!(
             "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
              PRAGMA foreign_keys = ON;",
             self.busy_timeout_ms
         ))
         .map_err(r2d2::Error::QueryError)
+    }
+}
+
+impl CustomizeConnection<Pooled, r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut Pooled) -> Result<(), r2d2::Error> {
+        self.apply(conn)
     }
 }
 
@@ -114,6 +148,8 @@ const POOL_THREADS: usize = 2;
 #[derive(Clone)]
 pub struct PoolThreads {
     pool: Arc<ScheduledThreadPool>,
+    /// One reference per open connection (`Pooled`), the manager's and the handles'.
+    open: Arc<()>,
     count: usize,
 }
 
@@ -136,19 +172,22 @@ impl PoolThreads {
             .build();
         Self {
             pool: Arc::new(pool),
+            open: Arc::new(()),
             count,
         }
     }
 
-    /// Waits, at most `timeout`, until every `Db` handle and the pool itself are gone and
-    /// no job runs on the threads (one parked on each thread proves the jobs before it have
-    /// finished: an establish in flight, or the closing of the pool's connections). Then
-    /// tells the threads to end. True when that point was reached; false means a
-    /// connection was still being opened or a handle kept (the caller logs it).
+    /// Waits, at most `timeout`, until every `Db` handle, the pool and every connection are
+    /// gone and no job runs on the threads (one parked on each thread proves the jobs before
+    /// it have finished: an establish in flight). Then tells the threads to end. True when
+    /// that point was reached; false means a connection was still being opened or closed, or
+    /// a handle kept (the caller logs it).
     pub fn quiesce(self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
-        // Ours is the one reference left once every `Db` and r2d2's own pool are dropped.
-        while Arc::strong_count(&self.pool) > 1 {
+        // Ours are the references left once every `Db`, r2d2's own pool and its connections
+        // are dropped. r2d2 lets go of the thread pool before it closes its connections, so
+        // the connections' count is what says libpq is done.
+        while Arc::strong_count(&self.pool) > 1 || Arc::strong_count(&self.open) > 1 {
             if Instant::now() >= deadline {
                 return false;
             }
@@ -199,22 +238,23 @@ impl Db {
     /// be reached at start: a server that cannot migrate must not serve.
     pub fn connect(url: &str, settings: &DatabaseSettings) -> anyhow::Result<Self> {
         let backend = Backend::from_url(url);
+        let threads = PoolThreads::new(POOL_THREADS);
         let manager = Manager {
             url: url.to_owned(),
             backend,
+            open: threads.open.clone(),
         };
         let mut first = manager.connect()?;
         if backend == Backend::Sqlite {
             SqlitePragmas {
                 busy_timeout_ms: settings.sqlite_busy_timeout_ms,
             }
-            .on_acquire(&mut first)?;
+            .apply(&mut first)?;
         }
         run_migrations(&mut first)?;
         drop(first);
 
         let acquire_timeout = Duration::from_millis(settings.acquire_timeout_ms);
-        let threads = PoolThreads::new(POOL_THREADS);
         let mut builder = r2d2::Pool::builder()
             .thread_pool(threads.pool.clone())
             .max_size(settings.pool_size.max(1))

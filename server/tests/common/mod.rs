@@ -9,12 +9,14 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Spawns `cmd` (a `serve` command line) and returns the child with the address it printed.
+/// Its standard error goes nowhere unless the caller set it.
 pub fn spawn_serving(cmd: &mut Command) -> (Child, String) {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    spawn_serving_to(cmd, Stdio::null())
+}
+
+/// As `spawn_serving`, with its standard error sent to `stderr`.
+pub fn spawn_serving_to(cmd: &mut Command, stderr: Stdio) -> (Child, String) {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(stderr).spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
