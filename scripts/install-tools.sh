@@ -8,6 +8,10 @@ dpkg -s libpq-dev >/dev/null 2>&1 || need_apt+=(libpq-dev)
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || need_apt+=(libsqlite3-dev)
 # Headless browser for the web client's end-to-end tests (driven by npm playwright-core).
 command -v chromium >/dev/null || need_apt+=(chromium)
+# The record's PDFs: the font (Times New Roman metrics, with Vietnamese; docs/minutes.md) and
+# poppler's pdftotext / pdffonts / pdftoppm, with which the tests read what they print.
+dpkg -s fonts-liberation2 >/dev/null 2>&1 || need_apt+=(fonts-liberation2)
+command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"

@@ -34,6 +34,8 @@ pub struct Settings {
     pub annotations: AnnotationSettings,
     pub metrics: MetricsSettings,
     pub log: LogSettings,
+    pub organization: OrganizationSettings,
+    pub minutes: MinutesSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -308,6 +310,67 @@ pub struct LogSettings {
     pub format: String,
 }
 
+/// The organisation's names as its documents print them (Nghị định 30/2020), until an admin
+/// saves others over the API (`PATCH /api/v1/organization`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrganizationSettings {
+    /// Cơ quan chủ quản, printed above the organisation ("UBND HUYỆN CAM LỘ"); may be empty.
+    pub parent: String,
+    /// The organisation ("UBND XÃ CAM THỦY").
+    pub name: String,
+    /// Its sign in document numbers ("UBND" → "05/BB-UBND").
+    pub sign: String,
+    /// Địa danh in the documents' dates ("Cam Thủy").
+    pub place: String,
+    /// Nơi nhận printed on every record, before "Lưu: VT.".
+    pub recipients: Vec<String>,
+    /// Above the chair's signature on the conclusions notice ("TM. ỦY BAN NHÂN DÂN").
+    pub on_behalf: String,
+    /// The chair's title beneath it ("CHỦ TỊCH").
+    pub chair_title: String,
+    /// The organisation's time zone as minutes east of UTC (Vietnam: 420, no daylight saving):
+    /// the times and dates the record prints.
+    pub utc_offset_minutes: i32,
+}
+
+impl Default for OrganizationSettings {
+    fn default() -> Self {
+        Self {
+            parent: String::new(),
+            name: "ỦY BAN NHÂN DÂN".into(),
+            sign: "UBND".into(),
+            place: String::new(),
+            recipients: Vec::new(),
+            on_behalf: "TM. ỦY BAN NHÂN DÂN".into(),
+            chair_title: "CHỦ TỊCH".into(),
+            utc_offset_minutes: 7 * 60,
+        }
+    }
+}
+
+/// The meeting's record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MinutesSettings {
+    /// Longest text of one field (an item's notes or conclusion, the opening, the closing), in
+    /// characters.
+    pub max_text_chars: usize,
+    /// A directory with the record's font: `LiberationSerif-Regular.ttf`, `-Bold`, `-Italic`,
+    /// `-BoldItalic` (or any Times New Roman compatible family under those names). Unset: Debian's
+    /// `fonts-liberation2` when installed, else DejaVu Serif built in.
+    pub fonts_dir: Option<PathBuf>,
+}
+
+impl Default for MinutesSettings {
+    fn default() -> Self {
+        Self {
+            max_text_chars: 20_000,
+            fonts_dir: None,
+        }
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -327,6 +390,8 @@ impl Default for Settings {
             annotations: AnnotationSettings::default(),
             metrics: MetricsSettings::default(),
             log: LogSettings::default(),
+            organization: OrganizationSettings::default(),
+            minutes: MinutesSettings::default(),
         }
     }
 }
@@ -411,6 +476,8 @@ const SECTIONS: &[&str] = &[
     "annotations",
     "metrics",
     "log",
+    "organization",
+    "minutes",
 ];
 
 /// The top-level key of an environment key, whether or not its `__` became a `.` yet.

@@ -140,6 +140,9 @@ async fn serve(settings: Settings, pools: &mut Vec<PoolThreads>) -> anyhow::Resu
         demo::seed_documents(&state)
             .await
             .map_err(|e| anyhow::anyhow!("demo documents: {e}"))?;
+        demo::seed_record(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo record: {e}"))?;
         print_demo_logins();
     }
     let addr = state.settings.bind;

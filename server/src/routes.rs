@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use crate::error::ApiError;
 use crate::{
     agenda, annotations, attendance, audit, auth, client, documents, events, health, live,
-    meetings, openapi, polls, speakers, users,
+    meetings, minutes, openapi, polls, speakers, users,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
@@ -26,7 +26,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                 )
                 .service(web::resource("/me").route(web::get().to(auth::handlers::me)))
                 .service(
-                    web::resource("/organization").route(web::get().to(crate::organization::get)),
+                    web::resource("/organization")
+                        .route(web::get().to(crate::organization::get))
+                        .route(web::patch().to(crate::organization::update)),
                 )
                 .service(
                     web::resource("/users")
@@ -47,6 +49,23 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                 .route(
                     "/meetings/{id}/calendar.ics",
                     web::get().to(meetings::handlers::calendar),
+                )
+                .service(
+                    web::resource("/meetings/{id}/minutes")
+                        .route(web::get().to(minutes::handlers::get))
+                        .route(web::patch().to(minutes::handlers::update)),
+                )
+                .route(
+                    "/meetings/{id}/minutes/preview.pdf",
+                    web::get().to(minutes::handlers::preview),
+                )
+                .route(
+                    "/meetings/{id}/minutes/preview.docx",
+                    web::get().to(minutes::handlers::preview_docx),
+                )
+                .route(
+                    "/meetings/{id}/minutes/finalize",
+                    web::post().to(minutes::handlers::finalize),
                 )
                 .service(
                     web::resource("/meetings/{id}/state")

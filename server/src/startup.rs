@@ -144,6 +144,9 @@ impl Application {
             bus,
             hub,
             polls,
+            fonts: Arc::new(crate::minutes::render::Fonts::load(
+                settings.minutes.fonts_dir.as_deref(),
+            )),
             settings: Arc::new(settings),
         });
 

@@ -25,6 +25,8 @@ pub struct AppState {
     pub files: Arc<crate::documents::files::Files>,
     /// Group commit of ballots and coalesced tallies.
     pub polls: crate::polls::PollService,
+    /// The fonts the meeting's record is printed in.
+    pub fonts: Arc<crate::minutes::render::Fonts>,
 }
 
 impl AppState {

@@ -16,6 +16,7 @@ mod general;
 mod live;
 mod live_fuzz;
 mod meetings;
+mod minutes;
 mod polls;
 mod room;
 mod speakers;

@@ -101,6 +101,7 @@ diesel::table! {
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
         deleted_by -> Nullable<Text>,
+        kind -> Text,
     }
 }
 
@@ -132,6 +133,42 @@ diesel::table! {
         chair_votes -> Bool,
         started_at -> Nullable<Timestamp>,
         ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    minutes (meeting_id) {
+        meeting_id -> Text,
+        state -> Text,
+        version -> Integer,
+        opening -> Text,
+        closing -> Text,
+        number -> Nullable<Text>,
+        conclusions_number -> Nullable<Text>,
+        minutes_document_id -> Nullable<Text>,
+        conclusions_document_id -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamp,
+        finalized_by -> Nullable<Text>,
+        finalized_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    minutes_items (meeting_id, agenda_item_id) {
+        meeting_id -> Text,
+        agenda_item_id -> Text,
+        notes -> Text,
+        conclusion -> Text,
+    }
+}
+
+diesel::table! {
+    organization_settings (id) {
+        id -> Text,
+        data -> Text,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamp,
     }
 }
 
@@ -212,6 +249,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    register_entries (organization, kind, year, number) {
+        organization -> Text,
+        kind -> Text,
+        year -> Integer,
+        number -> Integer,
+        meeting_id -> Text,
+        document_id -> Text,
+        issued_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    registers (organization, kind, year) {
+        organization -> Text,
+        kind -> Text,
+        year -> Integer,
+        last_number -> Integer,
+    }
+}
+
+diesel::table! {
     speakers (id) {
         id -> Text,
         meeting_id -> Text,
@@ -253,6 +311,10 @@ diesel::joinable!(documents -> agenda_items (agenda_item_id));
 diesel::joinable!(documents -> meetings (meeting_id));
 diesel::joinable!(events -> meetings (meeting_id));
 diesel::joinable!(meetings -> users (created_by));
+diesel::joinable!(minutes -> meetings (meeting_id));
+diesel::joinable!(minutes_items -> agenda_items (agenda_item_id));
+diesel::joinable!(minutes_items -> minutes (meeting_id));
+diesel::joinable!(organization_settings -> users (updated_by));
 diesel::joinable!(participants -> meetings (meeting_id));
 diesel::joinable!(poll_choices -> polls (poll_id));
 diesel::joinable!(poll_eligible -> polls (poll_id));
@@ -261,6 +323,8 @@ diesel::joinable!(polls -> agenda_items (agenda_item_id));
 diesel::joinable!(polls -> meetings (meeting_id));
 diesel::joinable!(polls -> users (created_by));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(register_entries -> documents (document_id));
+diesel::joinable!(register_entries -> meetings (meeting_id));
 diesel::joinable!(speakers -> agenda_items (agenda_item_id));
 diesel::joinable!(speakers -> meetings (meeting_id));
 diesel::joinable!(speakers -> users (user_id));
@@ -276,12 +340,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents,
     events,
     meetings,
+    minutes,
+    minutes_items,
+    organization_settings,
     participants,
     poll_choices,
     poll_eligible,
     poll_voters,
     polls,
     refresh_tokens,
+    register_entries,
+    registers,
     speakers,
     users,
 );

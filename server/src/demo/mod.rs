@@ -1,5 +1,8 @@
-//! Demo data for `serve --demo`: users with Vietnamese names and a demo meeting with its
-//! agenda and draft polls. Idempotent: what exists already is left as it is.
+//! Demo data for `serve --demo`: users with Vietnamese names, a demo meeting with its
+//! agenda and draft polls, and last month's meeting with its finalised record (`record`).
+//! Idempotent: what exists already is left as it is.
+
+mod record;
 
 use chrono::{Duration, NaiveTime, Utc};
 use diesel::prelude::*;
@@ -140,6 +143,32 @@ const POLLS: &[(&str, usize, bool, Majority)] = &[
 pub async fn seed(db: &Db) -> Result<(), ApiError> {
     seed_users(db).await?;
     db.write(seed_meeting).await
+}
+
+/// Holds last month's meeting and finalises its record, once.
+pub async fn seed_record(state: &crate::state::AppState) -> Result<(), ApiError> {
+    let Some(meeting) = state.db.write(record::hold).await? else {
+        return Ok(());
+    };
+    let clerk = state.db.read(|c| user_id(c, "thuky")).await?;
+    let user = crate::auth::AuthUser {
+        id: clerk,
+        role: Role::Secretary,
+        session_id: String::new(),
+    };
+    let (_, events) = crate::minutes::finalize::finalize(
+        crate::minutes::finalize::Context {
+            db: &state.db,
+            files: &state.files,
+            fonts: &state.fonts,
+            configured: &state.settings.organization,
+        },
+        &meeting,
+        &user,
+    )
+    .await?;
+    state.bus.publish(events);
+    Ok(())
 }
 
 fn user_id(conn: &mut DbConnection, username: &str) -> Result<String, ApiError> {

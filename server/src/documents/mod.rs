@@ -46,6 +46,7 @@ pub struct DocumentRow {
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
     pub deleted_by: Option<String>,
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -67,6 +68,8 @@ pub struct Document {
     pub meeting_id: String,
     pub agenda_item_id: Option<String>,
     pub title: String,
+    /// `document` (uploaded), or the meeting's record: `minutes`, `conclusions`.
+    pub kind: String,
     pub position: i32,
     /// The latest version number (1 for the first upload).
     pub version: i32,
@@ -115,6 +118,7 @@ fn document(row: DocumentRow, version: &VersionRow) -> Document {
         meeting_id: row.meeting_id,
         agenda_item_id: row.agenda_item_id,
         title: row.title,
+        kind: row.kind,
         position: row.position,
         version: row.current_version,
         pages: version.pages,
@@ -318,6 +322,39 @@ pub fn create(
 ) -> Result<(Document, Vec<Event>), ApiError> {
     let title = check_title(&query.title)?;
     check_item(conn, meeting_id, query.agenda_item_id.as_deref())?;
+    insert(
+        conn,
+        meeting_id,
+        user_id,
+        &title,
+        query.agenda_item_id.as_deref(),
+        "document",
+        file,
+    )
+}
+
+/// Records a document of the meeting's record (`kind` `minutes` or `conclusions`), made by the
+/// server; call with the meeting locked.
+pub fn create_record(
+    conn: &mut DbConnection,
+    meeting_id: &str,
+    user_id: &str,
+    title: &str,
+    kind: &'static str,
+    file: &StoredFile,
+) -> Result<(Document, Vec<Event>), ApiError> {
+    insert(conn, meeting_id, user_id, title, None, kind, file)
+}
+
+fn insert(
+    conn: &mut DbConnection,
+    meeting_id: &str,
+    user_id: &str,
+    title: &str,
+    agenda_item_id: Option<&str>,
+    kind: &str,
+    file: &StoredFile,
+) -> Result<(Document, Vec<Event>), ApiError> {
     let position: Option<i32> = d::table
         .filter(d::meeting_id.eq(meeting_id))
         .select(diesel::dsl::max(d::position))
@@ -328,8 +365,9 @@ pub fn create(
         .values((
             d::id.eq(&id),
             d::meeting_id.eq(meeting_id),
-            d::agenda_item_id.eq(&query.agenda_item_id),
-            d::title.eq(&title),
+            d::agenda_item_id.eq(agenda_item_id),
+            d::title.eq(title),
+            d::kind.eq(kind),
             d::position.eq(position.map_or(0, |p| p + 1)),
             d::current_version.eq(1),
             d::created_by.eq(user_id),
@@ -345,6 +383,19 @@ pub fn create(
     Ok((doc, vec![event]))
 }
 
+/// Refuses to replace or delete a document of the meeting's record: its bytes are what was
+/// finalised (and numbered, and written to the audit chain).
+fn require_uploaded(row: &DocumentRow) -> Result<(), ApiError> {
+    if row.kind == "document" {
+        Ok(())
+    } else {
+        Err(ApiError::conflict(
+            "record_document",
+            "a document of the meeting's record cannot be replaced or deleted",
+        ))
+    }
+}
+
 /// Adds a version with new content; the old ones stay.
 pub fn replace(
     conn: &mut DbConnection,
@@ -352,6 +403,7 @@ pub fn replace(
     user_id: &str,
     file: &StoredFile,
 ) -> Result<(Document, Vec<Event>), ApiError> {
+    require_uploaded(&row)?;
     let number = row.current_version + 1;
     insert_version(conn, &row.id, number, file, user_id)?;
     diesel::update(d::table.find(&row.id))
@@ -408,6 +460,7 @@ pub fn delete(
     row: &DocumentRow,
     user_id: &str,
 ) -> Result<Vec<Event>, ApiError> {
+    require_uploaded(row)?;
     diesel::update(d::table.find(&row.id))
         .set((
             d::deleted_at.eq(Some(db::now())),

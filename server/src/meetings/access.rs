@@ -67,7 +67,8 @@ impl Access {
         self.system_role.is_staff()
     }
 
-    fn own_role(&self) -> Option<MeetingRole> {
+    /// The caller's own role in the meeting, if they are a participant.
+    pub fn own_role(&self) -> Option<MeetingRole> {
         self.participant.as_ref().and_then(|p| p.role().ok())
     }
 
