@@ -114,8 +114,8 @@ describe('the meeting’s secretary', () => {
     expect(state()).toBe('Đã lưu');
     await type(byLabel('Ghi chép: Tờ trình dự toán'), 'Đồng chí Phạm Quốc Bảo trình bày tờ trình.');
     expect(state()).toBe('Đang lưu…');
-    await act(() => vi.advanceTimersByTimeAsync(800));
-    await act(() => vi.runOnlyPendingTimersAsync());
+    await act(async () => void (await vi.advanceTimersByTimeAsync(800)));
+    await act(async () => void (await vi.runOnlyPendingTimersAsync()));
     expect(state()).toBe('Đã lưu');
     expect(server.m.items[1].notes).toBe('Đồng chí Phạm Quốc Bảo trình bày tờ trình.');
     // Finalising waits for the end of the meeting.
@@ -128,8 +128,8 @@ describe('the meeting’s secretary', () => {
     await show(meeting('live'), user('sec'), await handle('edit', 'sec'));
     server.saveElsewhere({ items: [{ agenda_item_id: 'a1', conclusion: 'Kết luận của chủ tọa' }] });
     await type(byLabel('Kết luận: Báo cáo kinh tế – xã hội'), 'Kết luận thư ký ghi');
-    await act(() => vi.advanceTimersByTimeAsync(800));
-    await act(() => vi.runOnlyPendingTimersAsync());
+    await act(async () => void (await vi.advanceTimersByTimeAsync(800)));
+    await act(async () => void (await vi.runOnlyPendingTimersAsync()));
     expect(byLabel('Kết luận: Báo cáo kinh tế – xã hội').value).toBe('Kết luận thư ký ghi');
     const conflict = root.querySelector('[data-testid="minutes-conflict"]')!;
     expect(conflict.textContent).toContain('Kết luận của chủ tọa');
@@ -143,12 +143,12 @@ describe('the meeting’s secretary', () => {
   it('asks with the number it will take before finalising, then shows the record read only', async () => {
     await show(meeting('closed'), user('sec'), await handle('edit', 'sec'));
     await act(() => (root.querySelector('[data-testid="minutes-finalize"]') as HTMLButtonElement).click());
-    await act(() => vi.runOnlyPendingTimersAsync());
+    await act(async () => void (await vi.runOnlyPendingTimersAsync()));
     const confirm = root.querySelector('[data-testid="minutes-confirm"]')!;
     expect(confirm.textContent).toContain('Biên bản sẽ được cấp số 05/BB-UBND');
     const yes = [...confirm.querySelectorAll('button')].find((b) => b.textContent === 'Hoàn thành biên bản')!;
     await act(() => yes.click());
-    await act(() => vi.runOnlyPendingTimersAsync());
+    await act(async () => void (await vi.runOnlyPendingTimersAsync()));
     expect(server.m.state).toBe('final');
     expect(root.querySelector('[data-testid="minutes-panel"]')!.getAttribute('data-state')).toBe('final');
     expect(root.querySelector('[data-testid="minutes-number"]')!.textContent).toBe('Số: 05/BB-UBND');
@@ -164,7 +164,7 @@ describe('the meeting’s secretary', () => {
     await show(meeting('live'), user('sec'), await handle('edit', 'sec'));
     await type(byLabel('Phần mở đầu'), 'Khai mạc');
     await act(() => (root.querySelector('[data-testid="minutes-preview"]') as HTMLButtonElement).click());
-    await act(() => vi.runOnlyPendingTimersAsync());
+    await act(async () => void (await vi.runOnlyPendingTimersAsync()));
     expect(server.m.opening).toBe('Khai mạc');
     expect(opened.at(-1)).toEqual({ title: 'Biên bản (bản xem trước)', path: '/meetings/m1/minutes/preview.pdf', docId: null });
   });
@@ -191,8 +191,8 @@ describe('the chair', () => {
     expect(textareas().map((x) => x.getAttribute('aria-label'))).toEqual(['Kết luận: Báo cáo kinh tế – xã hội', 'Kết luận: Tờ trình dự toán']);
     expect(root.querySelector('[data-item="a1"] [data-testid="item-notes"]')!.textContent).toBe('Ghi chép từ máy thư ký');
     await type(byLabel('Kết luận: Tờ trình dự toán'), 'Thống nhất trình HĐND xã.');
-    await act(() => vi.advanceTimersByTimeAsync(800));
-    await act(() => vi.runOnlyPendingTimersAsync());
+    await act(async () => void (await vi.advanceTimersByTimeAsync(800)));
+    await act(async () => void (await vi.runOnlyPendingTimersAsync()));
     expect(server.m.items[1].conclusion).toBe('Thống nhất trình HĐND xã.');
     // The secretary's next notes arrive live.
     server.saveElsewhere({ items: [{ agenda_item_id: 'a2', notes: 'Ý kiến của đồng chí Lan' }] });
