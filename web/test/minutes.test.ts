@@ -352,3 +352,27 @@ describe('who sees the minutes', () => {
     expect(storage.rows.has('ecabinet.minutes.sec.m1.copy')).toBe(false);
   });
 });
+
+describe('signing out', () => {
+  it('forgets the copies of draft minutes the user read, not their unsent text nor others’', async () => {
+    const { forgetMinutesCopies } = await import('../src/minutes/editor');
+    const rows = new Map<string, string>([
+      ['ecabinet.minutes.sec.m1.copy', '{}'],
+      ['ecabinet.minutes.sec.m2.copy', '{}'],
+      ['ecabinet.minutes.sec.m1.drafts', '[]'],
+      ['ecabinet.minutes.chair.m1.copy', '{}'],
+      ['ecabinet.session', '{}'],
+    ]);
+    const ls = {
+      get length() {
+        return rows.size;
+      },
+      key: (i: number) => [...rows.keys()][i] ?? null,
+      getItem: (k: string) => rows.get(k) ?? null,
+      setItem: (k: string, v: string) => void rows.set(k, v),
+      removeItem: (k: string) => void rows.delete(k),
+    };
+    forgetMinutesCopies(ls, 'sec');
+    expect([...rows.keys()].sort()).toEqual(['ecabinet.minutes.chair.m1.copy', 'ecabinet.minutes.sec.m1.drafts', 'ecabinet.session']);
+  });
+});

@@ -75,6 +75,20 @@ export class LocalRefusal extends Error {
 
 const MAX_RETRY_MS = 30_000;
 
+/**
+ * At sign-out: the copies of draft minutes `user` read go (another person may use the tablet
+ * next); their unsent text stays, to be sent when they sign in again.
+ */
+export function forgetMinutesCopies(storage: KeyValue & { readonly length: number; key(i: number): string | null }, user: string) {
+  const prefix = `ecabinet.minutes.${user}.`;
+  const keys: string[] = [];
+  for (let i = 0; i < storage.length; i++) {
+    const k = storage.key(i);
+    if (k?.startsWith(prefix) && k.endsWith('.copy')) keys.push(k);
+  }
+  for (const k of keys) storage.removeItem(k);
+}
+
 export class MinutesEditor {
   private minutes: Minutes | null = null;
   private drafts = new Map<Field, Draft>();
