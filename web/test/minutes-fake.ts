@@ -75,6 +75,7 @@ export class FakeServer {
       if (body.version !== this.m.version) throw new HttpErr(409, 'stale_version');
       const texts = [body.opening, body.closing, ...(body.items ?? []).flatMap((i: any) => [i.notes, i.conclusion])];
       if (texts.some((s) => typeof s === 'string' && [...s].length > 20_000)) throw new HttpErr(422, 'text_too_long');
+      if ((body.items ?? []).some((i: any) => !this.m.items.some((x) => x.agenda_item_id === i.agenda_item_id))) throw new HttpErr(422, 'invalid_agenda_item');
       this.apply(body);
       return structuredClone(this.m) as T;
     }

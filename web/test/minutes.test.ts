@@ -108,6 +108,49 @@ describe('saving while typing', () => {
   });
 });
 
+describe('refusals', () => {
+  it('marks only the field at fault when a batch is refused, and saves the rest', async () => {
+    const e = open();
+    await e.load();
+    server.online = false;
+    e.edit(notesField('a1'), 'Ghi chép mục 1');
+    e.edit(notesField('a2'), 'Ghi chép mục 2');
+    await vi.advanceTimersByTimeAsync(800);
+    // Item 2 is deleted from the agenda meanwhile (the server's copy no longer lists it).
+    server.m = { ...server.m, items: server.m.items.filter((i) => i.agenda_item_id !== 'a2') };
+    server.online = true;
+    e.online();
+    await vi.runOnlyPendingTimersAsync();
+    expect(fieldValue(server.m, notesField('a1'))).toBe('Ghi chép mục 1');
+    expect(e.current.drafts.get(notesField('a2'))).toMatchObject({ text: 'Ghi chép mục 2', error: 'invalid_agenda_item' });
+    expect(e.current.drafts.has(notesField('a1'))).toBe(false);
+    expect(e.current.status).toBe('refused');
+  });
+
+  it('sends one field at a time after a refused batch, so the good ones are saved', async () => {
+    const e = open();
+    await e.load();
+    const send = server.request;
+    let refusedOnce = false;
+    server.request = async <T>(m: string, p: string, b?: any) => {
+      if (m === 'PATCH' && b?.closing === 'bad' && !refusedOnce) {
+        refusedOnce = true;
+        server.calls.push('PATCH refused');
+        throw new HttpErr(422, 'invalid_body');
+      }
+      if (m === 'PATCH' && b?.closing === 'bad') throw new HttpErr(422, 'invalid_body');
+      return send<T>(m, p, b);
+    };
+    e.edit('opening', 'good');
+    e.edit('closing', 'bad');
+    await vi.advanceTimersByTimeAsync(800);
+    await vi.runOnlyPendingTimersAsync();
+    expect(server.m.opening).toBe('good');
+    expect(e.current.drafts.get('closing')?.error).toBe('invalid_body');
+    expect(e.current.drafts.has('opening')).toBe(false);
+  });
+});
+
 describe('without the network', () => {
   it('keeps every keystroke on the tablet at once, across a reload, and sends it when the network is back', async () => {
     const e = open();

@@ -189,6 +189,8 @@ export const en: Record<Key, string> = {
   'minutes.keepMine': 'Keep mine',
   'minutes.takeTheirs': 'Take theirs',
   'minutes.leftover': 'The minutes were finalised before this text was saved. Copy it if you need it, then discard it.',
+  'minutes.leftoverItem': 'This unsaved text belongs to an item removed from the agenda. Copy it if you need it, then discard it.',
+  'minutes.leftoverText': 'Unsaved text',
   'minutes.discard': 'Discard unsaved text',
   'minutes.preview': 'Preview the minutes',
   'minutes.previewTitle': 'Minutes (preview)',

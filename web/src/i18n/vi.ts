@@ -187,6 +187,8 @@ export const vi = {
   'minutes.keepMine': 'Giữ bản của tôi',
   'minutes.takeTheirs': 'Lấy bản vừa lưu',
   'minutes.leftover': 'Biên bản đã hoàn thành trước khi các nội dung sau được lưu. Hãy sao chép nếu cần, rồi bỏ đi.',
+  'minutes.leftoverItem': 'Nội dung chưa lưu dưới đây thuộc một mục đã bị xóa khỏi chương trình họp. Hãy sao chép nếu cần, rồi bỏ đi.',
+  'minutes.leftoverText': 'Nội dung chưa lưu',
   'minutes.discard': 'Bỏ nội dung chưa lưu',
   'minutes.preview': 'Xem trước biên bản',
   'minutes.previewTitle': 'Biên bản (bản xem trước)',

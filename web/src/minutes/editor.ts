@@ -8,7 +8,7 @@
 // Nothing typed is dropped without the user saying so: a refusal keeps the text, marked. The
 // network, timers and storage come from outside, so the rules are unit-tested in Node.
 import { retryable, type HttpError } from '../annotations/outbox';
-import { MINUTES_TEXT_MAX, fieldValue, minutesTextLength, patchBody, type Field, type Minutes, type MinutesSignal } from './model';
+import { MINUTES_TEXT_MAX, fieldValue, hasField, minutesTextLength, patchBody, type Field, type Minutes, type MinutesSignal } from './model';
 
 /** localStorage, or a map in tests. */
 export interface KeyValue {
@@ -105,6 +105,8 @@ export class MinutesEditor {
   private failures = 0;
   private running: Promise<void> | null = null;
   private again = false;
+  /** A batch was refused: send one field at a time, so only the field at fault is marked. */
+  private oneByOne = false;
   private disposed = false;
   private listeners = new Set<(s: EditorState) => void>();
   private state: EditorState;
@@ -279,8 +281,11 @@ export class MinutesEditor {
       }
       if (this.minutes.state === 'final' || this.typing) return;
       const batch = this.sendable();
-      if (!batch.length) return;
-      if (!(await this.patch(batch))) return;
+      if (!batch.length) {
+        this.oneByOne = false;
+        return;
+      }
+      if (!(await this.patch(this.oneByOne ? batch.slice(0, 1) : batch))) return;
     }
     // Still not done after several rounds (others saving all the time): later.
     this.scheduleRetry();
@@ -352,10 +357,12 @@ export class MinutesEditor {
         this.stale = true;
         return true;
       }
-      for (const [f] of batch) {
-        const d = this.drafts.get(f);
-        if (d) this.drafts.set(f, { ...d, error: code });
+      if (batch.length > 1) {
+        this.oneByOne = true;
+        return true;
       }
+      const d = this.drafts.get(batch[0][0]);
+      if (d) this.drafts.set(batch[0][0], { ...d, error: code });
       this.saveDrafts();
       return true;
     } finally {
@@ -370,6 +377,7 @@ export class MinutesEditor {
     for (const [f, d] of this.drafts) {
       const cur = fieldValue(m, f);
       if (m.state === 'final') this.drafts.set(f, { text: d.text, base: d.base, error: 'minutes_final' });
+      else if (!hasField(m, f)) this.drafts.set(f, { text: d.text, base: d.base, error: 'invalid_agenda_item' });
       else if (cur === d.text) this.drafts.delete(f);
       else if (cur === d.base) {
         if (d.theirs !== undefined) this.drafts.set(f, { text: d.text, base: d.base, ...(d.error ? { error: d.error } : {}) });

@@ -55,6 +55,13 @@ export function fieldValue(m: Minutes | null, f: Field): string {
   return (kind === 'notes' ? item?.notes : item?.conclusion) ?? '';
 }
 
+/** Whether the minutes have this field (an item's field goes with the item). */
+export function hasField(m: Minutes, f: Field): boolean {
+  if (f === 'opening' || f === 'closing') return true;
+  const id = splitField(f)[1];
+  return m.items.some((i) => i.agenda_item_id === id);
+}
+
 function splitField(f: Field): ['notes' | 'conclusion', string] {
   const i = f.indexOf(':');
   return [f.slice(0, i) as 'notes' | 'conclusion', f.slice(i + 1)];

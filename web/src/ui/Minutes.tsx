@@ -12,7 +12,7 @@ import type { MeetingHandle } from '../meeting/useMeeting';
 import { ApiError, toError } from '../session';
 import type { AgendaItem, Doc, User } from '../types';
 import { LocalRefusal, type Draft, type EditorState, type MinutesEditor } from '../minutes/editor';
-import { MINUTES_TEXT_MAX, conclusionField, fieldValue, minutesSeat, minutesTextLength, notesField, recordDocs, type Field } from '../minutes/model';
+import { MINUTES_TEXT_MAX, conclusionField, fieldValue, hasField, minutesSeat, minutesTextLength, notesField, recordDocs, type Field } from '../minutes/model';
 import type { MinutesHandle } from '../minutes/useMinutes';
 import { DocList, useOfflineIds, type ReaderHost } from './Documents';
 import './minutes.css';
@@ -75,7 +75,7 @@ export function MinutesPanel({ h, view, user, host, m }: Props) {
       {s.minutes && <Actions h={h} view={view} host={host} m={m} editor={m.editor} s={s} />}
       {s.minutes && seat === 'chair' && editable && <p class="muted small">{t('minutes.chairHint')}</p>}
       {s.minutes && (seat !== 'chair' || !editable) && <MinutesBody view={view} editor={m.editor} s={s} editable={editable} />}
-      {final && <Leftovers editor={m.editor} s={s} />}
+      <Leftovers editor={m.editor} s={s} />
     </section>
   );
 }
@@ -183,15 +183,22 @@ function FieldTrouble({ editor, f, d, over }: { editor: MinutesEditor; f: Field;
   return null;
 }
 
-/** Text typed but not saved before the record was finalised: shown to copy, then given up. */
+/**
+ * Text typed but not saved that has no field on screen any more: the record was finalised
+ * first, or its agenda item was deleted. Shown to copy, then given up.
+ */
 function Leftovers({ editor, s }: { editor: MinutesEditor; s: EditorState }) {
-  if (!s.drafts.size) return null;
+  const m = s.minutes;
+  if (!m) return null;
+  const final = m.state === 'final';
+  const left = [...s.drafts].filter(([f]) => final || !hasField(m, f));
+  if (!left.length) return null;
   return (
-    <div class="minutes-leftovers" role="alert">
-      <p>{t('minutes.leftover')}</p>
-      {[...s.drafts].map(([f, d]) => (
+    <div class="minutes-leftovers" role="alert" data-testid="minutes-leftovers">
+      <p>{final ? t('minutes.leftover') : t('minutes.leftoverItem')}</p>
+      {left.map(([f, d]) => (
         <div class="leftover">
-          <textarea readOnly rows={3} value={d.text} aria-label={t('minutes.leftover')} />
+          <textarea readOnly rows={3} value={d.text} aria-label={t('minutes.leftoverText')} />
           <button type="button" class="btn small" onClick={() => editor.discard(f)}>
             {t('minutes.discard')}
           </button>
