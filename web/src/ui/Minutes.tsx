@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import { errorText, session } from '../app';
 import { fmtNumber, t } from '../i18n';
 import { filePath } from '../documents/offline';
-import { flatten, type MeetingView } from '../meeting/state';
+import { discussedItem, flatten, type MeetingView } from '../meeting/state';
 import type { MeetingHandle } from '../meeting/useMeeting';
 import { ApiError, toError } from '../session';
 import type { AgendaItem, Doc, User } from '../types';
@@ -98,14 +98,16 @@ export function ItemMinutes({ item, view, user, m }: { item: AgendaItem; view: M
 
 function MinutesBody({ view, editor, s, editable }: { view: MeetingView; editor: MinutesEditor; s: EditorState; editable: boolean }) {
   const items = flatten(view.agenda);
+  const current = discussedItem(view.meeting);
   return (
     <div class="minutes-body">
       <MinutesField editor={editor} s={s} f="opening" label={t('minutes.opening')} name={t('minutes.opening')} editable={editable} rows={3} />
       <ol class="minutes-items">
         {items.map(({ item, number }) => (
-          <li class="minutes-item" data-testid="minutes-item" data-item={item.id}>
+          <li class={`minutes-item ${item.id === current ? 'current' : ''}`} data-testid="minutes-item" data-item={item.id}>
             <h3>
               {number}. {item.title}
+              {item.id === current && <span class="badge current-badge">{t('agenda.current')}</span>}
             </h3>
             <MinutesField editor={editor} s={s} f={notesField(item.id)} label={t('minutes.notes')} name={t('minutes.notesOf', { title: item.title })} editable={editable} rows={4} />
             <MinutesField editor={editor} s={s} f={conclusionField(item.id)} label={t('minutes.conclusion')} name={t('minutes.conclusionOf', { title: item.title })} editable={editable} rows={2} />
@@ -144,13 +146,16 @@ function MinutesField(p: { editor: MinutesEditor; s: EditorState; f: Field; labe
         value={value}
         aria-label={p.name}
         aria-invalid={over || !!draft?.error ? true : undefined}
-        aria-describedby={`${id}-n`}
+        aria-describedby={n > MINUTES_TEXT_MAX * 0.9 ? `${id}-n` : undefined}
         data-field={p.f}
         onInput={(e) => p.editor.edit(p.f, (e.currentTarget as HTMLTextAreaElement).value)}
       />
-      <span id={`${id}-n`} class={`counter small ${over ? 'error' : 'muted'}`}>
-        {over ? t('field.tooLong', { n, max: MINUTES_TEXT_MAX }) : `${fmtNumber(n)}/${fmtNumber(MINUTES_TEXT_MAX)}`}
-      </span>
+      {/* The limit is far from what a meeting's notes need: counted only near it. */}
+      {n > MINUTES_TEXT_MAX * 0.9 && (
+        <span id={`${id}-n`} class={`counter small ${over ? 'error' : 'muted'}`} aria-live="polite">
+          {over ? t('field.tooLong', { n, max: MINUTES_TEXT_MAX }) : `${fmtNumber(n)}/${fmtNumber(MINUTES_TEXT_MAX)}`}
+        </span>
+      )}
       {draft && <FieldTrouble editor={p.editor} f={p.f} d={draft} over={over} />}
     </div>
   );
