@@ -105,6 +105,8 @@ describe('the meeting’s record', () => {
     await waitText(saveState(sp), 'Mất kết nối', 15_000);
     await secretary.context.setOffline(false);
     await waitText(saveState(sp), 'Đã lưu', 30_000);
+    // The whole panel in one picture: the sticky top bar would cross it while it is scrolled.
+    await sp.evaluate(() => void ((document.querySelector('.topbar') as HTMLElement).style.position = 'static'));
     await shotOf(panel(sp), 'minutes-panel');
   });
 
