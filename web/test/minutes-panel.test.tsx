@@ -59,17 +59,15 @@ afterEach(() => {
 });
 
 async function handle(access: MinutesAccess, who: string): Promise<MinutesHandle> {
-  if (access === 'none') return { access, editor: null, state: null };
+  if (access === 'none') return { access, editor: null };
   editor = new MinutesEditor('m1', { request: (m, p, b) => server.request(m, p, b), storage: new MemStorage(), user: who });
   await editor.load();
-  return { access, editor, state: editor.current };
+  return { access, editor };
 }
 
-/** Renders the panel and re-renders it on every change of the editor, as useMinutes does. */
+/** Renders the panel (it follows the editor by itself). */
 async function show(view: MeetingView, who: User, m: MinutesHandle) {
-  const draw = () => render(<MinutesPanel h={h} view={view} user={who} host={host} m={{ ...m, state: m.editor?.current ?? null }} />, root);
-  m.editor?.subscribe(() => act(draw));
-  await act(draw);
+  await act(() => render(<MinutesPanel h={h} view={view} user={who} host={host} m={m} />, root));
 }
 
 const textareas = () => [...root.querySelectorAll('textarea')] as HTMLTextAreaElement[];
@@ -175,18 +173,17 @@ describe('the chair', () => {
     server.saveElsewhere({ items: [{ agenda_item_id: 'a1', notes: 'Ghi chép từ máy thư ký' }] });
     const m = await handle('edit', 'chair');
     const view = meeting('live');
-    const draw = () =>
+    await act(() =>
       render(
         <div>
-          <MinutesPanel h={h} view={view} user={user('chair')} host={host} m={{ ...m, state: m.editor!.current }} />
+          <MinutesPanel h={h} view={view} user={user('chair')} host={host} m={m} />
           {view.agenda.map((it) => (
-            <ItemMinutes item={it} view={view} user={user('chair')} m={{ ...m, state: m.editor!.current }} />
+            <ItemMinutes item={it} view={view} user={user('chair')} m={m} />
           ))}
         </div>,
         root,
-      );
-    m.editor!.subscribe(() => act(draw));
-    await act(draw);
+      ),
+    );
     // The panel holds the actions only; the texts are in the agenda.
     expect(textareas().map((x) => x.getAttribute('aria-label'))).toEqual(['Kết luận: Báo cáo kinh tế – xã hội', 'Kết luận: Tờ trình dự toán']);
     expect(root.querySelector('[data-item="a1"] [data-testid="item-notes"]')!.textContent).toBe('Ghi chép từ máy thư ký');

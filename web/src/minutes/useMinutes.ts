@@ -10,10 +10,20 @@ import type { User } from '../types';
 import { MinutesEditor, type EditorState, type KeyValue } from './editor';
 import { minutesAccess, type MinutesAccess } from './model';
 
+/** No editor state here: the panels subscribe themselves (`useEditorState`), so typing re-renders them, not the whole meeting screen. */
 export interface MinutesHandle {
   access: MinutesAccess;
   editor: MinutesEditor | null;
-  state: EditorState | null;
+}
+
+/** The editor's state, kept current. */
+export function useEditorState(editor: MinutesEditor | null): EditorState | null {
+  const [state, setState] = useState<EditorState | null>(editor?.current ?? null);
+  useEffect(() => {
+    setState(editor?.current ?? null);
+    return editor?.subscribe(setState);
+  }, [editor]);
+  return editor ? (state ?? editor.current) : null;
 }
 
 function storage(): KeyValue | null {
@@ -29,23 +39,18 @@ export function useMinutes(h: MeetingHandle, view: MeetingView, user: User): Min
   // A meeting being prepared has no record yet.
   const wanted = access !== 'none' && view.meeting.state !== 'draft';
   const [editor, setEditor] = useState<MinutesEditor | null>(null);
-  const [state, setState] = useState<EditorState | null>(null);
 
   useEffect(() => {
     if (!wanted) return;
     const ed = new MinutesEditor(view.meeting.id, { request: (m, p, b) => session.request(m, p, b), storage: storage(), user: user.id });
     setEditor(ed);
-    setState(ed.current);
-    const off = ed.subscribe(setState);
     void ed.load();
     const online = () => ed.online();
     window.addEventListener('online', online);
     return () => {
-      off();
       window.removeEventListener('online', online);
       ed.dispose();
       setEditor(null);
-      setState(null);
     };
   }, [view.meeting.id, user.id, wanted]);
 
@@ -58,5 +63,5 @@ export function useMinutes(h: MeetingHandle, view: MeetingView, user: User): Min
     if (editor && (h.status === 'socket' || h.status === 'polling')) editor.online();
   }, [editor, h.status]);
 
-  return { access, editor: wanted ? editor : null, state: wanted ? state : null };
+  return { access, editor: wanted ? editor : null };
 }

@@ -13,7 +13,7 @@ import { ApiError, toError } from '../session';
 import type { AgendaItem, Doc, User } from '../types';
 import { LocalRefusal, type Draft, type EditorState, type MinutesEditor } from '../minutes/editor';
 import { MINUTES_TEXT_MAX, conclusionField, fieldValue, hasField, minutesSeat, minutesTextLength, notesField, recordDocs, type Field } from '../minutes/model';
-import type { MinutesHandle } from '../minutes/useMinutes';
+import { useEditorState, type MinutesHandle } from '../minutes/useMinutes';
 import { DocList, useOfflineIds, type ReaderHost } from './Documents';
 import './minutes.css';
 
@@ -37,7 +37,7 @@ export function previewPath(meetingId: string): string {
  */
 export function MinutesPanel({ h, view, user, host, m }: Props) {
   const records = recordDocs(view.documents);
-  const s = m.state;
+  const s = useEditorState(m.editor);
   if (!s || !m.editor) {
     // Members and observers: nothing until the record is final, then its documents.
     if (!records.length) return null;
@@ -82,7 +82,7 @@ export function MinutesPanel({ h, view, user, host, m }: Props) {
 
 /** The secretary's notes and the chair's conclusion of one agenda item, on the chair's tablet. */
 export function ItemMinutes({ item, view, user, m }: { item: AgendaItem; view: MeetingView; user: User; m: MinutesHandle }) {
-  const s = m.state;
+  const s = useEditorState(m.editor);
   if (!s?.minutes || !m.editor || minutesSeat(view, user) !== 'chair' || s.minutes.state !== 'draft') return null;
   const notes = fieldValue(s.minutes, notesField(item.id));
   return (
