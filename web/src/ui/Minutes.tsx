@@ -57,7 +57,7 @@ export function MinutesPanel({ h, view, user, host, m }: Props) {
       <div class="minutes-head">
         <h2 id="minutes-h">{t('minutes.title')}</h2>
         <span class={`badge ${final ? 'minutes-final' : 'minutes-draft'}`}>{final ? t('minutes.final') : t('minutes.draft')}</span>
-        {!final && <SaveState s={s} />}
+        {!final && m.access === 'edit' && <SaveState s={s} />}
       </div>
       {s.status === 'unavailable' && (
         <p class="error" role="alert">
