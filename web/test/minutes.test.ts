@@ -68,6 +68,23 @@ describe('saving while typing', () => {
     expect(e.current.minutes?.version).toBe(2);
   });
 
+  it('saves every few seconds while the user types without a pause', async () => {
+    const e = open();
+    await e.load();
+    let text = '';
+    for (let i = 0; i < 40; i++) {
+      text += 'chữ ';
+      e.edit(notesField('a1'), text);
+      await vi.advanceTimersByTimeAsync(300);
+    }
+    // 12 s of typing, a keystroke every 300 ms: never an 800 ms pause, yet saved along the way.
+    expect(patchesSent(server)).toBeGreaterThanOrEqual(2);
+    expect(patchesSent(server)).toBeLessThanOrEqual(4);
+    await vi.advanceTimersByTimeAsync(800);
+    await vi.runOnlyPendingTimersAsync();
+    expect(fieldValue(server.m, notesField('a1'))).toBe(text);
+  });
+
   it('keeps typing that happens while a save is under way and sends it on the new version', async () => {
     const e = open();
     await e.load();

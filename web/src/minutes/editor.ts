@@ -26,6 +26,8 @@ export interface EditorDeps {
   user: string;
   /** The pause in typing after which an edit is sent. */
   debounceMs?: number;
+  /** Typing without a pause is still sent after this long. */
+  maxWaitMs?: number;
   /** The first wait before trying again after the network failed (doubles, at most 30 s). */
   retryMs?: number;
 }
@@ -101,6 +103,8 @@ export class MinutesEditor {
   /** The copy must be read again (opening, before finalising, after a 409). */
   private stale = true;
   private typing: ReturnType<typeof setTimeout> | null = null;
+  /** When the oldest edit not yet handed to a request was typed. */
+  private unsentSince: number | null = null;
   private retry: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
   private running: Promise<void> | null = null;
@@ -174,11 +178,15 @@ export class MinutesEditor {
     }
     this.saveDrafts();
     this.emit();
+    // After a pause in typing; a secretary typing on without one is saved every few seconds.
+    const now = Date.now();
+    this.unsentSince ??= now;
+    const wait = now - this.unsentSince >= (this.d.maxWaitMs ?? 5000) ? 0 : (this.d.debounceMs ?? 800);
     if (this.typing) clearTimeout(this.typing);
     this.typing = setTimeout(() => {
       this.typing = null;
       void this.pump();
-    }, this.d.debounceMs ?? 800);
+    }, wait);
   }
 
   /** A conflict settled for the user's text: it goes onto the other edit. */
@@ -330,6 +338,7 @@ export class MinutesEditor {
   /** Sends one batch; false when it must wait (network). */
   private async patch(batch: [Field, string][]): Promise<boolean> {
     const version = this.minutes!.version;
+    this.unsentSince = null;
     this.sending = true;
     this.emit();
     try {
