@@ -168,6 +168,49 @@ describe('refusals', () => {
   });
 });
 
+describe('signed out meanwhile', () => {
+  it('keeps the text unmarked and sends it once the user is back', async () => {
+    const e = open();
+    await e.load();
+    const send = server.request;
+    let signedOut = true;
+    server.request = async <T>(m: string, p: string, b?: unknown) => {
+      if (signedOut) throw new HttpErr(401, 'signed_out');
+      return send<T>(m, p, b);
+    };
+    e.edit('closing', 'Bế mạc');
+    await vi.advanceTimersByTimeAsync(800);
+    expect(e.current.drafts.get('closing')).toEqual({ text: 'Bế mạc', base: '' });
+    e.dispose();
+    signedOut = false;
+    const back = open();
+    await back.load();
+    await vi.runOnlyPendingTimersAsync();
+    expect(server.m.closing).toBe('Bế mạc');
+  });
+
+  it('tries text refused earlier once more when the page is opened anew', async () => {
+    const e = open();
+    await e.load();
+    const send = server.request;
+    let refuse = true;
+    server.request = async <T>(m: string, p: string, b?: unknown) => {
+      if (m === 'PATCH' && refuse) throw new HttpErr(403, 'forbidden');
+      return send<T>(m, p, b);
+    };
+    e.edit('opening', 'Khai mạc');
+    await vi.advanceTimersByTimeAsync(800);
+    await vi.runOnlyPendingTimersAsync();
+    expect(e.current.drafts.get('opening')?.error).toBe('forbidden');
+    e.dispose();
+    refuse = false;
+    const again = open();
+    await again.load();
+    await vi.runOnlyPendingTimersAsync();
+    expect(server.m.opening).toBe('Khai mạc');
+  });
+});
+
 describe('without the network', () => {
   it('keeps every keystroke on the tablet at once, across a reload, and sends it when the network is back', async () => {
     const e = open();

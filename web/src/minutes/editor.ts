@@ -355,8 +355,9 @@ export class MinutesEditor {
       this.accept(m);
       return true;
     } catch (e) {
-      if (retryable(e)) {
-        this.offline = true;
+      if (retryable(e) || (e as HttpError).status === 401) {
+        // The network, or signed out: kept as it is, for when the connection or the user is back.
+        if (retryable(e)) this.offline = true;
         this.scheduleRetry();
         return false;
       }
@@ -413,7 +414,11 @@ export class MinutesEditor {
     if (!s) return;
     try {
       const kept = JSON.parse(s.getItem(this.draftsKey) ?? '[]') as [Field, Draft][];
-      if (Array.isArray(kept)) for (const [f, d] of kept) if (typeof d?.text === 'string' && typeof d.base === 'string') this.drafts.set(f, d);
+      // A page opened anew tries refused text once more (what still holds is found again).
+      if (Array.isArray(kept))
+        for (const [f, d] of kept)
+          if (typeof d?.text === 'string' && typeof d.base === 'string')
+            this.drafts.set(f, { text: d.text, base: d.base, ...(d.theirs !== undefined ? { theirs: d.theirs } : {}), ...(d.error === 'text_too_long' ? { error: d.error } : {}) });
     } catch {
       /* unreadable: nothing kept */
     }
