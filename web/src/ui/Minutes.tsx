@@ -92,6 +92,12 @@ export function ItemMinutes({ item, view, user, m }: { item: AgendaItem; view: M
         {notes || t('minutes.noNotes')}
       </p>
       <MinutesField editor={m.editor} s={s} f={conclusionField(item.id)} label={t('minutes.conclusion')} name={t('minutes.conclusionOf', { title: item.title })} editable rows={3} />
+      {/* The panel with the save state may be far from here (one column): said under the field too. */}
+      {s.drafts.has(conclusionField(item.id)) && (s.status === 'saving' || s.status === 'offline') && (
+        <p class={`save-state small ${s.status === 'offline' ? 'warn' : 'muted'}`} role="status">
+          {t(`minutes.status.${s.status}`)}
+        </p>
+      )}
     </div>
   );
 }
