@@ -4,6 +4,7 @@ import { Session, ApiError, serverClockOffset, toError } from './session';
 import { DocStore, DOC_CACHE, type CacheLike } from './documents/offline';
 import { getLocale, onLocale, t, hasKey, type Locale } from './i18n';
 import type { MeetingRole, User } from './types';
+import { forgetMinutesCopies } from './minutes/editor';
 
 export const session = new Session();
 
@@ -19,7 +20,10 @@ export const docStore = new DocStore({
 let signedInAs = session.user?.id ?? null;
 session.subscribe((s) => {
   const now = s?.user.id ?? null;
-  if (signedInAs && now !== signedInAs) void docStore.clear();
+  if (signedInAs && now !== signedInAs) {
+    void docStore.clear();
+    if (typeof localStorage !== 'undefined') forgetMinutesCopies(localStorage, signedInAs);
+  }
   signedInAs = now;
 });
 

@@ -85,6 +85,8 @@ export interface Doc {
   pages: number;
   bytes: number;
   sha256: string;
+  /** `minutes` / `conclusions`: the finalised record (contract v2); absent or `document` otherwise. */
+  kind?: 'document' | 'minutes' | 'conclusions';
   created_at: string;
   updated_at: string;
 }

@@ -39,6 +39,7 @@ describe('dictionaries', () => {
       ['poll.result', ['adopted', 'rejected', 'no_quorum']],
       ['poll.choice', ['yes', 'no', 'abstain']],
       ['conn.mode', ['connecting', 'socket', 'polling', 'offline', 'forbidden', 'stopped']],
+      ['minutes.status', ['loading', 'saved', 'saving', 'offline', 'conflict', 'refused', 'unavailable']],
     ];
     for (const [prefix, values] of families) for (const v of values) expect(hasKey(`${prefix}.${v}`), `${prefix}.${v}`).toBe(true);
   });

@@ -13,6 +13,7 @@ import type {
   SystemRole,
   User,
 } from '../types';
+import type { MinutesSignal } from '../minutes/model';
 
 export interface MeetingView {
   meeting: Meeting;
@@ -24,6 +25,8 @@ export interface MeetingView {
   polls: Poll[];
   /** The last durable event applied. */
   lastSeq: number;
+  /** The latest `minutes.updated` (no text: a tablet that may read the minutes re-reads them). */
+  minutes?: MinutesSignal;
 }
 
 export function fromDetail(d: MeetingDetail): MeetingView {
@@ -139,6 +142,10 @@ export function applyEvent(s: MeetingView, e: LiveEvent): MeetingView {
         eligible: d.eligible,
         ...(typeof d.members === 'number' ? { members: d.members } : {}),
       });
+      break;
+    case 'minutes.updated':
+      if (typeof d.version === 'number')
+        next.minutes = { version: d.version, state: d.state === 'final' ? 'final' : 'draft', updated_by: d.updated_by ?? null, number: d.number ?? null };
       break;
     case 'poll.deleted':
       next.polls = s.polls.filter((p) => p.id !== (d.id ?? d.poll_id));

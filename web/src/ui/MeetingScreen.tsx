@@ -25,6 +25,9 @@ import { Console } from './Console';
 import { DocList, DocumentsBar, PresenterNotice, useOfflineIds, useReaderHost, type ReaderHost } from './Documents';
 import { PollsPanel, useVoteCall, type VoteCall } from './Polls';
 import { documentsOf } from '../meeting/state';
+import { isRecordDoc } from '../minutes/model';
+import { useMinutes, type MinutesHandle } from '../minutes/useMinutes';
+import { ItemMinutes, MinutesPanel } from './Minutes';
 
 type Tab = 'meeting' | 'console';
 
@@ -59,6 +62,7 @@ function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; se
   const m = view.meeting;
   const call = useVoteCall(h, view, user);
   const host = useReaderHost(h, view, user, tab === 'meeting' || !manage, call.banner);
+  const minutes = useMinutes(h, view, user);
   // The header names the role in this meeting ("Chủ tọa"); a substitute sits in a member's seat.
   const mine = myParticipant(view, user);
   const role = mine ? (mine.user_id === user.id ? mine.role : 'member') : null;
@@ -130,9 +134,10 @@ function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; se
         <div id="panel-meeting" role={manage ? 'tabpanel' : undefined} aria-labelledby={manage ? 'tab-meeting' : undefined} class="meeting-grid">
           <div class="main-col">
             <PresenterNotice view={view} host={host} />
-            <AgendaPanel h={h} view={view} user={user} host={host} />
+            <AgendaPanel h={h} view={view} user={user} host={host} minutes={minutes} />
           </div>
           <div class="side">
+            <MinutesPanel h={h} view={view} user={user} host={host} m={minutes} />
             <PollsPanel h={h} view={view} user={user} />
             <SpeakersPanel h={h} view={view} user={user} />
             <AttendancePanel h={h} view={view} user={user} />
@@ -289,9 +294,10 @@ async function saveCalendar(id: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-function AgendaPanel({ h, view, user, host }: PanelProps & { host: ReaderHost }) {
+function AgendaPanel({ h, view, user, host, minutes }: PanelProps & { host: ReaderHost; minutes: MinutesHandle }) {
   const offline = useOfflineIds(view.documents);
-  const others = documentsOf(view, null);
+  // The finalised record has its own place (the minutes panel).
+  const others = documentsOf(view, null).filter((d) => !isRecordDoc(d));
   const preside = canPreside(view, user) && view.meeting.state !== 'closed';
   const current = discussedItem(view.meeting);
   const names = new Map(view.participants.map((p) => [p.user_id, p.display_name]));
@@ -326,6 +332,7 @@ function AgendaPanel({ h, view, user, host }: PanelProps & { host: ReaderHost })
             </div>
             <ActionError h={h} where={`current-${item.id}`} />
             <DocList docs={documentsOf(view, item.id)} offline={offline} onOpen={(d) => host.openByUser(d)} />
+            <ItemMinutes item={item} view={view} user={user} m={minutes} />
             {item.children?.length > 0 && renderItems(item.children, number)}
           </li>
         );
