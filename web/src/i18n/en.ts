@@ -516,5 +516,8 @@ export const en: Record<Key, string> = {
   'err.minutes_final': 'The minutes are final and can no longer be changed.',
   'err.text_too_long': 'The text is too long (at most 20,000 characters per part).',
   'err.meeting_not_closed': 'The minutes can only be finalised after the meeting has ended.',
+  'err.record_busy': 'The minutes kept changing while being finalised. Please try again.',
+  'err.record_document': 'This document belongs to the meeting’s record and cannot be replaced or deleted.',
+  'err.invalid_organization': 'The organisation’s details are not valid (one-line names; a sign without spaces or slashes).',
   'err.internal_error': 'The server had an error. Please try again; if it persists, tell the administrator.',
 };

@@ -514,6 +514,9 @@ export const vi = {
   'err.minutes_final': 'Biên bản đã hoàn thành, không sửa được nữa.',
   'err.text_too_long': 'Nội dung quá dài (tối đa 20.000 ký tự mỗi phần).',
   'err.meeting_not_closed': 'Chỉ hoàn thành biên bản được sau khi cuộc họp kết thúc.',
+  'err.record_busy': 'Biên bản đang được thay đổi trong lúc hoàn thành. Vui lòng thử lại.',
+  'err.record_document': 'Tài liệu thuộc biên bản cuộc họp, không thay thế hay xóa được.',
+  'err.invalid_organization': 'Thông tin cơ quan không hợp lệ (tên một dòng, ký hiệu không có dấu cách hay dấu /).',
   'err.internal_error': 'Máy chủ gặp lỗi. Vui lòng thử lại; nếu vẫn lỗi, báo cho quản trị hệ thống.',
 } as const;
 
