@@ -209,16 +209,21 @@ fn audit_verify_tells_intact_from_tampered() {
     use diesel::RunQueryDsl;
     let dir = tempfile::tempdir().unwrap();
     // The demo meeting's chain: two polls created, then scheduled, then its five documents.
+    // (The demo's past meeting has a chain of its own.)
     let (child, _) = serve(dir.path(), &["--demo"]);
     terminate(child);
     let (ok, text) = audit_verify(dir.path(), &[]);
     assert!(ok, "{text}");
-    assert!(text.contains("8 entries intact"), "{text}");
-    let meeting = diesel::sql_query("SELECT DISTINCT meeting_id AS v FROM audit_entries")
+    let meeting = diesel::sql_query("SELECT id AS v FROM meetings WHERE title = $1")
+        .bind::<diesel::sql_types::Text, _>(ecabinet::demo::MEETING_TITLE)
         .load::<One>(&mut sqlite(dir.path()))
         .unwrap()
         .remove(0)
         .v;
+    assert!(
+        text.contains(&format!("meeting {meeting}: 8 entries intact")),
+        "{text}"
+    );
     let (ok, text) = audit_verify(dir.path(), &["--meeting", &meeting]);
     assert!(ok, "{text}");
     let (ok, text) = audit_verify(dir.path(), &["--meeting", "no-such-meeting"]);
@@ -226,8 +231,9 @@ fn audit_verify_tells_intact_from_tampered() {
 
     // Someone edits the second poll's majority in the database.
     let n = diesel::sql_query(
-        "UPDATE audit_entries SET data = replace(data, '\"simple\"', '\"two_thirds\"') WHERE seq = 2",
+        "UPDATE audit_entries SET data = replace(data, '\"simple\"', '\"two_thirds\"') WHERE seq = 2 AND meeting_id = $1",
     )
+    .bind::<diesel::sql_types::Text, _>(&meeting)
     .execute(&mut sqlite(dir.path()))
     .unwrap();
     assert_eq!(n, 1);
@@ -242,12 +248,14 @@ fn audit_verify_tells_intact_from_tampered() {
 
     // Put back, it verifies again; removing an entry breaks the chain after it.
     diesel::sql_query(
-        "UPDATE audit_entries SET data = replace(data, '\"two_thirds\"', '\"simple\"') WHERE seq = 2",
+        "UPDATE audit_entries SET data = replace(data, '\"two_thirds\"', '\"simple\"') WHERE seq = 2 AND meeting_id = $1",
     )
+    .bind::<diesel::sql_types::Text, _>(&meeting)
     .execute(&mut sqlite(dir.path()))
     .unwrap();
     assert!(audit_verify(dir.path(), &[]).0);
-    diesel::sql_query("DELETE FROM audit_entries WHERE seq = 1")
+    diesel::sql_query("DELETE FROM audit_entries WHERE seq = 1 AND meeting_id = $1")
+        .bind::<diesel::sql_types::Text, _>(&meeting)
         .execute(&mut sqlite(dir.path()))
         .unwrap();
     let (ok, text) = audit_verify(dir.path(), &[]);
@@ -518,7 +526,16 @@ fn a_server_killed_mid_upload_leaves_no_record_and_its_leftovers_are_swept() {
     let (mut child, base) = serve(data.path(), &["--demo"]);
     let token = token(&base, "thuky", "demo1234");
     let meetings = get_json(&base, &token, "/api/v1/meetings");
-    let meeting = meetings["meetings"][0]["id"].as_str().unwrap().to_owned();
+    // The demo meeting to come (the demo's past meeting is closed).
+    let meeting = meetings["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["state"] != "closed")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let documents = |base: &str, token: &str| {
         get_json(base, token, &format!("/api/v1/meetings/{meeting}"))["documents"]
             .as_array()
