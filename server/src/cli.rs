@@ -86,6 +86,13 @@ pub enum UserCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Remove a user's second factor (an administrator locked out, a lost phone); logged.
+    ResetMfa {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {

@@ -76,6 +76,20 @@ pub struct AuthSettings {
     pub standing_cache_secs: u64,
     /// (user, session) pairs kept in that cache.
     pub standing_cache_entries: usize,
+    /// System roles that must have a second factor: their users without one get 403
+    /// `mfa_enrollment_required` on everything but enrolment, `/me` and logout.
+    pub mfa_required_roles: Vec<crate::users::Role>,
+    /// The AES-256 key (base64 of 32 bytes) TOTP secrets are encrypted with. When unset, one is
+    /// generated into `<data>/mfa-key` on first start.
+    pub mfa_key: Option<String>,
+    /// The issuer authenticator apps show beside the account.
+    pub mfa_issuer: String,
+    /// Code attempts (second step of sign-in) allowed at once per user, and the seconds it
+    /// takes to earn one back; the same per client address.
+    pub code_burst_per_user: u32,
+    pub code_refill_secs_per_user: u64,
+    pub code_burst_per_address: u32,
+    pub code_refill_secs_per_address: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -422,6 +436,15 @@ impl Default for AuthSettings {
             trust_proxy_headers: false,
             standing_cache_secs: 5,
             standing_cache_entries: 100_000,
+            // Off by default so that existing clients and scripts keep working on an upgrade;
+            // production configurations set ["admin"] or ["admin", "secretary"] (docs).
+            mfa_required_roles: Vec::new(),
+            mfa_key: None,
+            mfa_issuer: "ecabinet".into(),
+            code_burst_per_user: 5,
+            code_refill_secs_per_user: 120,
+            code_burst_per_address: 30,
+            code_refill_secs_per_address: 2,
         }
     }
 }

@@ -82,6 +82,31 @@ async fn run(cli: Cli, pools: &mut Vec<PoolThreads>) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::User {
+            command: UserCommand::ResetMfa { username, database },
+        } => {
+            let settings = Settings::load(cli.config.as_deref(), database.overrides())?;
+            telemetry::init(&settings.log);
+            let db = open_database(&settings).await?;
+            pools.push(db.threads());
+            let name = username.clone();
+            let user = db
+                .write(move |c| {
+                    let user = ecabinet::users::find_by_username(c, &name)?
+                        .ok_or(ecabinet::error::ApiError::NotFound { what: "user" })?;
+                    ecabinet::auth::mfa::remove(c, &user.id)?;
+                    Ok(user)
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{} ({})", e, e.code()))?;
+            tracing::warn!(target: "security", user_id = %user.id,
+                "second factor reset on the command line");
+            println!(
+                "removed the second factor of {} ({})",
+                user.username, user.id
+            );
+            Ok(())
+        }
         Command::Audit {
             command: AuditCommand::Verify { meeting, database },
         } => {
@@ -127,8 +152,13 @@ fn read_password() -> anyhow::Result<String> {
     Ok(password)
 }
 
-async fn serve(settings: Settings, pools: &mut Vec<PoolThreads>) -> anyhow::Result<()> {
+async fn serve(mut settings: Settings, pools: &mut Vec<PoolThreads>) -> anyhow::Result<()> {
     let demo_requested = settings.demo;
+    if demo_requested && !settings.auth.mfa_required_roles.is_empty() {
+        // The demo accounts share a known password and have no authenticator.
+        settings.auth.mfa_required_roles.clear();
+        println!("Demo: auth.mfa_required_roles is ignored, no account needs a second factor.");
+    }
     let app = Application::build(settings).await?;
     pools.push(app.state().db.threads());
     app.stop_on_signals()?;

@@ -24,7 +24,23 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                 .service(
                     web::resource("/auth/logout").route(web::post().to(auth::handlers::logout)),
                 )
+                .service(
+                    web::resource("/auth/mfa").route(web::post().to(auth::mfa_handlers::login)),
+                )
                 .service(web::resource("/me").route(web::get().to(auth::handlers::me)))
+                .service(
+                    web::resource("/me/mfa/totp")
+                        .route(web::post().to(auth::mfa_handlers::enrol))
+                        .route(web::delete().to(auth::mfa_handlers::disable)),
+                )
+                .service(
+                    web::resource("/me/mfa/totp/confirm")
+                        .route(web::post().to(auth::mfa_handlers::confirm)),
+                )
+                .service(
+                    web::resource("/users/{id}/mfa")
+                        .route(web::delete().to(auth::mfa_handlers::reset)),
+                )
                 .service(
                     web::resource("/organization")
                         .route(web::get().to(crate::organization::get))

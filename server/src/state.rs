@@ -19,6 +19,10 @@ pub struct AppState {
     /// Whether tokens' users and sessions still stand (roles read from the database).
     pub standings: crate::auth::standing::Standings,
     pub login_limiter: LoginLimiter,
+    /// The limit on second-factor codes.
+    pub code_limiter: LoginLimiter,
+    /// The key of second-factor secrets.
+    pub mfa_keys: crate::auth::mfa::SecretBox,
     pub metrics: Arc<Metrics>,
     pub bus: EventBus,
     pub hub: Arc<crate::live::Hub>,

@@ -211,6 +211,17 @@ async fn openapi_covers_every_endpoint(backend: Backend) {
         ("/api/v1/meetings/{id}", "delete"),
         ("/api/v1/meetings/{id}/calendar.ics", "get"),
         ("/api/v1/organization", "get"),
+        ("/api/v1/organization", "patch"),
+        ("/api/v1/meetings/{id}/minutes", "get"),
+        ("/api/v1/meetings/{id}/minutes", "patch"),
+        ("/api/v1/meetings/{id}/minutes/preview.pdf", "get"),
+        ("/api/v1/meetings/{id}/minutes/preview.docx", "get"),
+        ("/api/v1/meetings/{id}/minutes/finalize", "post"),
+        ("/api/v1/auth/mfa", "post"),
+        ("/api/v1/me/mfa/totp", "post"),
+        ("/api/v1/me/mfa/totp", "delete"),
+        ("/api/v1/me/mfa/totp/confirm", "post"),
+        ("/api/v1/users/{id}/mfa", "delete"),
     ];
     for (path, method) in expected {
         assert!(

@@ -16,6 +16,7 @@ mod general;
 mod live;
 mod live_fuzz;
 mod meetings;
+mod mfa;
 mod minutes;
 mod polls;
 mod room;

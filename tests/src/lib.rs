@@ -134,7 +134,36 @@ pub struct TestEnv {
     pub pg: Option<PgDatabase>,
 }
 
+#[derive(diesel::QueryableByName)]
+struct OneText {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    v: String,
+}
+
 impl TestEnv {
+    /// Runs `sql` (selecting one text column named `v`) on this environment's database, as an
+    /// outsider reading the tables would.
+    pub fn query_strings(&self, sql: &str) -> Vec<String> {
+        let rows: Vec<OneText> = match &self.pg {
+            Some(pg) => {
+                let mut c =
+                    PgConnection::establish(&pg.url).unwrap_or_else(|e| panic!("PostgreSQL: {e}"));
+                diesel::sql_query(sql)
+                    .load(&mut c)
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+            None => {
+                let path = self.data.path().join("ecabinet.db");
+                let mut c = diesel::SqliteConnection::establish(&path.to_string_lossy())
+                    .unwrap_or_else(|e| panic!("SQLite: {e}"));
+                diesel::sql_query(sql)
+                    .load(&mut c)
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+        };
+        rows.into_iter().map(|r| r.v).collect()
+    }
+
     pub fn new(backend: Backend) -> Self {
         let pg = match backend {
             Backend::Postgres => Some(

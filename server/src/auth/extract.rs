@@ -33,6 +33,15 @@ impl AuthUser {
     }
 }
 
+/// What a user whose role needs a second factor may still do without one: set it up, see who
+/// they are, sign out (contract v2, "Second factor (TOTP)").
+const MFA_OPEN_PATHS: &[&str] = &[
+    "/api/v1/me",
+    "/api/v1/me/mfa/totp",
+    "/api/v1/me/mfa/totp/confirm",
+    "/api/v1/auth/logout",
+];
+
 /// The token of an `Authorization: Bearer …` header, if any.
 pub fn bearer(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -52,6 +61,7 @@ impl FromRequest for AuthUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer(req).map(str::to_owned);
+        let enrolling = MFA_OPEN_PATHS.contains(&req.path());
         Box::pin(async move {
             let state =
                 state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("app state missing")))?;
@@ -63,6 +73,19 @@ impl FromRequest for AuthUser {
                 .standings
                 .check(&state.db, &claims.sub, &claims.sid)
                 .await?;
+            if !enrolling && state.settings.auth.mfa_required_roles.contains(&role) {
+                let id = claims.sub.clone();
+                if !state
+                    .db
+                    .read(move |c| super::mfa::is_active(c, &id))
+                    .await?
+                {
+                    return Err(ApiError::forbidden(
+                        "mfa_enrollment_required",
+                        "your role needs a second factor: set one up first (POST /api/v1/me/mfa/totp)",
+                    ));
+                }
+            }
             Ok(AuthUser {
                 id: claims.sub,
                 role,

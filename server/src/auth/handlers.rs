@@ -42,7 +42,7 @@ pub struct TokenPair {
     pub user: SignedInUser,
 }
 
-fn client_address(req: &HttpRequest, trust_proxy: bool) -> String {
+pub(super) fn client_address(req: &HttpRequest, trust_proxy: bool) -> String {
     if trust_proxy && let Some(addr) = req.connection_info().realip_remote_addr() {
         return addr.to_owned();
     }
@@ -51,7 +51,7 @@ fn client_address(req: &HttpRequest, trust_proxy: bool) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn pair(
+pub(super) fn pair(
     state: &AppState,
     user: SignedInUser,
     refresh: sessions::Issued,
@@ -67,14 +67,24 @@ fn pair(
     })
 }
 
+/// The password step's answer for a user with a second factor: no tokens yet.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MfaRequired {
+    pub mfa_required: bool,
+    /// For `POST /api/v1/auth/mfa`, within 5 minutes, once.
+    pub mfa_token: String,
+}
+
 fn invalid_credentials() -> ApiError {
     ApiError::unauthenticated("invalid_credentials", "the username or password is wrong")
 }
 
 /// Signs in with a username and password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = TokenPair), (status = 401, body = Problem),
-              (status = 429, body = Problem, description = "too many attempts; see Retry-After")))]
+    responses((status = 200, body = TokenPair,
+        description = "or MfaRequired when the user has a second factor"),
+        (status = 401, body = Problem),
+        (status = 429, body = Problem, description = "too many attempts; see Retry-After")))]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -98,6 +108,24 @@ pub async fn login(
         return Err(invalid_credentials());
     }
     let user = User::try_from(row.ok_or_else(invalid_credentials)?)?;
+    let uid = user.id.clone();
+    let challenge = state
+        .db
+        .write(move |c| {
+            if super::mfa::is_active(c, &uid)? {
+                super::mfa::challenge(c, &uid).map(Some)
+            } else {
+                Ok(None)
+            }
+        })
+        .await?;
+    if let Some(mfa_token) = challenge {
+        tracing::info!(user_id = %user.id, "password accepted; a code is due");
+        return Ok(HttpResponse::Ok().json(MfaRequired {
+            mfa_required: true,
+            mfa_token,
+        }));
+    }
     let ttl = state.settings.auth.refresh_token_ttl_secs;
     let uid = user.id.clone();
     let refresh = state

@@ -1,11 +1,14 @@
 //! Sign-in and who is calling: password hashing, access tokens (JWT), refresh-token sessions
-//! with rotation and reuse detection, the login rate limit and the `AuthUser` extractor.
+//! with rotation and reuse detection, the login rate limit, the second factor (TOTP) and the
+//! `AuthUser` extractor.
 //!
 //! Must never: log or return a password, a secret or a refresh token; tell an unknown
 //! username apart from a wrong password (same status, same body, same work).
 
 pub mod extract;
 pub mod handlers;
+pub mod mfa;
+pub mod mfa_handlers;
 pub mod password;
 pub mod rate_limit;
 pub mod secret;

@@ -34,16 +34,39 @@ fn quota(burst: u32, refill_secs: u64) -> Quota {
 }
 
 impl LoginLimiter {
+    /// The limit on passwords.
     pub fn new(settings: &AuthSettings) -> Self {
-        Self {
-            per_username: RateLimiter::keyed(quota(
+        Self::with_quotas(
+            (
                 settings.login_burst_per_username,
                 settings.login_refill_secs_per_username,
-            )),
-            per_address: RateLimiter::keyed(quota(
+            ),
+            (
                 settings.login_burst_per_address,
                 settings.login_refill_secs_per_address,
-            )),
+            ),
+        )
+    }
+
+    /// The limit on second-factor codes (keyed by user id and address).
+    pub fn for_codes(settings: &AuthSettings) -> Self {
+        Self::with_quotas(
+            (
+                settings.code_burst_per_user,
+                settings.code_refill_secs_per_user,
+            ),
+            (
+                settings.code_burst_per_address,
+                settings.code_refill_secs_per_address,
+            ),
+        )
+    }
+
+    /// (burst, seconds to earn one back) per name and per address.
+    pub fn with_quotas(per_name: (u32, u64), per_address: (u32, u64)) -> Self {
+        Self {
+            per_username: RateLimiter::keyed(quota(per_name.0, per_name.1)),
+            per_address: RateLimiter::keyed(quota(per_address.0, per_address.1)),
             clock: DefaultClock::default(),
         }
     }

@@ -137,6 +137,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    mfa_challenges (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mfa_recovery_codes (user_id, code_hash) {
+        user_id -> Text,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     minutes (meeting_id) {
         meeting_id -> Text,
         state -> Text,
@@ -285,6 +302,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    user_mfa (user_id) {
+        user_id -> Text,
+        secret -> Text,
+        active -> Bool,
+        last_step -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Text,
         username -> Text,
@@ -311,6 +339,8 @@ diesel::joinable!(documents -> agenda_items (agenda_item_id));
 diesel::joinable!(documents -> meetings (meeting_id));
 diesel::joinable!(events -> meetings (meeting_id));
 diesel::joinable!(meetings -> users (created_by));
+diesel::joinable!(mfa_challenges -> users (user_id));
+diesel::joinable!(mfa_recovery_codes -> users (user_id));
 diesel::joinable!(minutes -> meetings (meeting_id));
 diesel::joinable!(minutes_items -> agenda_items (agenda_item_id));
 diesel::joinable!(minutes_items -> minutes (meeting_id));
@@ -328,6 +358,7 @@ diesel::joinable!(register_entries -> meetings (meeting_id));
 diesel::joinable!(speakers -> agenda_items (agenda_item_id));
 diesel::joinable!(speakers -> meetings (meeting_id));
 diesel::joinable!(speakers -> users (user_id));
+diesel::joinable!(user_mfa -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agenda_items,
@@ -340,6 +371,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents,
     events,
     meetings,
+    mfa_challenges,
+    mfa_recovery_codes,
     minutes,
     minutes_items,
     organization_settings,
@@ -352,5 +385,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     register_entries,
     registers,
     speakers,
+    user_mfa,
     users,
 );

@@ -519,5 +519,11 @@ export const en: Record<Key, string> = {
   'err.record_busy': 'The minutes kept changing while being finalised. Please try again.',
   'err.record_document': 'This document belongs to the meeting’s record and cannot be replaced or deleted.',
   'err.invalid_organization': 'The organisation’s details are not valid (one-line names; a sign without spaces or slashes).',
+  'err.invalid_code': 'The code is wrong, expired or already used.',
+  'err.invalid_mfa_token': 'The sign-in step has expired. Please sign in again.',
+  'err.mfa_already_active': 'Two-step sign-in is already on.',
+  'err.mfa_not_pending': 'Start setting up two-step sign-in first.',
+  'err.mfa_not_active': 'Two-step sign-in is not on.',
+  'err.mfa_enrollment_required': 'Your role needs two-step sign-in. Set it up before going on.',
   'err.internal_error': 'The server had an error. Please try again; if it persists, tell the administrator.',
 };

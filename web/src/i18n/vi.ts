@@ -517,6 +517,12 @@ export const vi = {
   'err.record_busy': 'Biên bản đang được thay đổi trong lúc hoàn thành. Vui lòng thử lại.',
   'err.record_document': 'Tài liệu thuộc biên bản cuộc họp, không thay thế hay xóa được.',
   'err.invalid_organization': 'Thông tin cơ quan không hợp lệ (tên một dòng, ký hiệu không có dấu cách hay dấu /).',
+  'err.invalid_code': 'Mã xác thực không đúng, đã hết hạn hoặc đã dùng.',
+  'err.invalid_mfa_token': 'Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.',
+  'err.mfa_already_active': 'Xác thực hai lớp đã được bật.',
+  'err.mfa_not_pending': 'Hãy bắt đầu thiết lập xác thực hai lớp trước.',
+  'err.mfa_not_active': 'Xác thực hai lớp chưa được bật.',
+  'err.mfa_enrollment_required': 'Vai trò của bạn cần xác thực hai lớp. Hãy thiết lập trước khi tiếp tục.',
   'err.internal_error': 'Máy chủ gặp lỗi. Vui lòng thử lại; nếu vẫn lỗi, báo cho quản trị hệ thống.',
 } as const;
 
