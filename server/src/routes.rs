@@ -38,6 +38,22 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                         .route(web::post().to(auth::mfa_handlers::confirm)),
                 )
                 .service(
+                    web::resource("/me/sessions").route(web::get().to(auth::device_handlers::list)),
+                )
+                .service(
+                    web::resource("/me/sessions/{id}")
+                        .route(web::patch().to(auth::device_handlers::rename))
+                        .route(web::delete().to(auth::device_handlers::end)),
+                )
+                .service(
+                    web::resource("/me/password")
+                        .route(web::post().to(auth::device_handlers::change_password)),
+                )
+                .service(
+                    web::resource("/users/{id}/sessions")
+                        .route(web::delete().to(auth::device_handlers::end_all)),
+                )
+                .service(
                     web::resource("/users/{id}/mfa")
                         .route(web::delete().to(auth::mfa_handlers::reset)),
                 )

@@ -222,6 +222,11 @@ async fn openapi_covers_every_endpoint(backend: Backend) {
         ("/api/v1/me/mfa/totp", "delete"),
         ("/api/v1/me/mfa/totp/confirm", "post"),
         ("/api/v1/users/{id}/mfa", "delete"),
+        ("/api/v1/me/sessions", "get"),
+        ("/api/v1/me/sessions/{id}", "patch"),
+        ("/api/v1/me/sessions/{id}", "delete"),
+        ("/api/v1/me/password", "post"),
+        ("/api/v1/users/{id}/sessions", "delete"),
     ];
     for (path, method) in expected {
         assert!(

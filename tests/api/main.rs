@@ -9,6 +9,7 @@ mod attendance;
 mod audit;
 mod auth;
 mod demo;
+mod devices;
 mod documents;
 mod events;
 mod faults;

@@ -51,6 +51,19 @@ pub(super) fn client_address(req: &HttpRequest, trust_proxy: bool) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// Where a request comes from, for the device list.
+pub(super) fn origin(req: &HttpRequest, address: String) -> super::devices::Origin {
+    super::devices::Origin {
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned(),
+        address,
+    }
+}
+
 pub(super) fn pair(
     state: &AppState,
     user: SignedInUser,
@@ -128,9 +141,14 @@ pub async fn login(
     }
     let ttl = state.settings.auth.refresh_token_ttl_secs;
     let uid = user.id.clone();
+    let from = origin(&req, address);
     let refresh = state
         .db
-        .write(move |c| sessions::start(c, &uid, ttl))
+        .write(move |c| {
+            let issued = sessions::start(c, &uid, ttl)?;
+            super::devices::record(c, &issued.family_id, &uid, &from)?;
+            Ok(issued)
+        })
         .await?;
     tracing::info!(user_id = %user.id, "signed in");
     let signed = SignedInUser {
@@ -147,16 +165,21 @@ pub async fn login(
     responses((status = 200, body = TokenPair), (status = 401, body = Problem)))]
 pub async fn refresh(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let presented = body.into_inner().refresh_token;
     let ttl = state.settings.auth.refresh_token_ttl_secs;
+    let address = client_address(&req, state.settings.auth.trust_proxy_headers);
     let outcome = state
         .db
         .write(move |c| {
             let rotation = sessions::rotate(c, &presented, ttl)?;
             let user = match &rotation {
-                Rotation::Rotated { user_id, .. } => Some(users::find(c, user_id)?),
+                Rotation::Rotated { user_id, issued } => {
+                    super::devices::seen(c, &issued.family_id, &address)?;
+                    Some(users::find(c, user_id)?)
+                }
                 _ => None,
             };
             Ok((rotation, user))

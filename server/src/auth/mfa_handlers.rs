@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::handlers::{SignedInUser, client_address, pair};
+use super::handlers::{SignedInUser, client_address, origin, pair};
 use super::mfa::{self, Enrolment};
 use super::{AuthUser, sessions};
 use crate::error::{ApiError, Problem};
@@ -146,12 +146,14 @@ pub async fn login(
     state.code_limiter.check(&user_id, &address)?;
     let keys = state.mfa_keys.clone();
     let ttl = state.settings.auth.refresh_token_ttl_secs;
+    let from = origin(&req, address);
     let outcome = state
         .db
         .write(move |c| {
             let id = mfa::answer(c, &keys, &mfa_token, &code)?;
             let user = users::find(c, &id)?;
             let refresh = sessions::start(c, &id, ttl)?;
+            super::devices::record(c, &refresh.family_id, &id, &from)?;
             Ok((user, refresh))
         })
         .await;

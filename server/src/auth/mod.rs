@@ -5,6 +5,8 @@
 //! Must never: log or return a password, a secret or a refresh token; tell an unknown
 //! username apart from a wrong password (same status, same body, same work).
 
+pub mod device_handlers;
+pub mod devices;
 pub mod extract;
 pub mod handlers;
 pub mod mfa;

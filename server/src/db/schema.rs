@@ -77,6 +77,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    device_sessions (family_id) {
+        family_id -> Text,
+        user_id -> Text,
+        name -> Text,
+        user_agent -> Text,
+        address -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     document_versions (document_id, version) {
         document_id -> Text,
         version -> Integer,
@@ -332,6 +344,7 @@ diesel::joinable!(annotations -> meetings (meeting_id));
 diesel::joinable!(annotations -> users (author_id));
 diesel::joinable!(audit_entries -> meetings (meeting_id));
 diesel::joinable!(ballots -> polls (poll_id));
+diesel::joinable!(device_sessions -> users (user_id));
 diesel::joinable!(document_versions -> blobs (sha256));
 diesel::joinable!(document_versions -> documents (document_id));
 diesel::joinable!(document_versions -> users (uploaded_by));
@@ -367,6 +380,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_entries,
     ballots,
     blobs,
+    device_sessions,
     document_versions,
     documents,
     events,

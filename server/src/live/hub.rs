@@ -51,6 +51,8 @@ impl Control {
 pub struct SessionHandle {
     pub id: u64,
     pub user_id: String,
+    /// The sign-in session (`sid`) its token belongs to.
+    pub session_id: String,
     pub role: crate::users::Role,
     outbox: Arc<Outbox>,
     pub control: Arc<Control>,
@@ -288,6 +290,7 @@ impl Hub {
         &self,
         meeting_id: &str,
         user_id: &str,
+        session_id: &str,
         role: crate::users::Role,
         outbox: Arc<Outbox>,
     ) -> Result<(Arc<Room>, SessionHandle), JoinError> {
@@ -305,6 +308,7 @@ impl Hub {
         let handle = SessionHandle {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             user_id: user_id.to_owned(),
+            session_id: session_id.to_owned(),
             role,
             outbox,
             control: Arc::new(Control::default()),
@@ -413,6 +417,22 @@ impl Hub {
         if let Some(room) = self.room(meeting_id) {
             for s in room.sessions().into_iter().filter(|s| s.user_id == user_id) {
                 s.control.close(code, why);
+            }
+        }
+    }
+
+    /// Closes the live sockets of ended sign-in sessions (a device signed out, a password
+    /// changed): 4401, as an expired token.
+    pub fn end_sessions(&self, session_ids: &[String]) {
+        if session_ids.is_empty() {
+            return;
+        }
+        for room in self.rooms() {
+            for s in room.sessions() {
+                if session_ids.contains(&s.session_id) {
+                    s.control
+                        .close(close::UNAUTHENTICATED, "this sign-in session has ended");
+                }
             }
         }
     }

@@ -71,7 +71,13 @@ async fn serve(
     } = Box::pin(admit(state, hub, meeting_id, stream)).await?;
     outbox.resume_after(last_seq);
     let (room, handle) = hub
-        .join(meeting_id, &user.id, user.role, outbox.clone())
+        .join(
+            meeting_id,
+            &user.id,
+            &user.session_id,
+            user.role,
+            outbox.clone(),
+        )
         .map_err(|e| match e {
             JoinError::TooManySessions => {
                 End::new(close::RATE_LIMITED, "too many sessions for this user")
@@ -149,9 +155,18 @@ async fn admit(
         .tokens
         .verify(&hello.token)
         .map_err(|e| End::new(close::UNAUTHENTICATED, e.code()))?;
+    // The user and the sign-in session must still stand, with today's role (auth/standing.rs).
+    let role = state
+        .standings
+        .check(&state.db, &claims.sub, &claims.sid)
+        .await
+        .map_err(|e| match e {
+            ApiError::Unavailable => End::new(1011, "the service is temporarily unavailable"),
+            e => End::new(close::UNAUTHENTICATED, e.code()),
+        })?;
     let user = AuthUser {
         id: claims.sub,
-        role: claims.role,
+        role,
         session_id: claims.sid,
     };
     let access = load_access(state, meeting_id, &user).await?;
@@ -355,6 +370,16 @@ impl Live<'_> {
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() > Duration::from_secs(settings.client_timeout_secs) {
                         return Err(End::new(1001, "no answer to heartbeats"));
+                    }
+                    // A session ended on another instance (a device signed out, a password
+                    // changed) closes here within a heartbeat and the standing cache's life.
+                    if let Err(ApiError::Unauthenticated { .. }) = self
+                        .state
+                        .standings
+                        .check(&self.state.db, &self.user.id, &self.user.session_id)
+                        .await
+                    {
+                        return Err(End::new(close::UNAUTHENTICATED, "this sign-in session has ended"));
                     }
                     self.send_frame(control_frame(OpCode::Ping, b""), None).await?;
                 }

@@ -525,5 +525,6 @@ export const en: Record<Key, string> = {
   'err.mfa_not_pending': 'Start setting up two-step sign-in first.',
   'err.mfa_not_active': 'Two-step sign-in is not on.',
   'err.mfa_enrollment_required': 'Your role needs two-step sign-in. Set it up before going on.',
+  'err.invalid_name': 'The device name is not valid (one line, at most 100 characters).',
   'err.internal_error': 'The server had an error. Please try again; if it persists, tell the administrator.',
 };

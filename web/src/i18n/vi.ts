@@ -523,6 +523,7 @@ export const vi = {
   'err.mfa_not_pending': 'Hãy bắt đầu thiết lập xác thực hai lớp trước.',
   'err.mfa_not_active': 'Xác thực hai lớp chưa được bật.',
   'err.mfa_enrollment_required': 'Vai trò của bạn cần xác thực hai lớp. Hãy thiết lập trước khi tiếp tục.',
+  'err.invalid_name': 'Tên thiết bị không hợp lệ (một dòng, tối đa 100 ký tự).',
   'err.internal_error': 'Máy chủ gặp lỗi. Vui lòng thử lại; nếu vẫn lỗi, báo cho quản trị hệ thống.',
 } as const;
 
