@@ -36,6 +36,16 @@ pub struct Settings {
     pub log: LogSettings,
     pub organization: OrganizationSettings,
     pub minutes: MinutesSettings,
+    pub signing: SigningSettings,
+}
+
+/// Digital signatures (ký số).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SigningSettings {
+    /// PEM files of the certificates signatures are trusted up to (the Government CA's root,
+    /// a public CA): a signature is `trusted` when its signer's certificate chains to one.
+    pub trust_anchors: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -406,6 +416,7 @@ impl Default for Settings {
             log: LogSettings::default(),
             organization: OrganizationSettings::default(),
             minutes: MinutesSettings::default(),
+            signing: SigningSettings::default(),
         }
     }
 }
@@ -501,6 +512,7 @@ const SECTIONS: &[&str] = &[
     "log",
     "organization",
     "minutes",
+    "signing",
 ];
 
 /// The top-level key of an environment key, whether or not its `__` became a `.` yet.

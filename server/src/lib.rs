@@ -29,6 +29,7 @@ pub mod organization;
 pub mod patch;
 pub mod polls;
 pub mod routes;
+pub mod signatures;
 pub mod speakers;
 pub mod startup;
 pub mod state;

@@ -49,6 +49,7 @@ use crate::{
         crate::minutes::handlers::preview,
         crate::minutes::handlers::preview_docx,
         crate::minutes::handlers::finalize,
+        crate::signatures::handlers::list,
         meetings::handlers::set_state,
         meetings::handlers::add_participant,
         meetings::handlers::update_participant,

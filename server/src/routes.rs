@@ -82,6 +82,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                     "/meetings/{id}/calendar.ics",
                     web::get().to(meetings::handlers::calendar),
                 )
+                .route(
+                    "/documents/{id}/signatures",
+                    web::get().to(crate::signatures::handlers::list),
+                )
                 .service(
                     web::resource("/meetings/{id}/minutes")
                         .route(web::get().to(minutes::handlers::get))

@@ -149,6 +149,9 @@ impl Application {
             bus,
             hub,
             polls,
+            trust_anchors: Arc::new(crate::signatures::load_anchors(
+                &settings.signing.trust_anchors,
+            )?),
             fonts: Arc::new(crate::minutes::render::Fonts::load(
                 settings.minutes.fonts_dir.as_deref(),
             )),

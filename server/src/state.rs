@@ -29,6 +29,8 @@ pub struct AppState {
     pub files: Arc<crate::documents::files::Files>,
     /// Group commit of ballots and coalesced tallies.
     pub polls: crate::polls::PollService,
+    /// The certificates signatures are trusted up to (`signing.trust_anchors`).
+    pub trust_anchors: Arc<Vec<x509_cert::Certificate>>,
     /// The fonts the meeting's record is printed in.
     pub fonts: Arc<crate::minutes::render::Fonts>,
 }

@@ -227,6 +227,7 @@ async fn openapi_covers_every_endpoint(backend: Backend) {
         ("/api/v1/me/sessions/{id}", "delete"),
         ("/api/v1/me/password", "post"),
         ("/api/v1/users/{id}/sessions", "delete"),
+        ("/api/v1/documents/{id}/signatures", "get"),
     ];
     for (path, method) in expected {
         assert!(
