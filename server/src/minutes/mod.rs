@@ -5,3 +5,4 @@
 //! agenda, attendance, speakers, polls, documents, audit); nothing below imports it.
 
 pub mod record;
+pub mod render;
