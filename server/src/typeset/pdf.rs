@@ -8,8 +8,9 @@ use lopdf::dictionary;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat};
 
 use super::font::{FontIds, hex_string};
-use super::layout::{Draw, Face, Room, Style, Typesetter};
+use super::layout::{Draw, Face, Room, Style};
 use super::page::{Frame, Page};
+use super::setter::Typesetter;
 use crate::error::ApiError;
 
 /// What the writer adds to every page.

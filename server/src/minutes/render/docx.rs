@@ -22,10 +22,10 @@ fn twips(points: f32) -> i32 {
     (points * 20.0).round() as i32
 }
 
-/// Either element a docx body or table cell holds.
+/// Either element a docx body or table cell holds (both large: boxed).
 enum Element {
-    Paragraph(DocxParagraph),
-    Table(DocxTable),
+    Paragraph(Box<DocxParagraph>),
+    Table(Box<DocxTable>),
 }
 
 pub fn write(
@@ -66,7 +66,6 @@ pub fn write(
     let mut numbers = Header::new().add_paragraph(
         DocxParagraph::new()
             .align(AlignmentType::Center)
-            .add_run(Run::new().size(26))
             .add_page_num(PageNum::new()),
     );
     let mut first = Header::new();
@@ -77,8 +76,8 @@ pub fn write(
     doc = doc.header(numbers).first_header(first).title_pg();
     for element in elements(blocks, frame.body_width()) {
         doc = match element {
-            Element::Paragraph(p) => doc.add_paragraph(p),
-            Element::Table(t) => doc.add_table(t),
+            Element::Paragraph(p) => doc.add_paragraph(*p),
+            Element::Table(t) => doc.add_table(*t),
         };
     }
     let mut out = std::io::Cursor::new(Vec::new());
@@ -92,10 +91,12 @@ fn elements(blocks: &[Block], width: f32) -> Vec<Element> {
     let mut out = Vec::new();
     for block in blocks {
         match block {
-            Block::Paragraph(p) => out.push(Element::Paragraph(paragraph(p))),
-            Block::Space(h) => out.push(Element::Paragraph(gap(*h))),
-            Block::Room { height, .. } => out.push(Element::Paragraph(gap(*height))),
-            Block::Rule(rule) => out.push(Element::Paragraph(rule_paragraph(rule, width))),
+            Block::Paragraph(p) => out.push(Element::Paragraph(Box::new(paragraph(p)))),
+            Block::Space(h) => out.push(Element::Paragraph(Box::new(gap(*h)))),
+            Block::Room { height, .. } => out.push(Element::Paragraph(Box::new(gap(*height)))),
+            Block::Rule(rule) => {
+                out.push(Element::Paragraph(Box::new(rule_paragraph(rule, width))))
+            }
             Block::Columns(columns) => {
                 let cells = columns
                     .iter()
@@ -104,18 +105,18 @@ fn elements(blocks: &[Block], width: f32) -> Vec<Element> {
                             .width(twips(c.width) as usize, WidthType::Dxa)
                     })
                     .collect();
-                out.push(Element::Table(
+                out.push(Element::Table(Box::new(
                     DocxTable::without_borders(vec![TableRow::new(cells)])
                         .set_grid(columns.iter().map(|c| twips(c.width) as usize).collect())
                         .layout(TableLayoutType::Fixed)
                         .width(twips(width) as usize, WidthType::Dxa),
-                ));
+                )));
                 // Word joins two tables that touch; a paragraph keeps them apart.
-                out.push(Element::Paragraph(gap(1.0)));
+                out.push(Element::Paragraph(Box::new(gap(1.0))));
             }
             Block::Table(table) => {
-                out.push(Element::Table(ruled_table(table, width)));
-                out.push(Element::Paragraph(gap(1.0)));
+                out.push(Element::Table(Box::new(ruled_table(table, width))));
+                out.push(Element::Paragraph(Box::new(gap(1.0))));
             }
         }
     }
@@ -128,8 +129,8 @@ fn cell(elements: Vec<Element>) -> TableCell {
     for element in elements {
         any = true;
         cell = match element {
-            Element::Paragraph(p) => cell.add_paragraph(p),
-            Element::Table(t) => cell.add_table(t),
+            Element::Paragraph(p) => cell.add_paragraph(*p),
+            Element::Table(t) => cell.add_table(*t),
         };
     }
     if !any {

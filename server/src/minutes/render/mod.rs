@@ -15,9 +15,9 @@ pub use crate::typeset::family::Fonts;
 
 use crate::error::ApiError;
 use crate::minutes::record::Record;
-use crate::typeset::layout::Typesetter;
 use crate::typeset::page::Frame;
 use crate::typeset::pdf::{Decorations, Written};
+use crate::typeset::setter::Typesetter;
 
 /// Printed across every page of a preview.
 pub const DRAFT_MARK: &str = "DỰ THẢO";

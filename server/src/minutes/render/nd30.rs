@@ -5,9 +5,8 @@
 
 use super::words::{self, BLANK};
 use crate::minutes::record::{Item, Record};
-use crate::typeset::layout::{
-    Align, Block, Column, Face, MM, Paragraph, Rule, Style, Table, Typesetter,
-};
+use crate::typeset::layout::{Align, Block, Column, Face, MM, Paragraph, Rule, Style, Table};
+use crate::typeset::setter::Typesetter;
 use crate::typeset::text::{one_line, paragraphs};
 
 /// Body text.
@@ -94,7 +93,7 @@ fn header(
         width: (name_width * 0.4).max(30.0),
         align: Align::Center,
         thickness: 0.6,
-        space_before: 1.0,
+        space_before: 2.0,
         space_after: 6.0,
     }));
     left.push(Block::Paragraph(centred(
@@ -111,7 +110,7 @@ fn header(
             width: motto_width,
             align: Align::Center,
             thickness: 0.6,
-            space_before: 1.0,
+            space_before: 2.0,
             space_after: 6.0,
         }),
         Block::Paragraph(centred(
@@ -144,7 +143,7 @@ fn title(ts: &mut Typesetter<'_>, kind: &str, summary: &str, width: f32) -> Vec<
             width: (widest / 3.0).clamp(50.0, width / 2.0),
             align: Align::Center,
             thickness: 0.6,
-            space_before: 2.0,
+            space_before: 4.0,
             space_after: 14.0,
         }),
     ]
@@ -460,9 +459,10 @@ pub fn conclusions(ts: &mut Typesetter<'_>, record: &Record, width: f32) -> Vec<
         "TB",
     )];
     blocks.extend(title(ts, "THÔNG BÁO", &summary, width));
-    let when = record
-        .started_at
-        .map_or_else(|| format!("ngày {BLANK}"), |at| words::long_date(at.date()));
+    let when = record.started_at.map_or_else(
+        || format!("Ngày {BLANK}"),
+        |at| words::capitalise(&words::long_date(at.date())),
+    );
     let place = record
         .location
         .as_deref()
@@ -470,18 +470,19 @@ pub fn conclusions(ts: &mut Typesetter<'_>, record: &Record, width: f32) -> Vec<
         .filter(|p| !p.is_empty())
         .map(|p| format!(", tại {p}"))
         .unwrap_or_default();
+    let meeting = words::in_sentence(&or_blank(&record.title));
     let chair = record
         .chair
         .as_ref()
         .map(|p| one_line(&p.name))
-        .filter(|n| !n.is_empty())
-        .map(|n| format!(", dưới sự chủ trì của {n}"))
-        .unwrap_or_default();
+        .filter(|n| !n.is_empty());
+    let held = match chair {
+        Some(chair) => format!("{chair} chủ trì {meeting}"),
+        None => format!("đã diễn ra {meeting}"),
+    };
     blocks.push(Block::Paragraph(body(format!(
-        "{}{place}{chair}, đã diễn ra {}. Sau khi nghe báo cáo và ý kiến phát biểu của các \
-         thành viên dự họp, Chủ tọa kết luận như sau:",
-        words::capitalise(&words::in_sentence(&or_blank(&record.title))),
-        when
+        "{when}{place}, {held}. Sau khi nghe báo cáo và ý kiến phát biểu của các thành viên \
+         dự họp, Chủ tọa kết luận như sau:"
     ))));
     for it in &record.items {
         let conclusion = paragraphs(&it.conclusion);

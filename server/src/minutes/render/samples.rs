@@ -257,17 +257,16 @@ pub fn large() -> Record {
             } else {
                 vec![]
             };
-            let speeches = (0..2)
-                .filter_map(|k| {
-                    (speeches_left > 0).then(|| {
-                        speeches_left -= 1;
-                        Speech {
-                            name: name(i * 2 + k),
-                            seconds: Some(60 + (i * 37 + k * 11) as i64 % 300),
-                        }
-                    })
-                })
-                .collect();
+            let mut speeches = Vec::new();
+            for k in 0..2 {
+                if speeches_left > 0 {
+                    speeches_left -= 1;
+                    speeches.push(Speech {
+                        name: name(i * 2 + k),
+                        seconds: Some(60 + (i * 37 + k * 11) as i64 % 300),
+                    });
+                }
+            }
             Item {
                 number: (i + 1).to_string(),
                 title: format!(

@@ -232,7 +232,8 @@ fn the_conclusions_notice_has_one_signature_room_and_its_number() {
 
 #[test]
 fn the_docx_holds_the_same_content() {
-    let record = samples::demo();
+    let mut record = samples::demo();
+    record.items[0].notes = "Thu & chi <ngân sách> \"2027\"\u{1}.".into();
     let bytes = minutes_docx(&record).unwrap();
     assert!(bytes.starts_with(b"PK"), "a zip");
     let docx = docx_rs::read_docx(&bytes).unwrap();
@@ -244,6 +245,7 @@ fn the_docx_holds_the_same_content() {
         "Võ Minh Tuấn",
         "Tán thành 5/7",
         "Times New Roman",
+        "Thu & chi <ngân sách>",
     ] {
         assert!(json.contains(expected), "{expected} missing from the docx");
     }
