@@ -92,9 +92,15 @@ fn the_same_record_gives_the_same_bytes() {
 
 #[test]
 fn nothing_leaves_the_body_of_a_large_record() {
-    let fonts = fonts();
+    // Liberation Serif where installed, and DejaVu Serif (wider) as on a host without it.
+    for fonts in [fonts(), Fonts::dejavu()] {
+        large_record_stays_in_the_body(&fonts);
+    }
+}
+
+fn large_record_stays_in_the_body(fonts: &Fonts) {
     let record = samples::large();
-    let mut ts = Typesetter::new(&fonts).unwrap();
+    let mut ts = Typesetter::new(fonts).unwrap();
     let frame = Frame::a4_nd30();
     let blocks = nd30::minutes(&mut ts, &record, frame.body_width());
     let mut headers = Vec::new();
@@ -137,7 +143,7 @@ fn nothing_leaves_the_body_of_a_large_record() {
     }
 
     // The written PDF: every text origin on its page, a number on every page but the first.
-    let rendered = minutes_pdf_with_boxes(&record, &fonts).unwrap();
+    let rendered = minutes_pdf_with_boxes(&record, fonts).unwrap();
     assert_eq!(rendered.pages as usize, pages.len());
     let origins = text_origins(&rendered.bytes);
     for (page, x, y) in &origins {
@@ -299,4 +305,42 @@ fn flatten(blocks: &[crate::typeset::layout::Block]) -> String {
         }
     }
     out
+}
+
+#[test]
+fn an_empty_record_and_an_overlong_letterhead_still_render() {
+    let fonts = fonts();
+    let mut record = samples::demo();
+    record.letterhead = crate::minutes::record::Letterhead {
+        parent: String::new(),
+        name: String::new(),
+        sign: String::new(),
+        place: String::new(),
+        recipients: vec![],
+        on_behalf: String::new(),
+        chair_title: String::new(),
+    };
+    record.title.clear();
+    record.items.clear();
+    record.attendance.present.clear();
+    record.attendance.absent.clear();
+    record.opening.clear();
+    record.closing.clear();
+    let rendered = minutes_pdf_with_boxes(&record, &fonts).unwrap();
+    assert_eq!(rendered.signature_boxes.len(), 2);
+    conclusions_pdf(&record, &fonts).unwrap();
+    minutes_docx(&record).unwrap();
+
+    // A letterhead longer than a page: the header is cut between lines, nothing overflows.
+    record.letterhead.name = "ỦY BAN NHÂN DÂN XÃ CAM THỦY ".repeat(150);
+    record.letterhead.recipients = vec!["Thường trực HĐND xã".into(); 80];
+    let rendered = conclusions_pdf_with_boxes(&record, &fonts).unwrap();
+    assert!(rendered.pages >= 3, "{}", rendered.pages);
+    let frame = Frame::a4_nd30();
+    for (page, x, y) in text_origins(&rendered.bytes) {
+        assert!(
+            x >= frame.left - 0.01 && y >= frame.bottom - 0.01 && y <= frame.height,
+            "page {page}: {x},{y}"
+        );
+    }
 }
