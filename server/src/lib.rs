@@ -34,4 +34,5 @@ pub mod speakers;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod typeset;
 pub mod users;

@@ -218,7 +218,7 @@ fn text_pages(
         file: doc.new_object_id(),
         to_unicode: doc.new_object_id(),
     };
-    for (id, object) in font.objects(ids) {
+    for (id, object) in font.objects(ids)? {
         doc.objects.insert(id, object);
     }
     // Lines wider than the page wrap at spaces, indented like their first part.

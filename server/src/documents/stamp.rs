@@ -97,7 +97,7 @@ fn stamp_objects(plan: &StampPlan, text: &str) -> Result<Vec<(u32, u16, Vec<u8>)
         descriptor: id(reserved::DESCRIPTOR),
         file: id(reserved::FONT_FILE),
         to_unicode: id(reserved::TO_UNICODE),
-    }));
+    })?);
     let mut out = Vec::with_capacity(own.len());
     for ((num, generation), object) in &own {
         let mut body = Vec::new();

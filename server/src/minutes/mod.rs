@@ -434,3 +434,4 @@ mod tests {
         assert_eq!(err.code(), "text_too_long");
     }
 }
+

@@ -1,115 +1,110 @@
-//! Rendering the record: a plain stand-in until the Nghị định 30 layout lands (lines of text in
-//! the board book's font), with the interface the layout keeps.
+//! The meeting's record rendered: the biên bản and the thông báo kết luận as PDF (A4, the
+//! layout of Nghị định 30/2020, the family's fonts embedded as subsets) and the biên bản as a
+//! .docx for secretaries who finish it in Word. Pure functions of a `record::Record`: no
+//! database, no clock; the same record gives the same bytes.
+//!
+//! Each PDF comes with where its signature rooms are (`SignatureBox`), so that signing can
+//! place the signature images there without knowing the layout.
 
-use std::path::Path;
+mod docx;
+mod nd30;
+pub mod samples;
+mod words;
 
-use crate::documents::book::{Line, text_pdf};
+pub use crate::typeset::family::Fonts;
+
 use crate::error::ApiError;
+use crate::minutes::record::Record;
+use crate::typeset::page::Frame;
+use crate::typeset::pdf::{Decorations, Written};
+use crate::typeset::setter::Typesetter;
 
-use super::record::Record;
+/// Printed across every page of a preview.
+pub const DRAFT_MARK: &str = "DỰ THẢO";
 
-/// The record's fonts.
-#[derive(Debug, Clone, Default)]
-pub struct Fonts;
-
-impl Fonts {
-    pub fn load(_dir: Option<&Path>) -> Self {
-        Self
-    }
+/// Where a signature goes: the empty room of a signature block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignatureBox {
+    /// "secretary" or "chair".
+    pub block: &'static str,
+    /// 1-based.
+    pub page: u32,
+    /// PDF user space (points, origin bottom left): x1, y1, x2, y2.
+    pub rect: [f32; 4],
 }
 
-fn lines(record: &Record, title: &str, number: Option<&str>, conclusions: bool) -> Vec<Line> {
-    let mut out = vec![
-        Line::new(&record.letterhead.name, 12.0, 0),
-        Line::new("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 12.0, 0),
-        Line::new("Độc lập - Tự do - Hạnh phúc", 12.0, 0),
-        Line::new(&format!("Số: {}", number.unwrap_or("…")), 12.0, 0),
-        Line::new(title, 14.0, 0),
-        Line::new(&record.title, 12.0, 0),
-    ];
-    if !conclusions {
-        out.push(Line::new(
-            &format!(
-                "Có mặt: {}/{}",
-                record.attendance.present.len(),
-                record.attendance.expected
-            ),
-            11.0,
-            0,
-        ));
-        for p in &record.attendance.present {
-            out.push(Line::new(&p.name, 11.0, 1));
-        }
-        for a in &record.attendance.absent {
-            out.push(Line::new(
-                &format!("Vắng: {} {}", a.name, a.reason.as_deref().unwrap_or("")),
-                11.0,
-                1,
-            ));
-        }
-    }
-    for item in &record.items {
-        out.push(Line::new(
-            &format!("{}. {}", item.number, item.title),
-            11.0,
-            0,
-        ));
-        if !conclusions {
-            for para in item.notes.lines() {
-                out.push(Line::new(para, 11.0, 1));
-            }
-            for poll in &item.polls {
-                out.push(Line::new(
-                    &format!(
-                        "{}: Tán thành {}/{}, Không tán thành {}/{}, Không biểu quyết {}/{} - {}",
-                        poll.title,
-                        poll.for_motion,
-                        poll.of,
-                        poll.against,
-                        poll.of,
-                        poll.not_voting,
-                        poll.of,
-                        poll.result
-                    ),
-                    11.0,
-                    1,
-                ));
-            }
-        }
-        for para in item.conclusion.lines() {
-            out.push(Line::new(para, 11.0, 1));
-        }
-    }
-    if let Some((seq, hash)) = &record.audit_head {
-        out.push(Line::new(&format!("seq {seq} {hash}"), 9.0, 0));
-    }
-    out.retain(|l| !l.text.trim().is_empty());
-    out
+/// A rendered PDF and its signature rooms.
+#[derive(Debug, Clone)]
+pub struct RenderedPdf {
+    pub bytes: Vec<u8>,
+    pub pages: u32,
+    pub signature_boxes: Vec<SignatureBox>,
 }
 
-/// The biên bản.
-pub fn minutes_pdf(record: &Record, _fonts: &Fonts) -> Result<Vec<u8>, ApiError> {
-    text_pdf(&lines(
-        record,
-        "BIÊN BẢN",
-        record.minutes_number.as_deref(),
-        false,
-    ))
+/// The biên bản as a PDF.
+pub fn minutes_pdf(record: &Record, fonts: &Fonts) -> Result<Vec<u8>, ApiError> {
+    minutes_pdf_with_boxes(record, fonts).map(|r| r.bytes)
 }
 
-/// The thông báo kết luận.
-pub fn conclusions_pdf(record: &Record, _fonts: &Fonts) -> Result<Vec<u8>, ApiError> {
-    text_pdf(&lines(
-        record,
-        "THÔNG BÁO",
-        record.conclusions_number.as_deref(),
-        true,
-    ))
+/// The biên bản as a PDF, with its two signature rooms (THƯ KÝ, CHỦ TỌA).
+pub fn minutes_pdf_with_boxes(record: &Record, fonts: &Fonts) -> Result<RenderedPdf, ApiError> {
+    render(record, fonts, &record.title, nd30::minutes)
 }
 
-/// The biên bản as a Word document.
-pub fn minutes_docx(_record: &Record) -> Result<Vec<u8>, ApiError> {
-    Err(ApiError::internal(anyhow::anyhow!(
-        "the .docx of the record is not available in this build"
-    )))
+/// The thông báo kết luận as a PDF.
+pub fn conclusions_pdf(record: &Record, fonts: &Fonts) -> Result<Vec<u8>, ApiError> {
+    conclusions_pdf_with_boxes(record, fonts).map(|r| r.bytes)
 }
+
+/// The thông báo kết luận as a PDF, with its signature room (the chair's).
+pub fn conclusions_pdf_with_boxes(record: &Record, fonts: &Fonts) -> Result<RenderedPdf, ApiError> {
+    let title = nd30::conclusions_summary(record);
+    render(record, fonts, &title, nd30::conclusions)
+}
+
+/// The biên bản as a .docx in Times New Roman, A4 with the decree's margins.
+pub fn minutes_docx(record: &Record) -> Result<Vec<u8>, ApiError> {
+    // Blocks are built with DejaVu's widths (only short rules depend on them); Word sets the
+    // text in Times New Roman itself.
+    let fonts = Fonts::dejavu();
+    let mut ts = Typesetter::new(&fonts)?;
+    let frame = Frame::a4_nd30();
+    let blocks = nd30::minutes(&mut ts, record, frame.body_width());
+    docx::write(&blocks, &frame, record.draft, &record.title)
+}
+
+fn render(
+    record: &Record,
+    fonts: &Fonts,
+    title: &str,
+    build: fn(&mut Typesetter<'_>, &Record, f32) -> Vec<crate::typeset::layout::Block>,
+) -> Result<RenderedPdf, ApiError> {
+    let mut ts = Typesetter::new(fonts)?;
+    let frame = Frame::a4_nd30();
+    let blocks = build(&mut ts, record, frame.body_width());
+    let decorations = Decorations {
+        page_number_size: 13.0,
+        draft_mark: record.draft.then(|| DRAFT_MARK.to_owned()),
+        title: crate::typeset::text::one_line(title),
+    };
+    let Written {
+        bytes,
+        pages,
+        rooms,
+    } = crate::typeset::typeset(&mut ts, &blocks, &frame, &decorations)?;
+    Ok(RenderedPdf {
+        bytes,
+        pages,
+        signature_boxes: rooms
+            .into_iter()
+            .map(|r| SignatureBox {
+                block: r.id,
+                page: r.page,
+                rect: r.rect,
+            })
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests;
