@@ -209,6 +209,21 @@ describe('second factor on the demo server', () => {
     expect(outsideRequests).toEqual([]);
     expect(cspViolations).toEqual([]);
   });
+
+  it('on a phone, the page is one tap away from the header and the QR code fits the screen', async () => {
+    const m = await signIn(env.browser, env.server.base, 'uyvien2', { width: 390, height: 844 });
+    // The header's navigation is hidden on phones; the lock button is what is left.
+    await m.page.getByRole('link', { name: 'Xác thực hai lớp' }).click();
+    await m.page.getByRole('button', { name: 'Bật xác thực hai lớp' }).click();
+    const qr = m.page.getByTestId('mfa-qr');
+    await qr.waitFor();
+    const box = (await qr.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(390);
+    expect(box.width).toBeGreaterThan(150);
+    expect(await smallTargets(m.page)).toEqual([]);
+    await m.context.close();
+  });
 });
 
 describe('a role that needs a second factor', () => {

@@ -181,7 +181,7 @@ describe('Session, second factor', () => {
   it('reads Retry-After into the error', async () => {
     const fetchFn = (async () => json(429, { code: 'rate_limited' }, { 'Retry-After': '42' })) as unknown as typeof fetch;
     const s = new Session('', fetchFn, new MemStorage() as unknown as Storage);
-    const e = await s.completeMfa('T', '1').catch((x) => x);
+    const e = (await s.completeMfa('T', '1').catch((x) => x)) as ApiError;
     expect(e).toBeInstanceOf(ApiError);
     expect(e.code).toBe('rate_limited');
     expect(e.retryAfter).toBe(42);
@@ -197,7 +197,7 @@ describe('Session, second factor', () => {
     const seen: boolean[] = [];
     s.subscribe(() => seen.push(s.enrolmentRequired));
     expect(s.enrolmentRequired).toBe(false);
-    const e = await s.request('GET', '/meetings').catch((x) => x);
+    const e = (await s.request('GET', '/meetings').catch((x) => x)) as ApiError;
     expect(e.code).toBe('mfa_enrollment_required');
     expect(s.enrolmentRequired).toBe(true);
     // Raw requests (files) notice it too, and still get their answer.

@@ -83,6 +83,13 @@ function Header() {
         </Link>
       </nav>
       <div class="topbar-end">
+        {/* The navigation is hidden on phones: the second factor's page stays one tap away. */}
+        <Link href={SECURITY_PATH} class="btn ghost icon phone-only" aria-label={t('nav.security')}>
+          <svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
+            <rect x="5" y="11" width="14" height="10" rx="2" />
+            <path d="M8 11V8a4 4 0 0 1 8 0v3" />
+          </svg>
+        </Link>
         <LanguageSwitch />
         <span class="who" data-testid="who">
           <span class="who-name">{user.display_name}</span>
