@@ -17,7 +17,14 @@ export interface Server {
   stop: () => Promise<void>;
 }
 
-export async function startServer(): Promise<Server> {
+/** Settings beyond the harness's own, for one file's server (tools/server.mjs). */
+export interface ServerOptions {
+  env?: Record<string, string>;
+  demo?: boolean;
+  users?: { username: string; role: 'admin' | 'secretary' | 'member'; password: string; displayName?: string }[];
+}
+
+export async function startServer(opts: ServerOptions = {}): Promise<Server> {
   // E2E_SERVER_BIN names an already built binary (skips the cargo build).
   let bin = process.env.E2E_SERVER_BIN;
   if (!bin) {
@@ -29,7 +36,9 @@ export async function startServer(): Promise<Server> {
     tmpPrefix: 'ecabinet-e2e-',
     requireDist: false,
     // Short-lived access tokens, so the run exercises refreshing them (HTTP and socket).
-    env: { ECABINET_AUTH__ACCESS_TOKEN_TTL_SECS: '20' },
+    env: { ECABINET_AUTH__ACCESS_TOKEN_TTL_SECS: '20', ...opts.env },
+    demo: opts.demo,
+    users: opts.users,
   });
 }
 
@@ -83,7 +92,13 @@ export async function signIn(
   base: string,
   username: string,
   viewport = { width: 1280, height: 800 },
-  opts: { noWebSocket?: boolean } = {},
+  opts: {
+    noWebSocket?: boolean;
+    /** Default: the demo accounts' password. */
+    password?: string;
+    /** What shows that the password step is done (default: signed in, "Đăng xuất" is shown). */
+    until?: (page: Page) => Promise<unknown>;
+  } = {},
 ): Promise<Tablet> {
   const context = await browser.newContext({
     baseURL: base,
@@ -125,9 +140,9 @@ export async function signIn(
     throw new Error(`the client was served without the Content-Security-Policy: ${JSON.stringify(first?.headers())}`);
   }
   await page.getByLabel('Tên đăng nhập').fill(username);
-  await page.getByLabel('Mật khẩu').fill('demo1234');
+  await page.getByLabel('Mật khẩu').fill(opts.password ?? 'demo1234');
   await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
+  await (opts.until ? opts.until(page) : page.getByRole('button', { name: 'Đăng xuất' }).waitFor());
   return { context, page };
 }
 

@@ -52,6 +52,13 @@ export function useUser(): User | null {
   return user;
 }
 
+/** Whether the server asked this user to set up a second factor first (session.ts). */
+export function useEnrolmentRequired(): boolean {
+  const [on, setOn] = useState(session.enrolmentRequired);
+  useEffect(() => session.subscribe(() => setOn(session.enrolmentRequired)), []);
+  return on;
+}
+
 export function useLocale(): Locale {
   const [l, setL] = useState(getLocale());
   useEffect(() => onLocale(setL), []);

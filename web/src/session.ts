@@ -1,5 +1,8 @@
 // The signed-in session: tokens in localStorage, the access token refreshed through
-// /auth/refresh a minute before it expires (single flight), one retry on a 401.
+// /auth/refresh a minute before it expires (single flight), one retry on a 401. Signing in may
+// take two steps (password, then a second-factor code: docs/api.md "Second factor (TOTP)"), and
+// a 403 `mfa_enrollment_required` on any request is remembered so the app can lead the user to
+// enrolment instead of showing refused screens.
 import type { Problem, TokenPair, User } from './types';
 
 const KEY = 'ecabinet.session';
@@ -10,7 +13,15 @@ export interface Stored {
   /** Epoch milliseconds when the access token expires. */
   expires_at: number;
   user: User;
+  /**
+   * Whether this user is known to have a second factor on: their sign-in needed a code, or they
+   * turned it on (or found it on) here. `GET /me` does not say, so absent means "not known".
+   */
+  mfa?: boolean;
 }
+
+/** The password step's answer: signed in, or a code is needed for the `mfa_token`. */
+export type LoginOutcome = { user: User } | { mfaToken: string };
 
 export class ApiError extends Error {
   constructor(
@@ -19,6 +30,8 @@ export class ApiError extends Error {
     detail?: string,
     /** The problem's `reason` member (e.g. why a PDF was refused: docs/documents.md). */
     public readonly reason?: string,
+    /** Seconds to wait before trying again (a 429's or 503's `Retry-After`). */
+    public readonly retryAfter?: number,
   ) {
     super(detail || code);
   }
@@ -33,6 +46,8 @@ export function refreshDelay(expiresAt: number, now: number): number {
 }
 
 type Listener = (s: Stored | null) => void;
+
+const ENROLMENT_REQUIRED = 'mfa_enrollment_required';
 
 let clockOffset = 0;
 
@@ -60,6 +75,7 @@ export class Session {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inflight: Promise<Stored | null> | null = null;
   private listeners = new Set<Listener>();
+  private enrolmentNeeded = false;
 
   constructor(
     private readonly base = '',
@@ -94,6 +110,27 @@ export class Session {
     return this.stored;
   }
 
+  /**
+   * The server refused a request with 403 `mfa_enrollment_required` since the last sign-in or
+   * enrolment: the user's role needs a second factor and they have none.
+   */
+  get enrolmentRequired(): boolean {
+    return this.enrolmentNeeded;
+  }
+
+  private noteEnrolmentRequired(on: boolean) {
+    if (this.enrolmentNeeded === on) return;
+    this.enrolmentNeeded = on;
+    this.emit();
+  }
+
+  /** Records that this user's second factor is on (`true`) or off (`false`). */
+  setMfa(on: boolean) {
+    if (!this.stored) return;
+    this.set({ ...this.stored, mfa: on });
+    if (on) this.noteEnrolmentRequired(false);
+  }
+
   subscribe(fn: Listener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -111,13 +148,15 @@ export class Session {
     this.emit();
   }
 
-  private fromPair(p: TokenPair): Stored {
-    return {
+  private fromPair(p: TokenPair, mfa?: boolean): Stored {
+    const s: Stored = {
       access_token: p.access_token,
       refresh_token: p.refresh_token,
       expires_at: Date.now() + p.expires_in * 1000,
       user: p.user,
     };
+    if (mfa !== undefined) s.mfa = mfa;
+    return s;
   }
 
   private schedule() {
@@ -126,20 +165,39 @@ export class Session {
     this.timer = setTimeout(() => void this.refresh(), refreshDelay(this.stored.expires_at, Date.now()));
   }
 
-  async login(username: string, password: string): Promise<User> {
+  /** The password step: signed in, or an `mfa_token` for `completeMfa`. */
+  async login(username: string, password: string): Promise<LoginOutcome> {
     const res = await this.fetchFn(`${this.base}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ username, password }),
     });
     if (!res.ok) throw await toError(res);
-    const pair = (await res.json()) as TokenPair;
+    const body = (await res.json()) as TokenPair | { mfa_required: true; mfa_token: string };
+    if ('mfa_required' in body && body.mfa_required) return { mfaToken: body.mfa_token };
+    const pair = body as TokenPair;
+    this.enrolmentNeeded = false;
     this.set(this.fromPair(pair));
+    return { user: pair.user };
+  }
+
+  /** The code step: a TOTP or recovery `code` for the password step's `mfaToken`. */
+  async completeMfa(mfaToken: string, code: string): Promise<User> {
+    const res = await this.fetchFn(`${this.base}/api/v1/auth/mfa`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ mfa_token: mfaToken, code }),
+    });
+    if (!res.ok) throw await toError(res);
+    const pair = (await res.json()) as TokenPair;
+    this.enrolmentNeeded = false;
+    this.set(this.fromPair(pair, true));
     return pair.user;
   }
 
   async logout(): Promise<void> {
     const s = this.stored;
+    this.enrolmentNeeded = false;
     this.set(null);
     if (s) {
       await this.fetchFn(`${this.base}/api/v1/auth/logout`, {
@@ -168,7 +226,7 @@ export class Session {
           return null;
         }
         if (!res.ok) throw await toError(res);
-        const next = this.fromPair((await res.json()) as TokenPair);
+        const next = this.fromPair((await res.json()) as TokenPair, this.stored?.mfa);
         this.set(next);
         return next;
       } catch (e) {
@@ -207,6 +265,13 @@ export class Session {
         await this.refresh();
         continue;
       }
+      if (res.status === 403) {
+        const p = (await res
+          .clone()
+          .json()
+          .catch(() => null)) as Problem | null;
+        if (p?.code === ENROLMENT_REQUIRED) this.noteEnrolmentRequired(true);
+      }
       return res;
     }
   }
@@ -232,6 +297,7 @@ export class Session {
       if (!res.ok) {
         const err = await toError(res);
         if (res.status === 401) this.set(null);
+        if (res.status === 403 && err.code === ENROLMENT_REQUIRED) this.noteEnrolmentRequired(true);
         throw err;
       }
       if (res.status === 204) return undefined as T;
@@ -241,10 +307,13 @@ export class Session {
 }
 
 export async function toError(res: Response): Promise<ApiError> {
+  const header = res.headers?.get?.('Retry-After');
+  const secs = header ? Number(header) : NaN;
+  const retryAfter = Number.isFinite(secs) && secs >= 0 ? secs : undefined;
   try {
     const p = (await res.json()) as Problem;
-    return new ApiError(res.status, p.code || 'error', p.detail, typeof p.reason === 'string' ? p.reason : undefined);
+    return new ApiError(res.status, p.code || 'error', p.detail, typeof p.reason === 'string' ? p.reason : undefined, retryAfter);
   } catch {
-    return new ApiError(res.status, 'error');
+    return new ApiError(res.status, 'error', undefined, undefined, retryAfter);
   }
 }

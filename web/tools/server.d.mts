@@ -14,6 +14,10 @@ export interface StartOptions {
   tmpPrefix?: string;
   /** Refuse to start without web/dist/index.html (default true). */
   requireDist?: boolean;
+  /** Start with `--demo` (default true). */
+  demo?: boolean;
+  /** Accounts made with `ecabinet user add` before the server starts. */
+  users?: { username: string; role: 'admin' | 'secretary' | 'member'; password: string; displayName?: string }[];
 }
 
 export interface RunningServer {

@@ -2,7 +2,7 @@
 // loopback port, a fresh data directory, the built client from web/dist. Used by the measuring
 // tools (tools/lighthouse.mjs, tools/first-page.mjs) and by the e2e harness (e2e/harness.ts),
 // which passes its own binary (it may build one) and settings. Types: server.d.mts.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -34,21 +34,30 @@ export function serverBinary() {
  * Starts the server; resolves with `{ base, bin, stop }` once `/readyz` answers.
  * `opts.bin`: the binary (default: `serverBinary()`); `opts.env`: extra ECABINET_* settings;
  * `opts.tmpPrefix`: the data directory's prefix; `opts.requireDist` (default true): refuse to
- * start without web/dist/index.html.
+ * start without web/dist/index.html; `opts.demo` (default true): `--demo` (its users and meetings;
+ * it also turns settings such as `auth.mfa_required_roles` off); `opts.users`: accounts created
+ * with `ecabinet user add` before the server starts (`{username, role, password, displayName?}`).
  */
 export async function startServer(opts = {}) {
   const bin = opts.bin ?? serverBinary();
   if ((opts.requireDist ?? true) && !existsSync(join(webDir, 'dist', 'index.html'))) throw new Error('web/dist is missing: run npm run build first');
   const data = mkdtempSync(join(tmpdir(), opts.tmpPrefix ?? 'ecabinet-measure-'));
-  const child = spawn(bin, ['serve', '--demo', '--bind', '127.0.0.1:0', '--data', data], {
+  const env = {
+    // The server refuses unknown ECABINET_* variables: pass none but ours.
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ECABINET_'))),
+    ECABINET_WEB__DIR: join(webDir, 'dist'),
+    ECABINET_LOG__FILTER: 'warn',
+    ...opts.env,
+  };
+  for (const u of opts.users ?? []) {
+    const args = ['user', 'add', '--data', data, '--username', u.username, '--role', u.role];
+    if (u.displayName) args.push('--display-name', u.displayName);
+    execFileSync(bin, args, { cwd: repoRoot, env, input: `${u.password}\n`, stdio: ['pipe', 'ignore', 'inherit'], timeout: 60_000 });
+  }
+  const serveArgs = ['serve', ...((opts.demo ?? true) ? ['--demo'] : []), '--bind', '127.0.0.1:0', '--data', data];
+  const child = spawn(bin, serveArgs, {
     cwd: repoRoot,
-    env: {
-      // The server refuses unknown ECABINET_* variables: pass none but ours.
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ECABINET_'))),
-      ECABINET_WEB__DIR: join(webDir, 'dist'),
-      ECABINET_LOG__FILTER: 'warn',
-      ...opts.env,
-    },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,21 +1,34 @@
-import { useEffect, useState } from 'preact/hooks';
-import { navigate, session, useHeaderRole, useLocale, useRoute, useUser, errorText } from '../app';
+import { useEffect } from 'preact/hooks';
+import { navigate, session, useEnrolmentRequired, useHeaderRole, useLocale, useRoute, useUser } from '../app';
 import { t, setLocale, LOCALES } from '../i18n';
 import { MeetingList } from './MeetingList';
 import { CreateMeeting } from './CreateMeeting';
 import { MeetingScreen } from './MeetingScreen';
+import { SignIn } from './SignIn';
+import { Security } from './Security';
+import { Users } from './Users';
+
+export const SECURITY_PATH = '/account/security';
 
 export function App() {
   const user = useUser();
   const locale = useLocale();
   const { path, search } = useRoute();
+  const enrolmentRequired = useEnrolmentRequired();
   useEffect(() => {
     document.title = `ecabinet — ${t('app.tagline')}`;
   }, [locale]);
+  // The server refuses everything else until this user has a second factor: lead them to it
+  // (on its own address, so the page stays once enrolment has lifted the refusal).
+  useEffect(() => {
+    if (user && enrolmentRequired && location.pathname !== SECURITY_PATH) navigate(SECURITY_PATH);
+  }, [user, enrolmentRequired, path]);
   if (!user) return <SignIn />;
   const m = path.match(/^\/meetings\/([^/]+)$/);
   let page;
-  if (path === '/meetings/new') page = <CreateMeeting />;
+  if (path === SECURITY_PATH || enrolmentRequired) page = <Security required={enrolmentRequired} />;
+  else if (path === '/users' && user.role === 'admin') page = <Users />;
+  else if (path === '/meetings/new') page = <CreateMeeting />;
   else if (m) page = <MeetingScreen key={m[1]} id={decodeURIComponent(m[1])} initialTab={search.get('tab')} />;
   else page = <MeetingList />;
   return (
@@ -60,8 +73,23 @@ function Header() {
         <Link href="/" class="navlink">
           {t('nav.meetings')}
         </Link>
+        {user.role === 'admin' && (
+          <Link href="/users" class="navlink">
+            {t('nav.users')}
+          </Link>
+        )}
+        <Link href={SECURITY_PATH} class="navlink">
+          {t('nav.security')}
+        </Link>
       </nav>
       <div class="topbar-end">
+        {/* The navigation is hidden on phones: the second factor's page stays one tap away. */}
+        <Link href={SECURITY_PATH} class="btn ghost icon phone-only" aria-label={t('nav.security')}>
+          <svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
+            <rect x="5" y="11" width="14" height="10" rx="2" />
+            <path d="M8 11V8a4 4 0 0 1 8 0v3" />
+          </svg>
+        </Link>
         <LanguageSwitch />
         <span class="who" data-testid="who">
           <span class="who-name">{user.display_name}</span>
@@ -94,69 +122,5 @@ export function LanguageSwitch() {
         </button>
       ))}
     </div>
-  );
-}
-
-function SignIn() {
-  useLocale();
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<{ e: unknown } | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await session.login(username.trim(), password);
-    } catch (err) {
-      setError({ e: err });
-    } finally {
-      setBusy(false);
-    }
-  }
-  return (
-    <main class="signin">
-      <div class="signin-lang">
-        <LanguageSwitch />
-      </div>
-      <form class="card signin-card" onSubmit={submit} aria-labelledby="signin-title">
-        <div class="signin-brand" aria-hidden="true">
-          ▤
-        </div>
-        <h1 id="signin-title">{t('auth.title')}</h1>
-        <p class="muted">{t('app.tagline')}</p>
-        <label class="field">
-          <span>{t('auth.username')}</span>
-          <input
-            name="username"
-            autocomplete="username"
-            autocapitalize="none"
-            required
-            value={username}
-            onInput={(e) => setUsername(e.currentTarget.value)}
-          />
-        </label>
-        <label class="field">
-          <span>{t('auth.password')}</span>
-          <input
-            name="password"
-            type="password"
-            autocomplete="current-password"
-            required
-            value={password}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </label>
-        {error && (
-          <p class="error" role="alert">
-            {errorText(error.e)}
-          </p>
-        )}
-        <button type="submit" class="btn primary wide" disabled={busy}>
-          {busy ? t('auth.signingIn') : t('auth.signIn')}
-        </button>
-      </form>
-    </main>
   );
 }

@@ -1,0 +1,88 @@
+// The administrators' list of accounts, with the reset of a user's second factor (a lost or
+// replaced phone): `DELETE /users/{id}/mfa`, after a confirmation in place.
+import { useEffect, useState } from 'preact/hooks';
+import { errorText, session, useLocale } from '../app';
+import { t } from '../i18n';
+import type { User } from '../types';
+import { ConfirmButton } from './bits';
+
+type RowState = { busy: boolean; done: boolean; error: unknown };
+
+export function Users() {
+  useLocale();
+  const [users, setUsers] = useState<User[] | null>(null);
+  const [loadError, setLoadError] = useState<{ e: unknown } | null>(null);
+  const [rows, setRows] = useState<Record<string, RowState>>({});
+  useEffect(() => {
+    session
+      .request<{ users: User[] }>('GET', '/users')
+      .then((r) => setUsers(r.users))
+      .catch((e) => setLoadError({ e }));
+  }, []);
+  const setRow = (id: string, r: RowState) => setRows((all) => ({ ...all, [id]: r }));
+  async function reset(u: User) {
+    setRow(u.id, { busy: true, done: false, error: null });
+    try {
+      await session.request('DELETE', `/users/${encodeURIComponent(u.id)}/mfa`);
+      setRow(u.id, { busy: false, done: true, error: null });
+    } catch (e) {
+      setRow(u.id, { busy: false, done: false, error: e });
+    }
+  }
+  return (
+    <section class="page narrow" aria-labelledby="users-h">
+      <h1 id="users-h">{t('users.title')}</h1>
+      {loadError && (
+        <p class="error" role="alert">
+          {errorText(loadError.e)}
+        </p>
+      )}
+      {!users && !loadError && <p class="muted">{t('common.loading')}</p>}
+      {users && (
+        <table class="ptable users-table card">
+          <thead>
+            <tr>
+              <th scope="col">{t('pe.name')}</th>
+              <th scope="col">{t('users.username')}</th>
+              <th scope="col">{t('users.role')}</th>
+              <th scope="col">
+                <span class="sr-only">{t('pe.actions')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.map((u) => {
+              const r = rows[u.id];
+              return (
+                <tr data-user={u.username}>
+                  <td>{u.display_name}</td>
+                  <td>{u.username}</td>
+                  <td>{t(`role.system.${u.role}`)}</td>
+                  <td>
+                    <ConfirmButton
+                      class="btn small danger-outline"
+                      label={t('users.resetMfa')}
+                      confirm={t('users.resetMfaConfirm', { name: u.display_name })}
+                      disabled={r?.busy}
+                      onConfirm={() => void reset(u)}
+                    />
+                    {r?.done && (
+                      <p class="success small" role="status">
+                        {t('users.resetDone')}
+                      </p>
+                    )}
+                    {!!r?.error && (
+                      <p class="error small" role="alert">
+                        {errorText(r.error)}
+                      </p>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
