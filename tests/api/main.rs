@@ -21,6 +21,7 @@ mod mfa;
 mod minutes;
 mod polls;
 mod room;
+mod signatures;
 mod speakers;
 mod support;
 mod tokens;

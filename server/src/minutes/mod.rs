@@ -434,4 +434,3 @@ mod tests {
         assert_eq!(err.code(), "text_too_long");
     }
 }
-
