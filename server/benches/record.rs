@@ -29,5 +29,42 @@ fn record(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, record);
+/// The anchor the issue names: the same content through LibreOffice headless, from the .docx
+/// (`soffice --convert-to pdf`), timed in the same run. Skipped when LibreOffice is missing.
+fn libreoffice_anchor(c: &mut Criterion) {
+    let have = std::process::Command::new("soffice")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        eprintln!("record/libreoffice: skipped, soffice is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let docx = dir.path().join("bien-ban.docx");
+    std::fs::write(&docx, render::minutes_docx(&samples::large()).unwrap()).unwrap();
+    let profile = format!("-env:UserInstallation=file://{}/lo", dir.path().display());
+    let mut group = c.benchmark_group("record");
+    group.sample_size(10);
+    group.bench_function("libreoffice_docx_to_pdf_large", |b| {
+        b.iter(|| {
+            let out = std::process::Command::new("soffice")
+                .args([
+                    profile.as_str(),
+                    "--headless",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                ])
+                .arg(dir.path())
+                .arg(&docx)
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, record, libreoffice_anchor);
 criterion_main!(benches);

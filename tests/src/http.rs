@@ -65,3 +65,17 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
     sorted[i.min(sorted.len() - 1)]
 }
+
+/// Prints one line of latency figures (milliseconds) for the load tools.
+#[allow(clippy::print_stdout)]
+pub fn print_summary(name: &str, mut v: Vec<f64>) {
+    v.sort_by(f64::total_cmp);
+    println!(
+        "{name} (ms): n {}  p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}",
+        v.len(),
+        percentile(&v, 50.0),
+        percentile(&v, 90.0),
+        percentile(&v, 99.0),
+        percentile(&v, 100.0)
+    );
+}

@@ -31,6 +31,17 @@ pub struct SignedInUser {
     pub role: Role,
 }
 
+impl From<User> for SignedInUser {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            role: user.role,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
     pub access_token: String,
@@ -151,13 +162,7 @@ pub async fn login(
         })
         .await?;
     tracing::info!(user_id = %user.id, "signed in");
-    let signed = SignedInUser {
-        id: user.id,
-        username: user.username,
-        display_name: user.display_name,
-        role: user.role,
-    };
-    Ok(HttpResponse::Ok().json(pair(&state, signed, refresh)?))
+    Ok(HttpResponse::Ok().json(pair(&state, user.into(), refresh)?))
 }
 
 /// Exchanges a refresh token for a new pair; the presented one stops working.
@@ -187,13 +192,7 @@ pub async fn refresh(
         .await?;
     match outcome {
         (Rotation::Rotated { issued, .. }, Some(user)) => {
-            let signed = SignedInUser {
-                id: user.id,
-                username: user.username,
-                display_name: user.display_name,
-                role: user.role,
-            };
-            Ok(HttpResponse::Ok().json(pair(&state, signed, issued)?))
+            Ok(HttpResponse::Ok().json(pair(&state, user.into(), issued)?))
         }
         (Rotation::Reused, _) => {
             tracing::warn!("refresh token reused; its session was revoked");

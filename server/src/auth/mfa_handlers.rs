@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::handlers::{SignedInUser, client_address, origin, pair};
+use super::handlers::{client_address, origin, pair};
 use super::mfa::{self, Enrolment};
 use super::{AuthUser, sessions};
 use crate::error::{ApiError, Problem};
@@ -167,11 +167,5 @@ pub async fn login(
         }
     };
     tracing::info!(user_id = %user.id, "signed in with a second factor");
-    let signed = SignedInUser {
-        id: user.id,
-        username: user.username,
-        display_name: user.display_name,
-        role: user.role,
-    };
-    Ok(HttpResponse::Ok().json(pair(&state, signed, refresh)?))
+    Ok(HttpResponse::Ok().json(pair(&state, user.into(), refresh)?))
 }

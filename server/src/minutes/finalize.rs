@@ -169,14 +169,13 @@ pub async fn finalize(
                 register::open(c, crate::organization::ID, Kind::Notice, year)
             })
             .await?;
-        let (id2, who2) = (id.clone(), who.clone());
         let outcome = ctx
             .db
             .write(move |c| {
-                let access = access::load_for_change(c, &id2, &who2)?;
-                check(c, &id2, &who2)?;
-                let version = super::find(c, &id2)?.map_or(0, |r| r.version);
-                if version != basis.version || audit_head(c, &id2)? != basis.audit_head {
+                let access = access::load_for_change(c, &id, &who)?;
+                check(c, &id, &who)?;
+                let version = super::find(c, &id)?.map_or(0, |r| r.version);
+                if version != basis.version || audit_head(c, &id)? != basis.audit_head {
                     return Err(changed());
                 }
                 // Taken first: on PostgreSQL this waits for a finalisation that holds the

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use ecabinet_tests::http::{Http, percentile};
+use ecabinet_tests::http::{Http, print_summary};
 use ecabinet_tests::live::{LiveClient, Next, Ws};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -40,18 +40,6 @@ struct Args {
     /// Give up after this many seconds in all.
     #[arg(long, default_value_t = 900)]
     max_secs: u64,
-}
-
-fn summary(name: &str, mut v: Vec<f64>) {
-    v.sort_by(f64::total_cmp);
-    println!(
-        "{name} (ms): n {}  p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}",
-        v.len(),
-        percentile(&v, 50.0),
-        percentile(&v, 90.0),
-        percentile(&v, 99.0),
-        percentile(&v, 100.0)
-    );
 }
 
 /// Runs `f` over `items` with at most `limit` at once; fails on the first error.
@@ -396,9 +384,9 @@ async fn main() -> anyhow::Result<()> {
     let (to_tally, from_sent) = (after(last_ack), after(last_sent));
     let missing = tablets.iter().filter(|t| t.full_tally.is_none()).count();
     println!("ballots acked: {} of {n} in {vote_secs:.2} s", acks.len());
-    summary("ack latency (send → ack)", acks);
-    summary("final tally on each tablet after the last ack", to_tally);
-    summary(
+    print_summary("ack latency (send → ack)", acks);
+    print_summary("final tally on each tablet after the last ack", to_tally);
+    print_summary(
         "final tally on each tablet after the last ballot was sent",
         from_sent,
     );
@@ -450,7 +438,7 @@ async fn main() -> anyhow::Result<()> {
         "sustained over HTTP: {n} ballots in {secs:.2} s = {:.0} ballots/s",
         n as f64 / secs
     );
-    summary("HTTP ballot latency at 256 in flight", lat);
+    print_summary("HTTP ballot latency at 256 in flight", lat);
     Ok(())
 }
 
