@@ -64,7 +64,7 @@ export const en: Record<Key, string> = {
   'dev.title': 'Signed-in devices',
   'dev.intro': 'The devices signed in with your account. If you see one you do not know, sign it out and change your password.',
   'dev.current': 'This device',
-  'dev.lastSeen': 'Last active',
+  'dev.lastSeen': 'Last active:',
   'dev.address': 'address',
   'dev.since': 'signed in since {at}',
   'dev.rename': 'Rename',

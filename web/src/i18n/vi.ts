@@ -62,7 +62,7 @@ export const vi = {
   'dev.title': 'Thiết bị đã đăng nhập',
   'dev.intro': 'Các thiết bị đang đăng nhập bằng tài khoản của bạn. Nếu thấy thiết bị lạ, hãy đăng xuất thiết bị đó và đổi mật khẩu.',
   'dev.current': 'Thiết bị này',
-  'dev.lastSeen': 'Hoạt động lần cuối',
+  'dev.lastSeen': 'Hoạt động lần cuối:',
   'dev.address': 'địa chỉ',
   'dev.since': 'đăng nhập từ {at}',
   'dev.rename': 'Đổi tên',

@@ -147,8 +147,9 @@ function PwField(p: { name: string; label: string; value: string; onInput: (v: s
   const id = `pw-${p.name}`;
   const described = [p.hint ? `${id}-hint` : '', err ? `${id}-err` : ''].filter(Boolean).join(' ') || undefined;
   return (
-    <label class="field">
-      <span>{p.label}</span>
+    // The hint and the error are outside the label: the field's name stays the label alone.
+    <div class="field">
+      <label for={id}>{p.label}</label>
       <input
         id={id}
         name={p.name}
@@ -169,7 +170,7 @@ function PwField(p: { name: string; label: string; value: string; onInput: (v: s
           {err}
         </small>
       )}
-    </label>
+    </div>
   );
 }
 
