@@ -39,7 +39,8 @@ export function Security({ required }: { required: boolean }) {
   const [state, setState] = useState<EnrolState>(flow.state);
   useEffect(() => flow.subscribe(setState), [flow]);
   const devices = useDeviceList();
-  const enrolling = required && state.step !== 'on';
+  // While the recovery codes are shown (once), nothing else competes with them.
+  const enrolling = (required && state.step !== 'on') || state.step === 'codes';
   return (
     <div class="page narrow account">
       <h1>{t('account.title')}</h1>
