@@ -59,21 +59,23 @@ export function Users() {
                 <td>{u.display_name}</td>
                 <td>{u.username}</td>
                 <td>{t(`role.system.${u.role}`)}</td>
-                <td class="user-actions">
-                  <UserAction
-                    row={rows[`${u.id}:mfa`]}
-                    label={t('users.resetMfa')}
-                    confirm={t('users.resetMfaConfirm', { name: u.display_name })}
-                    done={t('users.resetDone')}
-                    onConfirm={() => void act(u, 'mfa')}
-                  />
-                  <UserAction
-                    row={rows[`${u.id}:sessions`]}
-                    label={t('users.endSessions')}
-                    confirm={t('users.endSessionsConfirm', { name: u.display_name })}
-                    done={t('users.endSessionsDone')}
-                    onConfirm={() => void act(u, 'sessions')}
-                  />
+                <td>
+                  <div class="user-actions">
+                    <UserAction
+                      row={rows[`${u.id}:mfa`]}
+                      label={t('users.resetMfa')}
+                      confirm={t('users.resetMfaConfirm', { name: u.display_name })}
+                      done={t('users.resetDone')}
+                      onConfirm={() => void act(u, 'mfa')}
+                    />
+                    <UserAction
+                      row={rows[`${u.id}:sessions`]}
+                      label={t('users.endSessions')}
+                      confirm={t('users.endSessionsConfirm', { name: u.display_name })}
+                      done={t('users.endSessionsDone')}
+                      onConfirm={() => void act(u, 'sessions')}
+                    />
+                  </div>
                 </td>
               </tr>
             ))}
