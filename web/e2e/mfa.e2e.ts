@@ -11,7 +11,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { cspViolations, outsideRequests, shot, signIn, sleep, smallTargets, startServer, useServerAndBrowser, waitText } from './harness';
+import { cspViolations, outsideRequests, shot, signIn, sleep, smallTargets, startServer, until, useServerAndBrowser, waitText } from './harness';
 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
 const env = useServerAndBrowser();
@@ -116,8 +116,8 @@ describe('second factor on the demo server', () => {
   it('a member enrols: QR code, secret, code, ten recovery codes downloaded and printed', async () => {
     const m = await signIn(env.browser, env.server.base, 'uyvien1');
     page = m.page;
-    await page.getByRole('link', { name: 'Xác thực hai lớp' }).click();
-    await page.getByRole('heading', { name: 'Xác thực hai lớp' }).waitFor();
+    await page.getByRole('link', { name: 'Bảo mật', exact: true }).click();
+    await page.getByRole('heading', { name: 'Xác thực hai lớp', exact: true }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/account/security');
     // A wrong first code: refused in place, the same secret stays.
     await page.getByRole('button', { name: 'Bật xác thực hai lớp' }).click();
@@ -134,7 +134,7 @@ describe('second factor on the demo server', () => {
     await page.waitForFunction((old) => document.querySelector('[data-testid="mfa-secret"]')?.getAttribute('data-secret') !== old, secret);
     // Back to the start of the helper's path: it presses "Bật" itself, so reload the page view.
     await page.reload();
-    await page.getByRole('heading', { name: 'Xác thực hai lớp' }).waitFor();
+    await page.getByRole('heading', { name: 'Xác thực hai lớp', exact: true }).waitFor();
     ({ key, codes, used } = await enrol(page, 'vi-mfa-enrol'));
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Tải xuống' }).click()]);
@@ -175,7 +175,8 @@ describe('second factor on the demo server', () => {
     await page.getByRole('button', { name: 'Xác nhận' }).click();
     await waitText(page.getByRole('alert'), 'Mã xác thực không đúng');
     // Still the code step, with an empty field, for another try with the same mfa_token.
-    expect(await field.inputValue()).toBe('');
+    // Emptied by an effect after the render that shows the alert: wait for it (bounded).
+    await until('the code field emptied', async () => (await field.inputValue()) === '');
     await field.fill(totp(key, nowSecs()));
     await page.getByRole('button', { name: 'Xác nhận' }).click();
     await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
@@ -213,7 +214,7 @@ describe('second factor on the demo server', () => {
   it('on a phone, the page is one tap away from the header and the QR code fits the screen', async () => {
     const m = await signIn(env.browser, env.server.base, 'uyvien2', { width: 390, height: 844 });
     // The header's navigation is hidden on phones; the lock button is what is left.
-    await m.page.getByRole('link', { name: 'Xác thực hai lớp' }).click();
+    await m.page.getByRole('link', { name: 'Bảo mật', exact: true }).click();
     await m.page.getByRole('button', { name: 'Bật xác thực hai lớp' }).click();
     const qr = m.page.getByTestId('mfa-qr');
     await qr.waitFor();
@@ -261,7 +262,7 @@ describe('a role that needs a second factor', () => {
       expect(await page.locator('main [role="alert"]').count()).toBe(0);
 
       // Turning it off: a wrong code is refused, a recovery code works.
-      await page.getByRole('link', { name: 'Xác thực hai lớp' }).click();
+      await page.getByRole('link', { name: 'Bảo mật', exact: true }).click();
       const off = page.getByLabel('Mã xác thực hoặc mã khôi phục');
       await off.fill('ZZZZ-ZZZZ-ZZZZ-ZZZZ');
       await page.getByRole('button', { name: 'Tắt xác thực hai lớp' }).click();

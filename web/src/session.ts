@@ -2,7 +2,9 @@
 // /auth/refresh a minute before it expires (single flight), one retry on a 401. Signing in may
 // take two steps (password, then a second-factor code: docs/api.md "Second factor (TOTP)"), and
 // a 403 `mfa_enrollment_required` on any request is remembered so the app can lead the user to
-// enrolment instead of showing refused screens.
+// enrolment instead of showing refused screens. A session the server ended (from another device,
+// by an admin, by a password change) is signed out here with `ended` set, for the sign-in screen
+// to say so; a 401 that judges a form's field (a wrong current password) signs nobody out.
 import type { Problem, TokenPair, User } from './types';
 
 const KEY = 'ecabinet.session';
@@ -49,6 +51,12 @@ type Listener = (s: Stored | null) => void;
 
 const ENROLMENT_REQUIRED = 'mfa_enrollment_required';
 
+/**
+ * 401 codes that are an answer about what the user typed, not about the caller's token
+ * (`POST /me/password` with a wrong current password): neither refreshed nor signed out.
+ */
+const FIELD_401 = new Set(['invalid_credentials', 'invalid_code']);
+
 let clockOffset = 0;
 
 /**
@@ -76,6 +84,7 @@ export class Session {
   private inflight: Promise<Stored | null> | null = null;
   private listeners = new Set<Listener>();
   private enrolmentNeeded = false;
+  private endedByServer = false;
 
   constructor(
     private readonly base = '',
@@ -116,6 +125,20 @@ export class Session {
    */
   get enrolmentRequired(): boolean {
     return this.enrolmentNeeded;
+  }
+
+  /**
+   * The server ended this session (its refresh token or its access token was refused) since the
+   * last sign-in: the sign-in screen says so instead of appearing unexplained.
+   */
+  get ended(): boolean {
+    return this.endedByServer;
+  }
+
+  /** Signs out because the server no longer accepts this session. */
+  private endedHere() {
+    this.endedByServer = true;
+    this.set(null);
   }
 
   private noteEnrolmentRequired(on: boolean) {
@@ -177,6 +200,7 @@ export class Session {
     if ('mfa_required' in body && body.mfa_required) return { mfaToken: body.mfa_token };
     const pair = body as TokenPair;
     this.enrolmentNeeded = false;
+    this.endedByServer = false;
     this.set(this.fromPair(pair));
     return { user: pair.user };
   }
@@ -191,6 +215,7 @@ export class Session {
     if (!res.ok) throw await toError(res);
     const pair = (await res.json()) as TokenPair;
     this.enrolmentNeeded = false;
+    this.endedByServer = false;
     this.set(this.fromPair(pair, true));
     return pair.user;
   }
@@ -198,6 +223,7 @@ export class Session {
   async logout(): Promise<void> {
     const s = this.stored;
     this.enrolmentNeeded = false;
+    this.endedByServer = false;
     this.set(null);
     if (s) {
       await this.fetchFn(`${this.base}/api/v1/auth/logout`, {
@@ -222,7 +248,7 @@ export class Session {
         if (res.status === 401) {
           // Another tab may have rotated it already.
           if (this.stored && this.stored.refresh_token !== s.refresh_token) return this.stored;
-          this.set(null);
+          this.endedHere();
           return null;
         }
         if (!res.ok) throw await toError(res);
@@ -290,13 +316,20 @@ export class Session {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       noteServerDate(res.headers?.get?.('Date') ?? null, sentAt, Date.now());
-      if (res.status === 401 && attempt === 0) {
-        await this.refresh();
-        continue;
+      if (res.status === 401) {
+        const err = await toError(res);
+        if (FIELD_401.has(err.code)) throw err;
+        if (attempt === 0) {
+          await this.refresh();
+          continue;
+        }
+        // Refused with a token just refreshed: the session has ended (refresh() has usually
+        // signed out already).
+        if (this.stored) this.endedHere();
+        throw err;
       }
       if (!res.ok) {
         const err = await toError(res);
-        if (res.status === 401) this.set(null);
         if (res.status === 403 && err.code === ENROLMENT_REQUIRED) this.noteEnrolmentRequired(true);
         throw err;
       }

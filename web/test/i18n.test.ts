@@ -40,6 +40,7 @@ describe('dictionaries', () => {
       ['poll.choice', ['yes', 'no', 'abstain']],
       ['conn.mode', ['connecting', 'socket', 'polling', 'offline', 'forbidden', 'stopped']],
       ['minutes.status', ['loading', 'saved', 'saving', 'offline', 'conflict', 'refused', 'unavailable']],
+      ['pw.err', ['required', 'short', 'long', 'same', 'mismatch']],
     ];
     for (const [prefix, values] of families) for (const v of values) expect(hasKey(`${prefix}.${v}`), `${prefix}.${v}`).toBe(true);
   });

@@ -86,6 +86,59 @@ describe('Session', () => {
     await expect(s.request('GET', '/me')).rejects.toBeInstanceOf(ApiError);
     expect(s.user).toBeNull();
     expect(seen).toEqual(['uyvien1', null]);
+    // Ended by the server: the sign-in screen says so, until the next sign-in.
+    expect(s.ended).toBe(true);
+    await s.login('u', 'p');
+    expect(s.ended).toBe(false);
+  });
+
+  it('a session ended elsewhere: the 401 after a refresh signs out with `ended`; signing out oneself does not set it', async () => {
+    let n = 0;
+    const fetchFn = vi.fn(async (url: any) => {
+      const u = String(url);
+      if (u.endsWith('/auth/login')) return json(200, pair(++n));
+      // The refresh still goes through (other instance), the token is refused all the same.
+      if (u.endsWith('/auth/refresh')) return json(200, pair(++n));
+      if (u.endsWith('/auth/logout')) return json(204, null);
+      return json(401, { status: 401, code: 'invalid_token' });
+    }) as unknown as typeof fetch;
+    const s = new Session('', fetchFn, new MemStorage() as unknown as Storage);
+    await s.login('u', 'p');
+    const err = (await s.request('GET', '/me/sessions').catch((e: unknown) => e)) as ApiError;
+    expect(err.code).toBe('invalid_token');
+    expect(s.user).toBeNull();
+    expect(s.ended).toBe(true);
+    await s.login('u', 'p');
+    await s.logout();
+    expect(s.user).toBeNull();
+    expect(s.ended).toBe(false);
+  });
+
+  it('a wrong current password (401 invalid_credentials) is an answer for the form: no refresh, not signed out', async () => {
+    const calls: string[] = [];
+    const fetchFn = vi.fn(async (url: any, init?: any) => {
+      const u = String(url);
+      calls.push(`${init?.method ?? 'GET'} ${u}`);
+      if (u.endsWith('/auth/login')) return json(200, pair(1));
+      if (u.endsWith('/auth/refresh')) return json(200, pair(2));
+      if (u.endsWith('/me/password')) return json(401, { status: 401, code: 'invalid_credentials' });
+      return json(200, { ok: true });
+    }) as unknown as typeof fetch;
+    const storage = new MemStorage() as unknown as Storage;
+    const s = new Session('', fetchFn, storage);
+    const seen: (string | null)[] = [];
+    s.subscribe((x) => seen.push(x?.user.username ?? null));
+    await s.login('u', 'p');
+    const err = (await s.request('POST', '/me/password', { current_password: 'sai', new_password: 'mật khẩu mới' }).catch((e: unknown) => e)) as ApiError;
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.code).toBe('invalid_credentials');
+    expect(s.user?.username).toBe('uyvien1');
+    expect(s.ended).toBe(false);
+    expect(seen).toEqual(['uyvien1']);
+    expect(calls.filter((c) => c.includes('/auth/refresh'))).toEqual([]);
+    expect(calls.filter((c) => c.includes('/me/password'))).toHaveLength(1);
+    expect(JSON.parse(storage.getItem('ecabinet.session')!).access_token).toBe('a1');
+    expect(await s.request('GET', '/me')).toEqual({ ok: true });
   });
 
   it('turns problem+json into ApiError with its code', async () => {

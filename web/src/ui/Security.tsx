@@ -1,5 +1,7 @@
-// "Xác thực hai lớp": the signed-in user's second factor (auth/enrol.ts holds the steps). Also
-// the page a user is led to when their role needs a second factor they do not have yet.
+// The account's security page: "Xác thực hai lớp", the signed-in user's second factor
+// (auth/enrol.ts holds the steps), then the signed-in devices and the password change
+// (Devices.tsx). Also the page a user is led to when their role needs a second factor they do
+// not have yet; until they have one the server refuses the rest, so only enrolment is shown.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { errorText, session, useLocale } from '../app';
 import { t, fmtDateTime } from '../i18n';
@@ -7,6 +9,7 @@ import { ApiError } from '../session';
 import { EnrolFlow, groupSecret, recoveryText, type EnrolApi, type EnrolState } from '../auth/enrol';
 import { QrCode } from './Qr';
 import { Link } from './App';
+import { ChangePassword, Devices, useDeviceList } from './Devices';
 
 const api: EnrolApi = {
   start: () => session.request('POST', '/me/mfa/totp'),
@@ -35,9 +38,27 @@ export function Security({ required }: { required: boolean }) {
   const flow = useMemo(() => new EnrolFlow(api, session.current?.mfa), []);
   const [state, setState] = useState<EnrolState>(flow.state);
   useEffect(() => flow.subscribe(setState), [flow]);
+  const devices = useDeviceList();
+  // While the recovery codes are shown (once), nothing else competes with them.
+  const enrolling = (required && state.step !== 'on') || state.step === 'codes';
   return (
-    <section class="page narrow mfa" aria-labelledby="mfa-h">
-      <h1 id="mfa-h">{t('mfa.title')}</h1>
+    <div class="page narrow account">
+      <h1>{t('account.title')}</h1>
+      <MfaSection flow={flow} state={state} required={required} />
+      {!enrolling && (
+        <>
+          <Devices list={devices} />
+          <ChangePassword onChanged={() => void devices.load()} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function MfaSection({ flow, state, required }: { flow: EnrolFlow; state: EnrolState; required: boolean }) {
+  return (
+    <section class="mfa" aria-labelledby="mfa-h">
+      <h2 id="mfa-h">{t('mfa.title')}</h2>
       {required && state.step !== 'codes' && state.step !== 'on' && (
         <p class="notice" role="alert" data-testid="mfa-required">
           {t('err.mfa_enrollment_required')}
@@ -156,7 +177,7 @@ function Codes({ flow, codes }: { flow: EnrolFlow; codes: string[] }) {
       <p class="success" role="status">
         {t('mfa.enabled')}
       </p>
-      <h2>{t('mfa.codesTitle')}</h2>
+      <h3>{t('mfa.codesTitle')}</h3>
       <p class="notice">{t('mfa.codesOnce')}</p>
       <p class="print-only">{heading}</p>
       <ol class="recovery-codes">
@@ -204,7 +225,7 @@ function On({ flow, state }: { flow: EnrolFlow; state: Extract<EnrolState, { ste
           void flow.disable(code);
         }}
       >
-        <h2 id="mfa-off-h">{t('mfa.disableTitle')}</h2>
+        <h3 id="mfa-off-h">{t('mfa.disableTitle')}</h3>
         <p class="muted">{t('mfa.disableHint')}</p>
         <div class="inline-form">
           <CodeField name="disable_code" label={t('mfa.anyCodeLabel')} value={code} onInput={setCode} recoveryToo />

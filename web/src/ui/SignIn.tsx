@@ -76,6 +76,11 @@ function PasswordStep(p: {
       </div>
       <h1 id="signin-title">{t('auth.title')}</h1>
       <p class="muted">{t('app.tagline')}</p>
+      {session.ended && !state?.error && (
+        <p class="notice" role="status" data-testid="session-ended">
+          {t('auth.sessionEnded')}
+        </p>
+      )}
       <label class="field">
         <span>{t('auth.username')}</span>
         <input
