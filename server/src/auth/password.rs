@@ -1,11 +1,13 @@
 //! argon2id password hashing with OWASP's parameters (19 MiB, 2 iterations, 1 lane), always on
-//! the blocking pool: one hash costs tens of milliseconds of CPU.
+//! the blocking pool: one hash costs tens of milliseconds of CPU and 19 MiB of memory. At most
+//! one hash per core runs at once (`HASHING`): a storm of sign-ins then waits in line instead of
+//! filling the blocking pool's hundreds of threads, each with 19 MiB the allocator keeps.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use crate::error::ApiError;
 
@@ -35,6 +37,42 @@ static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
     .ok()
 });
 
+/// The 19 MiB working memories of the hashes that ran, kept for the next ones: at most one per
+/// hash running at once (`HASHING`), so a storm of sign-ins reuses them instead of leaving the
+/// allocator hundreds of megabytes it does not give back.
+static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+/// Recomputes `target`'s hash of `password` in reused memory and compares the outputs (in
+/// constant time: `Output`'s equality).
+fn matches(password: &[u8], target: &PasswordHash<'_>) -> Option<bool> {
+    let expected = target.hash?;
+    let params = Params::try_from(target).ok()?;
+    let algorithm = Algorithm::try_from(target.algorithm).ok()?;
+    let version = target
+        .version
+        .map(Version::try_from)
+        .transpose()
+        .ok()?
+        .unwrap_or_default();
+    let mut salt = [0u8; 64];
+    let salt = target.salt?.decode_b64(&mut salt).ok()?;
+    let mut out = vec![0u8; expected.len()];
+    let mut memory = MEMORY
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .pop()
+        .unwrap_or_default();
+    memory.resize(params.block_count(), Block::default());
+    let done = Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(password, salt, &mut out, &mut memory[..])
+        .is_ok();
+    MEMORY
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(memory);
+    Some(done && Output::new(&out).ok()? == expected)
+}
+
 /// Checks `password` against `stored`, or against the dummy hash when there is no user.
 pub fn verify(password: &str, stored: Option<&str>) -> bool {
     let Some(target) = stored.or(DUMMY_HASH.as_deref()) else {
@@ -43,10 +81,7 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
     let Ok(parsed) = PasswordHash::new(target) else {
         return false;
     };
-    let Ok(argon) = hasher() else {
-        return false;
-    };
-    argon.verify_password(password.as_bytes(), &parsed).is_ok() && stored.is_some()
+    matches(password.as_bytes(), &parsed).unwrap_or(false) && stored.is_some()
 }
 
 /// Warms the dummy hash so the first unknown-user login is not faster than the rest.
@@ -54,11 +89,18 @@ pub fn warm_up() {
     LazyLock::force(&DUMMY_HASH);
 }
 
+/// Hashes running at once: one per core (more would only share the cores and add memory).
+static HASHING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
+});
+
 pub async fn hash_blocking(password: String) -> Result<String, ApiError> {
+    let _turn = HASHING.acquire().await.map_err(ApiError::internal)?;
     actix_web::web::block(move || hash(&password)).await?
 }
 
 pub async fn verify_blocking(password: String, stored: Option<String>) -> Result<bool, ApiError> {
+    let _turn = HASHING.acquire().await.map_err(ApiError::internal)?;
     Ok(actix_web::web::block(move || verify(&password, stored.as_deref())).await?)
 }
 
@@ -73,5 +115,16 @@ mod tests {
         assert!(verify("correct horse", Some(&h)));
         assert!(!verify("wrong horse", Some(&h)));
         assert!(!verify("correct horse", None));
+        // Hashes of other parameters (older accounts) still verify.
+        let light = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8 * 1024, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"old password", &SaltString::generate(&mut OsRng))
+        .unwrap()
+        .to_string();
+        assert!(verify("old password", Some(&light)));
+        assert!(!verify("old passwore", Some(&light)));
     }
 }
