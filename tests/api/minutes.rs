@@ -217,6 +217,29 @@ async fn editors_write_members_read_the_final_record(backend: Backend) {
         "not_found",
     )
     .await;
+    // The secretary of another meeting is an outsider here.
+    let other = crate::support::create_meeting(&app, &c.admin.token, "Phiên họp khác").await;
+    crate::support::add_participant(&app, &c.admin.token, &other, &c.outsider.id, "secretary")
+        .await;
+    get_json(&app, &minutes_path(&other), &c.outsider.token).await;
+    assert_problem(
+        edit(
+            &app,
+            &c.outsider.token,
+            m,
+            json!({"version": 2, "closing": "x"}),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.get(&path, Some(&c.outsider.token)).await,
+        404,
+        "not_found",
+    )
+    .await;
     assert_problem(
         edit(
             &app,
