@@ -17,11 +17,18 @@ fn hasher() -> Result<Argon2<'static>, ApiError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-/// A PHC string for `password`.
+/// A password as it is hashed: Unicode NFKC, so that the same password typed on another
+/// keyboard or tablet (composed or decomposed Vietnamese letters, full-width digits) matches.
+fn normalized(password: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    password.nfkc().collect()
+}
+
+/// A PHC string for `password` (normalised).
 pub fn hash(password: &str) -> Result<String, ApiError> {
     let salt = SaltString::generate(&mut OsRng);
     hasher()?
-        .hash_password(password.as_bytes(), &salt)
+        .hash_password(normalized(password).as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing failed: {e}")))
 }
@@ -73,7 +80,9 @@ fn matches(password: &[u8], target: &PasswordHash<'_>) -> Option<bool> {
     Some(done && Output::new(&out).ok()? == expected)
 }
 
-/// Checks `password` against `stored`, or against the dummy hash when there is no user.
+/// Checks `password` against `stored`, or against the dummy hash when there is no user. Hashes
+/// made before passwords were normalised hold the password as typed: a password that NFKC
+/// changes is tried both ways.
 pub fn verify(password: &str, stored: Option<&str>) -> bool {
     let Some(target) = stored.or(DUMMY_HASH.as_deref()) else {
         return false;
@@ -81,7 +90,10 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
     let Ok(parsed) = PasswordHash::new(target) else {
         return false;
     };
-    matches(password.as_bytes(), &parsed).unwrap_or(false) && stored.is_some()
+    let normal = normalized(password);
+    let found = matches(normal.as_bytes(), &parsed).unwrap_or(false)
+        || (normal != password && matches(password.as_bytes(), &parsed).unwrap_or(false));
+    found && stored.is_some()
 }
 
 /// Warms the dummy hash so the first unknown-user login is not faster than the rest.
@@ -126,5 +138,25 @@ mod tests {
         .to_string();
         assert!(verify("old password", Some(&light)));
         assert!(!verify("old passwore", Some(&light)));
+    }
+
+    #[test]
+    fn the_same_password_typed_another_way_matches() {
+        // "mật khẩu" with composed letters, then decomposed (a base letter and its marks), and
+        // full-width digits: one password.
+        let composed = "mật khẩu 2026";
+        let decomposed = "ma\u{323}\u{302}t kha\u{302}\u{309}u 2026";
+        let wide = "mật khẩu ２０２６";
+        let h = hash(decomposed).unwrap();
+        assert!(verify(composed, Some(&h)));
+        assert!(verify(wide, Some(&h)));
+        // A hash made before normalisation, of a decomposed password, still verifies.
+        let legacy = hasher()
+            .unwrap()
+            .hash_password(decomposed.as_bytes(), &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string();
+        assert!(verify(decomposed, Some(&legacy)));
+        assert!(!verify("mật khẩu 2027", Some(&h)));
     }
 }
