@@ -147,7 +147,12 @@ pub async fn seed(db: &Db) -> Result<(), ApiError> {
 
 /// Holds last month's meeting and finalises its record, once.
 pub async fn seed_record(state: &crate::state::AppState) -> Result<(), ApiError> {
-    let Some(meeting) = state.db.write(record::hold).await? else {
+    let configured = state.settings.organization.clone();
+    let Some(meeting) = state
+        .db
+        .write(move |c| record::hold(c, &configured))
+        .await?
+    else {
         return Ok(());
     };
     let clerk = state.db.read(|c| user_id(c, "thuky")).await?;

@@ -86,8 +86,13 @@ fn staff(conn: &mut DbConnection, username: &str, role: Role) -> Result<AuthUser
     })
 }
 
-/// Holds the meeting; answers its id, or None when it exists already.
-pub fn hold(conn: &mut DbConnection) -> Result<Option<String>, ApiError> {
+/// Holds the meeting; answers its id, or None when it exists already. The demo's names are
+/// saved only when neither an admin nor the configuration (`configured`) named the
+/// organisation.
+pub fn hold(
+    conn: &mut DbConnection,
+    configured: &crate::config::OrganizationSettings,
+) -> Result<Option<String>, ApiError> {
     let exists: i64 = m::table
         .filter(m::title.eq(TITLE))
         .count()
@@ -95,9 +100,8 @@ pub fn hold(conn: &mut DbConnection) -> Result<Option<String>, ApiError> {
     if exists > 0 {
         return Ok(None);
     }
-    if crate::organization::names(conn, &crate::config::OrganizationSettings::default())?
-        == crate::config::OrganizationSettings::default()
-    {
+    let unnamed = crate::config::OrganizationSettings::default();
+    if *configured == unnamed && crate::organization::names(conn, configured)? == unnamed {
         let admin = user_id(conn, "admin")?;
         crate::organization::save(conn, &names(), &admin)?;
     }
