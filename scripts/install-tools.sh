@@ -12,6 +12,8 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 # poppler's pdftotext / pdffonts / pdftoppm, with which the tests read what they print.
 dpkg -s fonts-liberation2 >/dev/null 2>&1 || need_apt+=(fonts-liberation2)
 command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
+# certutil, for the NSS database pdfsig trusts the test CA from.
+command -v certutil >/dev/null || need_apt+=(libnss3-tools)
 if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"

@@ -40,12 +40,30 @@ pub struct Settings {
 }
 
 /// Digital signatures (ký số).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SigningSettings {
     /// PEM files of the certificates signatures are trusted up to (the Government CA's root,
     /// a public CA): a signature is `trusted` when its signer's certificate chains to one.
     pub trust_anchors: Vec<PathBuf>,
+    /// The organisation's seal: a PKCS#12 file (key and chain). The server refuses to start
+    /// when it cannot be opened.
+    pub key_file: Option<PathBuf>,
+    /// The environment variable holding the seal's password.
+    pub key_password_env: String,
+    /// A file holding the seal's password instead (its first line).
+    pub key_password_file: Option<PathBuf>,
+}
+
+impl Default for SigningSettings {
+    fn default() -> Self {
+        Self {
+            trust_anchors: Vec::new(),
+            key_file: None,
+            key_password_env: "ECABINET_SEAL_PASSWORD".into(),
+            key_password_file: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -86,6 +86,22 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                     "/documents/{id}/signatures",
                     web::get().to(crate::signatures::handlers::list),
                 )
+                .route(
+                    "/documents/{id}/signing",
+                    web::post().to(crate::signatures::handlers::start),
+                )
+                .route(
+                    "/signings/{id}/complete",
+                    web::post().to(crate::signatures::handlers::complete),
+                )
+                .route(
+                    "/documents/{id}/seal",
+                    web::post().to(crate::signatures::handlers::seal),
+                )
+                .route(
+                    "/documents/{id}/signed",
+                    web::post().to(crate::signatures::handlers::signed),
+                )
                 .service(
                     web::resource("/meetings/{id}/minutes")
                         .route(web::get().to(minutes::handlers::get))

@@ -152,6 +152,8 @@ impl Application {
             trust_anchors: Arc::new(crate::signatures::load_anchors(
                 &settings.signing.trust_anchors,
             )?),
+            verified: Arc::new(quick_cache::sync::Cache::new(256)),
+            seal: crate::signatures::seal::Seal::load(&settings.signing)?.map(Arc::new),
             fonts: Arc::new(crate::minutes::render::Fonts::load(
                 settings.minutes.fonts_dir.as_deref(),
             )),

@@ -31,6 +31,11 @@ pub struct AppState {
     pub polls: crate::polls::PollService,
     /// The certificates signatures are trusted up to (`signing.trust_anchors`).
     pub trust_anchors: Arc<Vec<x509_cert::Certificate>>,
+    /// Signatures checked, by the SHA-256 of the version's bytes (the anchors are fixed for
+    /// the process's life, so the same bytes always check the same).
+    pub verified: crate::signatures::Verified,
+    /// The organisation's seal (`signing.key_file`), when one is configured.
+    pub seal: Option<Arc<crate::signatures::seal::Seal>>,
     /// The fonts the meeting's record is printed in.
     pub fonts: Arc<crate::minutes::render::Fonts>,
 }

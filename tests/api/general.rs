@@ -228,6 +228,10 @@ async fn openapi_covers_every_endpoint(backend: Backend) {
         ("/api/v1/me/password", "post"),
         ("/api/v1/users/{id}/sessions", "delete"),
         ("/api/v1/documents/{id}/signatures", "get"),
+        ("/api/v1/documents/{id}/signing", "post"),
+        ("/api/v1/signings/{id}/complete", "post"),
+        ("/api/v1/documents/{id}/seal", "post"),
+        ("/api/v1/documents/{id}/signed", "post"),
     ];
     for (path, method) in expected {
         assert!(

@@ -22,6 +22,7 @@ mod minutes;
 mod polls;
 mod room;
 mod signatures;
+mod signing;
 mod speakers;
 mod support;
 mod tokens;

@@ -299,6 +299,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    signature_rooms (document_id) {
+        document_id -> Text,
+        rooms -> Text,
+    }
+}
+
+diesel::table! {
+    signings (id) {
+        id -> Text,
+        document_id -> Text,
+        base_version -> Integer,
+        block -> Nullable<Text>,
+        user_id -> Text,
+        field -> Text,
+        prepared -> Text,
+        hole_start -> BigInt,
+        hole_end -> BigInt,
+        signed_attributes -> Text,
+        certificate_chain -> Text,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+        version -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
     speakers (id) {
         id -> Text,
         meeting_id -> Text,
@@ -368,6 +394,9 @@ diesel::joinable!(polls -> users (created_by));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(register_entries -> documents (document_id));
 diesel::joinable!(register_entries -> meetings (meeting_id));
+diesel::joinable!(signature_rooms -> documents (document_id));
+diesel::joinable!(signings -> documents (document_id));
+diesel::joinable!(signings -> users (user_id));
 diesel::joinable!(speakers -> agenda_items (agenda_item_id));
 diesel::joinable!(speakers -> meetings (meeting_id));
 diesel::joinable!(speakers -> users (user_id));
@@ -398,6 +427,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     register_entries,
     registers,
+    signature_rooms,
+    signings,
     speakers,
     user_mfa,
     users,

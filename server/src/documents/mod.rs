@@ -404,6 +404,32 @@ pub fn replace(
     file: &StoredFile,
 ) -> Result<(Document, Vec<Event>), ApiError> {
     require_uploaded(&row)?;
+    let doc = add_version(conn, &row, user_id, file)?;
+    audit_file(conn, "document.replaced", &doc)?;
+    let event = events::append(conn, &row.meeting_id, "document.replaced", &doc)?;
+    Ok((doc, vec![event]))
+}
+
+/// Adds a version that is the current one signed (its bytes followed by an incremental update
+/// carrying a signature). The record's documents take these too: a signature changes nothing
+/// they say. The caller writes the signature's own audit entry.
+pub fn add_signed_version(
+    conn: &mut DbConnection,
+    row: &DocumentRow,
+    user_id: &str,
+    file: &StoredFile,
+) -> Result<(Document, Vec<Event>), ApiError> {
+    let doc = add_version(conn, row, user_id, file)?;
+    let event = events::append(conn, &row.meeting_id, "document.replaced", &doc)?;
+    Ok((doc, vec![event]))
+}
+
+fn add_version(
+    conn: &mut DbConnection,
+    row: &DocumentRow,
+    user_id: &str,
+    file: &StoredFile,
+) -> Result<Document, ApiError> {
     let number = row.current_version + 1;
     insert_version(conn, &row.id, number, file, user_id)?;
     diesel::update(d::table.find(&row.id))
@@ -412,10 +438,7 @@ pub fn replace(
     // In the same transaction: no moment where the new version exists without them.
     crate::annotations::carry_forward(conn, &row.id, number, file.pages)?;
     let fresh = get(conn, &row.id)?;
-    let doc = current(conn, fresh)?;
-    audit_file(conn, "document.replaced", &doc)?;
-    let event = events::append(conn, &row.meeting_id, "document.replaced", &doc)?;
-    Ok((doc, vec![event]))
+    current(conn, fresh)
 }
 
 /// Renames, moves to another agenda item, or repositions a document.

@@ -152,12 +152,14 @@ pub async fn finalize(
         let fonts = ctx.fonts.clone();
         let (minutes_pdf, conclusions_pdf) = actix_web::web::block(move || {
             Ok::<_, ApiError>((
-                render::minutes_pdf(&record, &fonts)?,
-                render::conclusions_pdf(&record, &fonts)?,
+                render::minutes_pdf_with_boxes(&record, &fonts)?,
+                render::conclusions_pdf_with_boxes(&record, &fonts)?,
             ))
         })
         .await
         .map_err(ApiError::internal)??;
+        let rooms = (rooms_of(&minutes_pdf), rooms_of(&conclusions_pdf));
+        let (minutes_pdf, conclusions_pdf) = (minutes_pdf.bytes, conclusions_pdf.bytes);
         let hashes = (sha256_hex(&minutes_pdf), sha256_hex(&conclusions_pdf));
         let minutes_file = ctx.files.ingest_bytes(ctx.db, minutes_pdf).await?;
         let conclusions_file = ctx.files.ingest_bytes(ctx.db, conclusions_pdf).await?;
@@ -198,6 +200,7 @@ pub async fn finalize(
                     &hashes,
                     &minutes_file,
                     &conclusions_file,
+                    &rooms,
                 )
             })
             .await;
@@ -227,7 +230,21 @@ struct Numbers {
     year: i32,
 }
 
+/// Where a rendered record's signatures go, for signing it later.
+fn rooms_of(rendered: &render::RenderedPdf) -> Vec<crate::signatures::rooms::Room> {
+    rendered
+        .signature_boxes
+        .iter()
+        .map(|b| crate::signatures::rooms::Room {
+            block: b.block.to_owned(),
+            page: b.page,
+            rect: b.rect,
+        })
+        .collect()
+}
+
 /// Records the finalised record; call in the transaction that checked its basis.
+#[allow(clippy::too_many_arguments)]
 fn record_final(
     conn: &mut crate::db::DbConnection,
     access: &access::Access,
@@ -235,6 +252,10 @@ fn record_final(
     hashes: &(String, String),
     minutes_file: &crate::documents::StoredFile,
     conclusions_file: &crate::documents::StoredFile,
+    rooms: &(
+        Vec<crate::signatures::rooms::Room>,
+        Vec<crate::signatures::rooms::Room>,
+    ),
 ) -> Result<(Finalized, Vec<Event>), ApiError> {
     use crate::db::schema::minutes as m;
     let numbers = &issued.printed;
@@ -259,6 +280,8 @@ fn record_final(
         conclusions_file,
     )?;
     events.extend(more);
+    crate::signatures::rooms::save(conn, &minutes_doc.id, &rooms.0)?;
+    crate::signatures::rooms::save(conn, &conclusions_doc.id, &rooms.1)?;
     register::enter(
         conn,
         crate::organization::ID,

@@ -45,7 +45,8 @@ pub struct Checked {
     pub problem: Option<String>,
 }
 
-fn common_name(name: &x509_cert::name::Name) -> Option<String> {
+/// The common name (CN) of a distinguished name.
+pub fn common_name(name: &x509_cert::name::Name) -> Option<String> {
     const OID_CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
     for rdn in name.0.iter() {
         for atv in rdn.0.iter() {
@@ -136,6 +137,26 @@ fn issued_by(cert: &Certificate, issuer: &Certificate) -> bool {
     verify_with(issuer, &tbs, sig)
 }
 
+/// Whether a certificate may sign documents: its key usage, when it states one, includes
+/// digitalSignature or nonRepudiation (contentCommitment).
+pub fn may_sign_documents(cert: &Certificate) -> bool {
+    use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
+    match cert.tbs_certificate.get::<KeyUsage>() {
+        Ok(Some((_, usage))) => {
+            usage.0.contains(KeyUsages::DigitalSignature)
+                || usage.0.contains(KeyUsages::NonRepudiation)
+        }
+        Ok(None) => true,
+        Err(_) => false,
+    }
+}
+
+/// Whether `cert` was valid at `at`.
+fn valid_at(cert: &Certificate, at: std::time::SystemTime) -> bool {
+    let validity = &cert.tbs_certificate.validity;
+    validity.not_before.to_system_time() <= at && at <= validity.not_after.to_system_time()
+}
+
 /// Whether `leaf` chains to one of `anchors` through `pool` (at most 8 links).
 fn chains(leaf: &Certificate, pool: &[Certificate], anchors: &[Certificate]) -> bool {
     let mut current = leaf.clone();
@@ -177,7 +198,15 @@ pub fn parse(contents: &[u8]) -> Option<SignedData> {
 }
 
 /// Checks a detached CMS signature over `signed` (the parts of the file its byte range names).
-pub fn check(contents: &[u8], signed: &[&[u8]], anchors: &[Certificate]) -> Checked {
+///
+/// `stated` is the time the PDF states (`/M`); the signer's certificate must have been valid
+/// then (else now), and allowed to sign, for the signature to be trusted.
+pub fn check(
+    contents: &[u8],
+    signed: &[&[u8]],
+    anchors: &[Certificate],
+    stated: Option<chrono::DateTime<chrono::Utc>>,
+) -> Checked {
     let Some(data) = parse(contents) else {
         return not_valid(None, "not a CMS SignedData");
     };
@@ -246,8 +275,11 @@ pub fn check(contents: &[u8], signed: &[&[u8]], anchors: &[Certificate]) -> Chec
             "the signature does not verify with the signer's key",
         );
     }
+    let at = signing_time
+        .or(stated)
+        .map_or_else(std::time::SystemTime::now, std::time::SystemTime::from);
     Checked {
-        trusted: chains(cert, &certs, anchors),
+        trusted: chains(cert, &certs, anchors) && valid_at(cert, at) && may_sign_documents(cert),
         signer,
         valid: true,
         signing_time,

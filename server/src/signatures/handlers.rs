@@ -1,11 +1,16 @@
-//! HTTP endpoints of signatures.
+//! HTTP endpoints of signatures: checking them, two-phase signing, the seal, and signed
+//! files from outside tools. Thin: the rules live in `signing`.
 
 use std::io::Read;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
 use serde::Deserialize;
+use x509_cert::Certificate;
 
 use super::SignatureInfo;
+use super::signing::{self, Block, Completion, SigningRequest, Started};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Problem};
 use crate::meetings::access;
@@ -39,17 +44,287 @@ pub async fn list(
             crate::documents::version(c, &row.id, wanted.unwrap_or(row.current_version))
         })
         .await?;
-    let blobs = state.files.blobs.clone();
+    if let Some(found) = state.verified.get(&version.sha256) {
+        return Ok(HttpResponse::Ok().json(found.as_slice()));
+    }
+    let bytes = version_bytes(&state, version.sha256.clone()).await?;
     let anchors = state.trust_anchors.clone();
-    let found = web::block(move || {
+    let found = web::block(move || super::verify(&bytes, &anchors))
+        .await
+        .map_err(ApiError::internal)?;
+    let found = std::sync::Arc::new(found);
+    state.verified.insert(version.sha256, found.clone());
+    Ok(HttpResponse::Ok().json(found.as_slice()))
+}
+
+/// Reads one stored version's bytes.
+async fn version_bytes(state: &AppState, sha256: String) -> Result<Vec<u8>, ApiError> {
+    let blobs = state.files.blobs.clone();
+    web::block(move || {
         let mut bytes = Vec::new();
         blobs
-            .open(&version.sha256)
+            .open(&sha256)
             .and_then(|mut f| f.read_to_end(&mut bytes))
             .map_err(ApiError::internal)?;
-        Ok::<_, ApiError>(super::verify(&bytes, &anchors))
+        Ok::<_, ApiError>(bytes)
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+fn optional_text(
+    value: Option<String>,
+    code: &'static str,
+    what: &str,
+) -> Result<Option<String>, ApiError> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| crate::patch::line(&v, TEXT_MAX, code, what))
+        .transpose()
+}
+
+const TEXT_MAX: usize = 200;
+
+/// Prepares a signing: the current version with an empty signature appended, kept pending.
+async fn begin(
+    state: &AppState,
+    user: &AuthUser,
+    document_id: String,
+    chain: Vec<Certificate>,
+    block: Option<Block>,
+    reason: Option<String>,
+    location: Option<String>,
+) -> Result<(String, Vec<u8>), ApiError> {
+    let (who, configured) = (user.clone(), state.settings.organization.clone());
+    let plan = state
+        .db
+        .read(move |c| signing::plan(c, &document_id, &who, block, &configured))
+        .await?;
+    let bytes = version_bytes(state, plan.version.sha256.clone()).await?;
+    let (plan, chain, prepared, to_sign) = web::block(move || {
+        let (prepared, to_sign) =
+            signing::prepare_bytes(&bytes, &plan, &chain, block, reason, location)?;
+        Ok::<_, ApiError>((plan, chain, prepared, to_sign))
     })
     .await
     .map_err(ApiError::internal)??;
-    Ok(HttpResponse::Ok().json(found))
+    let who = user.clone();
+    let to_sign_kept = to_sign.clone();
+    let id = state
+        .db
+        .write(move |c| {
+            signing::record_pending(c, &plan, &who, block, &prepared, &to_sign_kept, &chain)
+        })
+        .await?;
+    Ok((id, to_sign))
+}
+
+/// Checks the signature, embeds it and records the signed version.
+async fn finish(
+    state: &AppState,
+    user: &AuthUser,
+    signing_id: String,
+    signature: Vec<u8>,
+) -> Result<crate::documents::Document, ApiError> {
+    let who = user.clone();
+    let row = state
+        .db
+        .read(move |c| signing::pending(c, &signing_id, &who))
+        .await?;
+    let (row, bytes, fingerprint) = web::block(move || {
+        let (bytes, fingerprint) = signing::finish(&row, &signature)?;
+        Ok::<_, ApiError>((row, bytes, fingerprint))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let file = state.files.ingest_bytes(&state.db, bytes).await?;
+    let who = user.clone();
+    state
+        .commit(move |c| {
+            let doc = crate::documents::get(c, &row.document_id)?;
+            access::load_for_change(c, &doc.meeting_id, &who)?;
+            signing::record_signed(c, &row, &who, &file, &fingerprint)
+        })
+        .await
+}
+
+/// Two-phase signing, first phase: what the signer must sign.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/signing", tag = "signatures",
+    params(("id" = String, Path)), request_body = SigningRequest, security(("bearer" = [])),
+    responses((status = 201, body = Started), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn start(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    body: web::Json<SigningRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let req = body.into_inner();
+    let chain = signing::read_chain(&req.certificate_chain)?;
+    let reason = optional_text(req.reason, "invalid_reason", "reason")?;
+    let location = optional_text(req.location, "invalid_location", "location")?;
+    let (signing_id, to_sign) = begin(
+        &state,
+        &user,
+        path.into_inner(),
+        chain,
+        req.block,
+        reason,
+        location,
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(Started {
+        signing_id,
+        to_sign: B64.encode(to_sign),
+    }))
+}
+
+/// Two-phase signing, second phase: the signature over `to_sign`; the signed version.
+#[utoipa::path(post, path = "/api/v1/signings/{id}/complete", tag = "signatures",
+    params(("id" = String, Path)), request_body = Completion, security(("bearer" = [])),
+    responses((status = 201, body = crate::documents::Document), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn complete(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    body: web::Json<Completion>,
+) -> Result<HttpResponse, ApiError> {
+    let signature = B64
+        .decode(body.signature.trim())
+        .map_err(|_| ApiError::invalid("invalid_signature", "signature is not base64"))?;
+    let doc = finish(&state, &user, path.into_inner(), signature).await?;
+    Ok(HttpResponse::Created().json(doc))
+}
+
+/// The organisation's seal, with the key configured on the server.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/seal", tag = "signatures",
+    params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 201, body = crate::documents::Document), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn seal(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(seal) = state.seal.clone() else {
+        return Err(ApiError::conflict(
+            "seal_not_configured",
+            "no seal is configured on the server (signing.key_file)",
+        ));
+    };
+    let (signing_id, to_sign) = begin(
+        &state,
+        &user,
+        path.into_inner(),
+        seal.chain().to_vec(),
+        Some(Block::Organization),
+        None,
+        None,
+    )
+    .await?;
+    let signature = web::block(move || seal.sign(&to_sign))
+        .await
+        .map_err(ApiError::internal)?;
+    let doc = finish(&state, &user, signing_id, signature).await?;
+    Ok(HttpResponse::Created().json(doc))
+}
+
+fn refused(detail: impl Into<String>) -> ApiError {
+    ApiError::invalid("invalid_signature", detail)
+}
+
+/// A file signed by an outside tool, taken as the next version when it only adds valid
+/// signatures to the current one.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/signed", tag = "signatures",
+    params(("id" = String, Path)), security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    responses((status = 201, body = crate::documents::Document), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem),
+              (status = 415, body = Problem), (status = 422, body = Problem)))]
+pub async fn signed(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let (doc_id, who) = (id.clone(), user.clone());
+    let (row, version) = state
+        .db
+        .read(move |c| {
+            let row = crate::documents::get(c, &doc_id)?;
+            let access = access::load(c, &row.meeting_id, &who)
+                .map_err(|_| ApiError::NotFound { what: "document" })?;
+            if !access.can_view() {
+                return Err(ApiError::NotFound { what: "document" });
+            }
+            if !access.is_presider() {
+                return Err(ApiError::forbidden(
+                    "signing_not_allowed",
+                    "only the meeting's chair and its managers add signed versions",
+                ));
+            }
+            let version = crate::documents::version(c, &row.id, row.current_version)?;
+            Ok((row, version))
+        })
+        .await?;
+    let file = state.files.ingest(&state.db, &req, payload).await?;
+    let prev = version_bytes(&state, version.sha256.clone()).await?;
+    let next = version_bytes(&state, file.sha256.clone()).await?;
+    let anchors = state.trust_anchors.clone();
+    let added = web::block(move || {
+        if next.len() <= prev.len() || !next.starts_with(&prev) {
+            return Err(refused(
+                "the file does not begin with the current version's bytes",
+            ));
+        }
+        let added: Vec<_> = super::verify_ranges(&next, &anchors)
+            .into_iter()
+            .filter(|(_, end)| *end > prev.len())
+            .map(|(s, _)| s)
+            .collect();
+        let Some(last) = added.last() else {
+            return Err(refused("the file adds no signature"));
+        };
+        if added.iter().any(|s| !s.valid) {
+            return Err(refused("an added signature does not verify"));
+        }
+        if !last.covers_whole_document {
+            return Err(refused("the last signature does not cover the whole file"));
+        }
+        Ok(added)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let doc = state
+        .commit(move |c| {
+            let fresh = crate::documents::get(c, &row.id)?;
+            access::load_for_change(c, &fresh.meeting_id, &user)?;
+            if fresh.current_version != row.current_version {
+                return Err(ApiError::Stale {
+                    detail: "the document gained a version meanwhile".into(),
+                    current_version: fresh.current_version.into(),
+                });
+            }
+            let (doc, events) = crate::documents::add_signed_version(c, &fresh, &user.id, &file)?;
+            for s in &added {
+                crate::audit::append(
+                    c,
+                    &doc.meeting_id,
+                    "document.signed",
+                    &serde_json::json!({
+                        "document_id": doc.id,
+                        "version": doc.version,
+                        "sha256": doc.sha256,
+                        "field": s.field,
+                        "signer": s.signer,
+                    }),
+                )?;
+            }
+            Ok((doc, events))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(doc))
 }

@@ -1,7 +1,9 @@
 //! Digital signatures in documents (ký số; contract v2, "Signatures"): reading and checking
-//! every signature a PDF version carries, whether it was signed here or by an outside tool.
-//! Signing comes next (two-phase signing with keys that never leave their owner, and the
-//! organisation's seal); this module holds what both sides share.
+//! every signature a PDF version carries, whether it was signed here or by an outside tool
+//! (`cms`), and signing: PAdES baseline B-B approval signatures appended as incremental
+//! updates (`incremental`, `cades`), in two phases for keys that never leave their owner
+//! (`signing`), with the organisation's seal (`seal`), in the record's signature blocks
+//! (`rooms`).
 //!
 //! A signature is a signature dictionary (`/Type /Sig`) whose `/ByteRange` names the bytes it
 //! covers (the whole revision but the `/Contents` hole) and whose `/Contents` is a CMS
@@ -10,14 +12,23 @@
 //!
 //! Depends downward only (documents' blob store through its callers); nothing below imports it.
 
+pub mod cades;
 pub mod cms;
 pub mod handlers;
+pub mod incremental;
+pub mod rooms;
+pub mod seal;
+pub mod signing;
 
 use lopdf::{Document, Object};
 use serde::Serialize;
 use x509_cert::Certificate;
 
 use self::cms::Signer;
+
+/// Checked signatures of document versions, kept by the SHA-256 of their bytes.
+pub type Verified =
+    std::sync::Arc<quick_cache::sync::Cache<String, std::sync::Arc<Vec<SignatureInfo>>>>;
 
 /// One signature as `GET /api/v1/documents/{id}/signatures` lists it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -91,6 +102,14 @@ fn pdf_date(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
 
 /// Every signature of `bytes` (one version of a document), checked.
 pub fn verify(bytes: &[u8], anchors: &[Certificate]) -> Vec<SignatureInfo> {
+    verify_ranges(bytes, anchors)
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect()
+}
+
+/// Every signature of `bytes`, checked, with where the bytes it covers end.
+pub fn verify_ranges(bytes: &[u8], anchors: &[Certificate]) -> Vec<(SignatureInfo, usize)> {
     let Ok(doc) = Document::load_mem(bytes) else {
         return Vec::new();
     };
@@ -121,16 +140,23 @@ pub fn verify(bytes: &[u8], anchors: &[Certificate]) -> Vec<SignatureInfo> {
             .filter_map(|o| o.as_i64().ok())
             .filter_map(|n| usize::try_from(n).ok())
             .collect();
+        // A byte range that is not four offsets names nothing: the signature is listed, as
+        // covering nothing (the checks below then fail).
         let (a, b, c, d) = match numbers.as_slice() {
             [a, b, c, d] => (*a, *b, *c, *d),
-            _ => continue,
+            _ => (0, 0, usize::MAX, 0),
         };
         let end = c.saturating_add(d);
         let in_file = a.saturating_add(b) <= c && end <= bytes.len();
         let sub_filter = name_of(dict.get(b"SubFilter").ok());
         let stated = text_of(dict.get(b"M").ok()).and_then(|m| pdf_date(&m));
         let checked = if in_file {
-            self::cms::check(contents, &[&bytes[a..a + b], &bytes[c..end]], anchors)
+            self::cms::check(
+                contents,
+                &[&bytes[a..a + b], &bytes[c..end]],
+                anchors,
+                stated,
+            )
         } else {
             self::cms::Checked {
                 signer: None,
@@ -151,6 +177,7 @@ pub fn verify(bytes: &[u8], anchors: &[Certificate]) -> Vec<SignatureInfo> {
             && bytes.get(c - 1) == Some(&b'>');
         found.push((
             *id,
+            end,
             SignatureInfo {
                 field: fields.get(id).cloned(),
                 signer: checked.signer,
@@ -164,8 +191,8 @@ pub fn verify(bytes: &[u8], anchors: &[Certificate]) -> Vec<SignatureInfo> {
         ));
     }
     // In the order they were made: the earlier a signature, the less of the file it covers.
-    found.sort_by_key(|(id, s)| (!s.modified_after, *id));
-    found.into_iter().map(|(_, s)| s).collect()
+    found.sort_by_key(|(id, end, _)| (*end, *id));
+    found.into_iter().map(|(_, end, s)| (s, end)).collect()
 }
 
 /// Reads PEM certificates (trust anchors) from files.
@@ -212,3 +239,6 @@ mod tests {
         assert!(verify(&pdf, &[]).is_empty());
     }
 }
+
+#[cfg(test)]
+mod roundtrip;

@@ -1,0 +1,2 @@
+DROP TABLE signature_rooms;
+DROP TABLE signings;
