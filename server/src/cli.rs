@@ -1,4 +1,4 @@
-//! The command line of the contract: `serve`, `user add`, `audit verify`. Parsing only; `main`
+//! The command line of the contract: `serve`, `user add`, `audit verify`, `sign`. Parsing only; `main`
 //! dispatches.
 
 use std::net::SocketAddr;
@@ -31,6 +31,9 @@ pub enum Command {
     /// Checks one PDF (run by the server in a child process; not for people).
     #[command(hide = true)]
     PdfCheck(crate::documents::validate::CheckArgs),
+    /// Sign a document on this PC with a PKCS#12 key, through the server's two-phase signing
+    /// (passwords are read from standard input).
+    Sign(crate::signer::SignArgs),
     /// Check the audit chain of the meetings' decisions.
     Audit {
         #[command(subcommand)]

@@ -30,6 +30,7 @@ pub mod patch;
 pub mod polls;
 pub mod routes;
 pub mod signatures;
+pub mod signer;
 pub mod speakers;
 pub mod startup;
 pub mod state;

@@ -51,6 +51,7 @@ async fn run(cli: Cli, pools: &mut Vec<PoolThreads>) -> anyhow::Result<()> {
             serve(settings, pools).await
         }
         Command::PdfCheck(_) => Ok(()),
+        Command::Sign(args) => ecabinet::signer::run(args).await,
         Command::User {
             command:
                 UserCommand::Add {

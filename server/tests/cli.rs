@@ -592,3 +592,133 @@ fn a_server_killed_mid_upload_leaves_no_record_and_its_leftovers_are_swept() {
     assert_eq!(documents(&base, &token), before);
     terminate(child);
 }
+
+/// `curl` with a bearer token; the JSON answer.
+fn curl_json(base: &str, path: &str, token: Option<&str>, body: Option<&str>) -> serde_json::Value {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-s", "-H", "content-type: application/json"]);
+    if let Some(t) = token {
+        cmd.args(["-H", &format!("authorization: Bearer {t}")]);
+    }
+    if let Some(b) = body {
+        cmd.args(["-d", b]);
+    }
+    let out = cmd.arg(format!("{base}{path}")).output().unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+/// A PKCS#12 with an ECDSA P-256 key and its certificate from a throwaway CA.
+fn signer_p12(path: &std::path::Path, password: &str) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    };
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.distinguished_name.push(DnType::CommonName, "CA thử");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let mut leaf = CertificateParams::new(Vec::<String>::new()).unwrap();
+    leaf.distinguished_name
+        .push(DnType::CommonName, "Lê Thị Thư");
+    leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    let cert = leaf.signed_by(&key, &issuer).unwrap();
+    let chain = vec![
+        p12_keystore::Certificate::from_der(cert.der()).unwrap(),
+        p12_keystore::Certificate::from_der(ca_cert.der()).unwrap(),
+    ];
+    let mut store = p12_keystore::KeyStore::new();
+    store.add_entry(
+        "signer",
+        p12_keystore::KeyStoreEntry::PrivateKeyChain(p12_keystore::PrivateKeyChain::new(
+            key.serialize_der(),
+            [7u8; 4],
+            chain,
+        )),
+    );
+    std::fs::write(path, store.writer(password).write().unwrap()).unwrap();
+}
+
+#[test]
+fn sign_signs_the_records_secretary_block_from_a_pkcs12() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, base) = serve(dir.path(), &["--demo"]);
+    let login = curl_json(
+        &base,
+        "/api/v1/auth/login",
+        None,
+        Some(&format!(
+            r#"{{"username":"thuky","password":"{}"}}"#,
+            ecabinet::demo::DEMO_PASSWORD
+        )),
+    );
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    let meetings = curl_json(&base, "/api/v1/meetings", Some(&token), None);
+    let past = meetings["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["state"] == "closed")
+        .expect("the demo's past meeting");
+    let minutes = curl_json(
+        &base,
+        &format!("/api/v1/meetings/{}/minutes", past["id"].as_str().unwrap()),
+        Some(&token),
+        None,
+    );
+    let doc = minutes["minutes_document_id"].as_str().unwrap().to_owned();
+    let p12 = dir.path().join("thuky.p12");
+    signer_p12(&p12, "mật khẩu khóa");
+
+    let sign = |input: String| {
+        common::run_with_stdin(
+            Command::new(BIN)
+                .args([
+                    "sign",
+                    "--server",
+                    &base,
+                    "--document",
+                    &doc,
+                    "--block",
+                    "secretary",
+                    "--username",
+                    "thuky",
+                    "--p12",
+                ])
+                .arg(&p12),
+            input.as_bytes(),
+        )
+    };
+    // A wrong PKCS#12 password: refused before anything is sent.
+    let out = sign(format!("{}\nsai\n", ecabinet::demo::DEMO_PASSWORD));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("thuky.p12"));
+    let out = sign(format!(
+        "{}\nmật khẩu khóa\n",
+        ecabinet::demo::DEMO_PASSWORD
+    ));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is now version 2"));
+    let sigs = curl_json(
+        &base,
+        &format!("/api/v1/documents/{doc}/signatures"),
+        Some(&token),
+        None,
+    );
+    assert_eq!(sigs[0]["field"], "ThuKy", "{sigs}");
+    assert_eq!(sigs[0]["valid"], true, "{sigs}");
+    assert_eq!(sigs[0]["signer"]["common_name"], "Lê Thị Thư");
+    // The block is taken now: the server says so, and the command fails with its words.
+    let out = sign(format!(
+        "{}\nmật khẩu khóa\n",
+        ecabinet::demo::DEMO_PASSWORD
+    ));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("block_signed"));
+    terminate(child);
+}
