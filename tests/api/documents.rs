@@ -552,7 +552,7 @@ async fn bad_files_are_refused_and_leave_nothing(backend: Backend) {
             pdf,
             422,
             "invalid_pdf",
-            Some("encrypted"),
+            Some("password_required"),
         ),
     ];
     for (what, bytes, ct, status, code, reason) in cases {

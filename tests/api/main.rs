@@ -21,6 +21,7 @@ mod mfa;
 mod minutes;
 mod polls;
 mod room;
+mod secured;
 mod signatures;
 mod signing;
 mod speakers;

@@ -1,6 +1,7 @@
 //! Where document bytes live: one small interface, content-addressed by SHA-256, so the same
 //! bytes are stored once however often they are uploaded. `LocalBlobs` keeps them under
-//! `<data>/blobs/<2 hex>/<sha256>`, with the stamp plan beside each as `<sha256>.plan`.
+//! `<data>/blobs/<2 hex>/<sha256>`, with the stamp plan beside each as `<sha256>.plan` (and,
+//! for a decrypted copy of an encrypted upload, the upload as `<sha256>.original`).
 //!
 //! A blob is only ever referenced by the database after it is in place, so a crash leaves at
 //! worst an unreferenced file; `sweep` removes those and abandoned uploads.
@@ -32,7 +33,12 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
     fn contains(&self, sha256: &str) -> bool;
     /// Every stored hash, with the time it was stored.
     fn list(&self) -> io::Result<Vec<(String, SystemTime)>>;
-    /// Removes a file and its plan.
+    /// Keeps the bytes a stored file was made from (an encrypted upload, of which the stored
+    /// file is the decrypted copy), moving the staged original beside it.
+    fn keep_original(&self, sha256: &str, staged: &Path) -> io::Result<()>;
+    /// The bytes a stored file was made from, when they differ from it.
+    fn original(&self, sha256: &str) -> io::Result<Option<fs::File>>;
+    /// Removes a file, its plan and its original.
     fn remove(&self, sha256: &str) -> io::Result<()>;
     /// Removes every staged upload older than `older_than`.
     fn clear_staging(&self, older_than: Duration) -> io::Result<usize>;
@@ -66,6 +72,10 @@ impl LocalBlobs {
 
     fn plan_path(&self, sha256: &str) -> io::Result<PathBuf> {
         Ok(self.path(sha256)?.with_extension("plan"))
+    }
+
+    fn original_path(&self, sha256: &str) -> io::Result<PathBuf> {
+        Ok(self.path(sha256)?.with_extension("original"))
     }
 }
 
@@ -130,8 +140,29 @@ impl BlobStore for LocalBlobs {
         Ok(out)
     }
 
+    fn keep_original(&self, sha256: &str, staged: &Path) -> io::Result<()> {
+        let target = self.original_path(sha256)?;
+        if target.exists() {
+            return fs::remove_file(staged);
+        }
+        fs::File::open(staged)?.sync_all()?;
+        fs::rename(staged, target)
+    }
+
+    fn original(&self, sha256: &str) -> io::Result<Option<fs::File>> {
+        match fs::File::open(self.original_path(sha256)?) {
+            Ok(f) => Ok(Some(f)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     fn remove(&self, sha256: &str) -> io::Result<()> {
-        for path in [self.path(sha256)?, self.plan_path(sha256)?] {
+        for path in [
+            self.path(sha256)?,
+            self.plan_path(sha256)?,
+            self.original_path(sha256)?,
+        ] {
             match fs::remove_file(path) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}

@@ -113,12 +113,25 @@ impl Files {
                 detail: rejection.to_string(),
             })?;
         let blobs = self.blobs.clone();
-        let sha = sha256.clone();
         let path = staged.path().to_owned();
-        web::block(move || blobs.adopt(&path, &plan_path, &sha))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)?;
+        let decrypted = inspection.decrypted;
+        let (sha256, bytes) = web::block(move || {
+            if !decrypted {
+                blobs.adopt(&path, &plan_path, &sha256)?;
+                return Ok((sha256, bytes));
+            }
+            // The decrypted copy is the version (served, stamped, annotated); the bytes as
+            // uploaded stay beside it, for the signatures they carry.
+            let copy = validate::decrypted_path(&path);
+            let content = std::fs::read(&copy)?;
+            let copy_sha = hex::encode(Sha256::digest(&content));
+            blobs.adopt(&copy, &plan_path, &copy_sha)?;
+            blobs.keep_original(&copy_sha, &path)?;
+            Ok::<_, std::io::Error>((copy_sha, content.len() as u64))
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
         staged.moved();
         Ok(StoredFile {
             sha256,

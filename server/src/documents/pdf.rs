@@ -1,5 +1,6 @@
-//! What ecabinet reads out of a PDF with lopdf: whether it is acceptable (not encrypted, a
-//! sound cross-reference table, a page tree without cycles, within the page and object
+//! What ecabinet reads out of a PDF with lopdf: whether it is acceptable (openable without a
+//! password — a file encrypted with an empty user password is decrypted into a copy, the way
+//! every reader opens it — a sound cross-reference table, a page tree without cycles, within the page and object
 //! limits), and the recipient-independent half of a watermark: the page objects rewritten to
 //! draw a stamp, ready to be appended as an incremental update.
 //!
@@ -24,8 +25,14 @@ pub struct Limits {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "reason", content = "detail", rename_all = "snake_case")]
 pub enum Rejection {
-    #[error("the PDF is encrypted; upload it without a password")]
+    #[error(
+        "the PDF is encrypted in a way that cannot be opened here; upload a copy without protection"
+    )]
     Encrypted,
+    #[error(
+        "the PDF needs a password to open; ask its sender for a copy without a password, or open it with the password and save or print it as a new PDF"
+    )]
+    PasswordRequired,
     #[error("the PDF cannot be read: {0}")]
     Broken(String),
     #[error("the PDF's cross-reference table is damaged")]
@@ -48,6 +55,7 @@ impl Rejection {
     pub fn reason(&self) -> &'static str {
         match self {
             Self::Encrypted => "encrypted",
+            Self::PasswordRequired => "password_required",
             Self::Broken(_) => "broken",
             Self::BrokenXref => "broken_xref",
             Self::PageTreeCycle => "page_tree_cycle",
@@ -65,6 +73,10 @@ impl Rejection {
 pub struct Inspection {
     pub pages: usize,
     pub objects: usize,
+    /// The file was encrypted with an empty user password; what was inspected (and is served)
+    /// is the decrypted copy the checker wrote beside it.
+    #[serde(default)]
+    pub decrypted: bool,
 }
 
 /// The recipient-independent part of a stamped file: everything an incremental update needs
@@ -153,6 +165,45 @@ mod base64_bytes {
     }
 }
 
+/// For a file encrypted with an empty user password (an owner password restricting edits
+/// only: every reader opens it without asking), the same document decrypted; `None` for a
+/// file that is not encrypted. A file that needs a password is refused.
+pub fn decrypted_copy(bytes: &[u8], limits: &Limits) -> Result<Option<Vec<u8>>, Rejection> {
+    if !has_encrypt_entry(bytes) {
+        return Ok(None);
+    }
+    let options = LoadOptions {
+        max_decompressed_size: Some(limits.max_decompressed_bytes),
+        ..LoadOptions::default()
+    };
+    let mut doc = match Document::load_mem_with_options(bytes, options) {
+        Ok(doc) => doc,
+        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+            return Err(Rejection::DecompressionBomb);
+        }
+        Err(lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword) => {
+            return Err(Rejection::PasswordRequired);
+        }
+        Err(other) => return Err(Rejection::Broken(other.to_string())),
+    };
+    // lopdf decrypts with the empty password when it opens the file (and then drops
+    // `/Encrypt` from the trailer); a file it could not open so keeps it.
+    let Some(state) = doc.encryption_state.take() else {
+        return if doc.trailer.has(b"Encrypt") {
+            Err(Rejection::PasswordRequired)
+        } else {
+            Ok(None)
+        };
+    };
+    if let Some(id) = state.encrypt_object_id() {
+        doc.objects.remove(&id);
+    }
+    doc.trailer.remove(b"Encrypt");
+    let mut out = Vec::new();
+    doc.save_to(&mut out).map_err(|_| Rejection::Encrypted)?;
+    Ok(Some(out))
+}
+
 /// Parses and checks a file, and plans its stamp.
 pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<(Inspection, StampPlan), Rejection> {
     let options = LoadOptions {
@@ -160,16 +211,18 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<(Inspection, StampPlan),
         ..LoadOptions::default()
     };
     let doc = Document::load_mem_with_options(bytes, options).map_err(|e| match e {
-        lopdf::Error::Decryption(_) => Rejection::Encrypted,
+        lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword => Rejection::PasswordRequired,
         lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => {
             Rejection::DecompressionBomb
         }
         // A file that names an encryption dictionary and cannot be opened without a password.
-        _ if has_encrypt_entry(bytes) => Rejection::Encrypted,
+        _ if has_encrypt_entry(bytes) => Rejection::PasswordRequired,
         other => Rejection::Broken(other.to_string()),
     })?;
     if doc.trailer.has(b"Encrypt") || doc.encryption_state.is_some() || doc.is_encrypted() {
-        return Err(Rejection::Encrypted);
+        // Decrypted copies are made by `decrypted_copy` first; one still encrypted needs a
+        // password.
+        return Err(Rejection::PasswordRequired);
     }
     if doc.xref_recovery.is_some() {
         return Err(Rejection::BrokenXref);
@@ -187,6 +240,7 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<(Inspection, StampPlan),
         Inspection {
             pages: pages.len(),
             objects: doc.objects.len(),
+            decrypted: false,
         },
         plan,
     ))

@@ -88,8 +88,30 @@ pub fn child_main(args: &CheckArgs) -> std::process::ExitCode {
             return ExitCode::from(3);
         }
     };
+    // A file encrypted with an empty user password is checked (and later served) as its
+    // decrypted copy, written beside it; the original's bytes are kept as uploaded.
+    let (bytes, decrypted) = match pdf::decrypted_copy(&bytes, &limits) {
+        Ok(Some(copy)) => {
+            if let Err(err) = std::fs::write(decrypted_path(&args.file), &copy) {
+                eprintln!("pdf-check: cannot write the decrypted copy: {err}");
+                return ExitCode::from(3);
+            }
+            (copy, true)
+        }
+        Ok(None) => (bytes, false),
+        Err(rejection) => {
+            return match serde_json::to_string(&Verdict::Rejected(rejection)) {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(_) => ExitCode::from(3),
+            };
+        }
+    };
     let verdict = match pdf::inspect(&bytes, &limits) {
-        Ok((inspection, plan)) => {
+        Ok((mut inspection, plan)) => {
+            inspection.decrypted = decrypted;
             let written = serde_json::to_vec(&plan)
                 .map_err(std::io::Error::other)
                 .and_then(|json| std::fs::write(&args.plan, json));
@@ -108,6 +130,11 @@ pub fn child_main(args: &CheckArgs) -> std::process::ExitCode {
         }
         Err(_) => ExitCode::from(3),
     }
+}
+
+/// Where the checker writes the decrypted copy of an encrypted `file`.
+pub fn decrypted_path(file: &Path) -> PathBuf {
+    file.with_extension("decrypted")
 }
 
 /// Runs the check on `file` in a child process, writing its plan to `plan`.

@@ -47,7 +47,7 @@ pub async fn list(
     if let Some(found) = state.verified.get(&version.sha256) {
         return Ok(HttpResponse::Ok().json(found.as_slice()));
     }
-    let bytes = version_bytes(&state, version.sha256.clone()).await?;
+    let bytes = read_blob(&state, version.sha256.clone(), true).await?;
     let anchors = state.trust_anchors.clone();
     let found = web::block(move || super::verify(&bytes, &anchors))
         .await
@@ -59,17 +59,29 @@ pub async fn list(
 
 /// Reads one stored version's bytes.
 async fn version_bytes(state: &AppState, sha256: String) -> Result<Vec<u8>, ApiError> {
+    read_blob(state, sha256, false).await
+}
+
+/// A stored file's bytes; with `original`, the bytes as uploaded when the stored file is
+/// their decrypted copy (their signatures were made over those).
+async fn read_blob(state: &AppState, sha256: String, original: bool) -> Result<Vec<u8>, ApiError> {
     let blobs = state.files.blobs.clone();
     web::block(move || {
         let mut bytes = Vec::new();
-        blobs
-            .open(&sha256)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
-            .map_err(ApiError::internal)?;
-        Ok::<_, ApiError>(bytes)
+        let kept = if original {
+            blobs.original(&sha256)?
+        } else {
+            None
+        };
+        match kept {
+            Some(mut f) => f.read_to_end(&mut bytes)?,
+            None => blobs.open(&sha256)?.read_to_end(&mut bytes)?,
+        };
+        Ok::<_, std::io::Error>(bytes)
     })
     .await
     .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)
 }
 
 fn optional_text(
