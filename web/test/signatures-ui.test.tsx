@@ -130,6 +130,8 @@ describe('RecordSigning', () => {
     expect(help.textContent).toContain('USB token');
     expect(help.textContent).toContain('POST /api/v1/documents/bb/signing kèm "block": "chair"');
     expect(help.textContent).toContain('POST /api/v1/signings/<signing_id>/complete');
+    // A key in a PKCS#12 file: the desktop signer's command, for this document and block.
+    expect(help.querySelector('[data-testid="sign-cli"]')!.textContent).toMatch(/^ecabinet sign --server \S+ --document bb --block chair --p12 tep-khoa-ky-so\.p12 --username chair$/);
     expect(buttons()).toEqual(['Ký số', 'Tải lên bản đã ký']);
     expect(root.querySelector('[data-testid="seal"]')).toBeNull();
   });
@@ -139,8 +141,12 @@ describe('RecordSigning', () => {
     await show(<RecordSigning h={handle()} view={view} user={user('chair')} doc={minutes(2)} cache={cache} />);
     await click('Ký số');
     expect(root.textContent).toContain('Đã đến lượt bạn ký.');
+    expect(root.querySelector('[data-testid="sign-steps"]')).not.toBeNull();
     await show(<RecordSigning h={handle()} view={view} user={user('chair')} doc={minutes(3)} cache={cache} />);
     expect(root.textContent).toContain('Ô chữ ký này đã được ký.');
+    // The PC steps go; a file signed elsewhere can still be added.
+    expect(root.querySelector('[data-testid="sign-steps"]')).toBeNull();
+    expect(buttons()).toEqual(['Ký số', 'Tải lên bản đã ký']);
   });
 
   it('the secretary: no seal before the chair has signed, said why', async () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { fromDetail } from '../src/meeting/state';
 import { SignatureCache } from '../src/signatures/cache';
 import { blockOfField, fmtSignedAt, maySeal, myBlock, nextBlock, sealRequest, sealTurn, signatureBadges, signedBlocks, turnOf } from '../src/signatures/model';
-import { badgeText } from '../src/ui/Signatures';
+import { badgeText, signCommand } from '../src/ui/Signatures';
 import type { DocSignature, User } from '../src/types';
 import { detail, participant } from './fixtures';
 import { sig, signedInOrder } from './signature-fixtures';
@@ -118,6 +118,17 @@ describe('blocks and turns', () => {
     expect(maySeal(view, user('m1'))).toBe(false);
     expect(maySeal(view, user('other-sec', 'secretary'))).toBe(false);
     expect(sealRequest('d/1')).toEqual({ method: 'POST', path: '/documents/d%2F1/seal' });
+  });
+});
+
+describe('the desktop signer’s command', () => {
+  it('names the server, document, block and account, quoted for a shell when needed', () => {
+    expect(signCommand('http://10.0.0.5:8080', 'd1', 'chair', 'chutich')).toBe(
+      'ecabinet sign --server http://10.0.0.5:8080 --document d1 --block chair --p12 tep-khoa-ky-so.p12 --username chutich',
+    );
+    expect(signCommand('http://h', 'd1', 'secretary', "o'neil thu")).toBe(
+      `ecabinet sign --server http://h --document d1 --block secretary --p12 tep-khoa-ky-so.p12 --username 'o'\\''neil thu'`,
+    );
   });
 });
 

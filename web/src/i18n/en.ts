@@ -305,6 +305,8 @@ export const en: Record<Key, string> = {
   'sign.stepComplete': 'Within 30 minutes, send the signature (base64) to POST /api/v1/signings/<signing_id>/complete. The document gets a new version carrying your signature; every tablet sees it at once.',
   'sign.outside': 'Or sign the PDF with your certification authority’s signing software and upload the signed file here. It is accepted only as the current version {version} with valid digital signatures added.',
   'sign.docId': 'Document id: {id}',
+  'sign.cli': 'If your signing key is a PKCS#12 file (.p12) rather than a USB token, run this on the PC (it asks for the passwords):',
+  'sign.p12File': 'my-signing-key.p12',
   'sign.uploadSigned': 'Upload the signed file',
   'sign.uploading': 'Uploading the signed file…',
   'sign.uploaded': 'Signed file received (version {n}).',

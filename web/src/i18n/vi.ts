@@ -303,6 +303,8 @@ export const vi = {
   'sign.stepComplete': 'Trong vòng 30 phút, gửi chữ ký (mã hóa base64) tới POST /api/v1/signings/<signing_id>/complete. Văn bản có phiên bản mới mang chữ ký số của bạn; mọi máy tính bảng thấy ngay.',
   'sign.outside': 'Hoặc ký tệp PDF bằng phần mềm ký số của tổ chức chứng thực rồi tải bản đã ký lên đây. Tệp chỉ được nhận khi là phiên bản {version} hiện tại cộng thêm chữ ký số hợp lệ.',
   'sign.docId': 'Mã văn bản: {id}',
+  'sign.cli': 'Nếu khóa ký số của bạn là tệp PKCS#12 (.p12) thay vì USB token, chạy lệnh sau trên máy tính (lệnh hỏi mật khẩu khi chạy):',
+  'sign.p12File': 'tep-khoa-ky-so.p12',
   'sign.uploadSigned': 'Tải lên bản đã ký',
   'sign.uploading': 'Đang tải lên bản đã ký…',
   'sign.uploaded': 'Đã nhận bản đã ký (phiên bản {n}).',

@@ -101,14 +101,14 @@ export function RecordSigning({ h, view, user, doc, cache }: { h: MeetingHandle;
   if (!block && !sealer) return null;
   return (
     <div class="record-signing" data-testid="record-signing" data-doc={doc.id}>
-      {block && <SignHelp h={h} doc={doc} block={block} list={list} />}
+      {block && <SignHelp h={h} doc={doc} block={block} list={list} username={user.username} />}
       {sealer && <Seal h={h} doc={doc} list={list} />}
     </div>
   );
 }
 
 /** "Ký số": how to finish on a PC with the token, and the upload of a file signed elsewhere. */
-function SignHelp({ h, doc, block, list }: { h: MeetingHandle; doc: Doc; block: Block; list: DocSignature[] | null }) {
+function SignHelp({ h, doc, block, list, username }: { h: MeetingHandle; doc: Doc; block: Block; list: DocSignature[] | null; username: string }) {
   const [open, setOpen] = useState(false);
   const panelId = `sign-help-${doc.id}`;
   const turn = list ? turnOf(doc.kind, list, block) : null;
@@ -122,21 +122,34 @@ function SignHelp({ h, doc, block, list }: { h: MeetingHandle; doc: Doc; block: 
           <p class="sign-block">{t('sign.block', { block: t(`sign.block.${block}`) })}</p>
           {turn && <TurnLine turn={turn} own="sign" />}
           <OrderLine kind={doc.kind} />
-          <p>{t('sign.why')}</p>
-          <ol class="sign-steps">
-            <li>{t('sign.stepCert', { id: doc.id, block })}</li>
-            <li>{t('sign.stepSign')}</li>
-            <li>{t('sign.stepComplete')}</li>
-          </ol>
-          <p class="muted small">
-            {t('sign.docId', { id: doc.id })}
-          </p>
+          {/* Once the block is signed the PC steps are of no more use. */}
+          {turn?.state !== 'signed' && (
+            <>
+              <p>{t('sign.why')}</p>
+              <ol class="sign-steps" data-testid="sign-steps">
+                <li>{t('sign.stepCert', { id: doc.id, block })}</li>
+                <li>{t('sign.stepSign')}</li>
+                <li>{t('sign.stepComplete')}</li>
+              </ol>
+              <p class="muted small">{t('sign.docId', { id: doc.id })}</p>
+              <p>{t('sign.cli')}</p>
+              <pre class="sign-cli" data-testid="sign-cli">
+                <code>{signCommand(typeof location === 'undefined' ? '' : location.origin, doc.id, block, username)}</code>
+              </pre>
+            </>
+          )}
           <p>{t('sign.outside', { version: doc.version })}</p>
           <UploadSigned h={h} doc={doc} />
         </div>
       )}
     </div>
   );
+}
+
+/** The desktop signer's command for a key in a PKCS#12 file (`ecabinet sign`: passwords asked on its standard input). */
+export function signCommand(server: string, docId: string, block: Block, username: string): string {
+  const q = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  return `ecabinet sign --server ${q(server)} --document ${q(docId)} --block ${block} --p12 ${t('sign.p12File')} --username ${q(username)}`;
 }
 
 /** "Tải lên bản đã ký": `POST /documents/{id}/signed` with the PDF as the body. */
