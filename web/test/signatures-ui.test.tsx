@@ -11,7 +11,7 @@ import { act } from 'preact/test-utils';
 import { fromDetail, type MeetingView } from '../src/meeting/state';
 import type { MeetingHandle } from '../src/meeting/useMeeting';
 import { SignatureCache } from '../src/signatures/cache';
-import { RecordSigning, SignatureBadges } from '../src/ui/Signatures';
+import { RETRY_MS, RecordSigning, SignatureBadges } from '../src/ui/Signatures';
 import { ApiError } from '../src/session';
 import { uploadErrorText } from '../src/documents/upload';
 import { errorText, session } from '../src/app';
@@ -98,12 +98,59 @@ describe('SignatureBadges', () => {
     expect(b[2][1]).toBe('Tài liệu đã bị sửa sau khi ký');
   });
 
-  it('shows nothing when the list cannot be read (offline)', async () => {
+  it('shows nothing when the list cannot be read (offline), and asks again once back online or later', async () => {
+    let up = false;
+    let asked = 0;
     const cache = new SignatureCache(async () => {
-      throw new TypeError('network');
+      asked++;
+      if (!up) throw new TypeError('network');
+      return [sig('ChuToa')];
     });
     await show(<SignatureBadges doc={minutes(1)} cache={cache} />);
     expect(root.innerHTML).toBe('');
+    expect(asked).toBe(1);
+    // The browser says the network is back.
+    up = true;
+    await act(async () => {
+      window.dispatchEvent(new Event('online'));
+      await new Promise((r) => setTimeout(r, 0));
+    });
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 0));
+    });
+    expect(asked).toBe(2);
+    expect(badges().map((b) => b[0])).toEqual(['signed']);
+  });
+
+  it('after a network failure asks again in a while; a refusal is not asked again', async () => {
+    vi.useFakeTimers();
+    try {
+      let fail: unknown = new TypeError('network');
+      let asked = 0;
+      const cache = new SignatureCache(async () => {
+        asked++;
+        if (fail) throw fail;
+        return [sig('ChuToa')];
+      });
+      await act(() => render(<SignatureBadges doc={minutes(1)} cache={cache} />, root));
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(0);
+      });
+      expect(asked).toBe(1);
+      fail = new ApiError(403, 'forbidden');
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(RETRY_MS);
+      });
+      expect(asked).toBe(2);
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(RETRY_MS * 3);
+        window.dispatchEvent(new Event('online'));
+      });
+      expect(asked).toBe(2);
+      expect(root.innerHTML).toBe('');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

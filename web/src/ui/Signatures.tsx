@@ -10,28 +10,49 @@ import type { MeetingHandle } from '../meeting/useMeeting';
 import { SignatureCache } from '../signatures/cache';
 import { blockOrder, fmtSignedAt, maySeal, myBlock, sealRequest, sealTurn, signatureBadges, turnOf, type Badge, type Block, type Turn } from '../signatures/model';
 import { uploadErrorText, uploadPdf } from '../documents/upload';
+import { ApiError } from '../session';
 import type { Doc, DocSignature, User } from '../types';
 import { ActionError, ConfirmButton } from './bits';
 import './signatures.css';
 
+/** After a network failure, the list is asked for again this much later (or when back online). */
+export const RETRY_MS = 20_000;
+
 /**
  * The signatures of the document's version: null until known (and when they cannot be read:
- * the badges are a courtesy, their absence is no error); fetched once per version.
+ * the badges are a courtesy, their absence is no error); fetched once per version, again after
+ * a network failure while shown.
  */
 export function useSignatures(doc: Pick<Doc, 'id' | 'version'> | null | undefined, cache: SignatureCache = signatureCache): DocSignature[] | null {
   const key = doc ? SignatureCache.key(doc.id, doc.version) : null;
   const [got, setGot] = useState<{ key: string; list: DocSignature[] } | null>(null);
+  /** Bumped to try again after a network failure. */
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     if (!doc || !key || cache.get(doc.id, doc.version)) return;
     let alive = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const again = () => {
+      clearTimeout(timer);
+      window.removeEventListener('online', again);
+      if (alive) setAttempt((n) => n + 1);
+    };
     cache.load(doc.id, doc.version).then(
       (list) => alive && setGot({ key, list }),
-      () => undefined,
+      (e) => {
+        // The server refused (its answer will not change by asking again): give up quietly.
+        // The network failed: again when the browser is back online, or in a while.
+        if (!alive || e instanceof ApiError) return;
+        window.addEventListener('online', again);
+        timer = setTimeout(again, RETRY_MS);
+      },
     );
     return () => {
       alive = false;
+      clearTimeout(timer);
+      window.removeEventListener('online', again);
     };
-  }, [key, cache]);
+  }, [key, cache, attempt]);
   if (!doc) return null;
   return cache.get(doc.id, doc.version) ?? (got?.key === key ? got.list : null);
 }
