@@ -297,6 +297,14 @@ describe('digital signatures on the tablet', () => {
     expect(a[3]).toBe('✗ Tài liệu đã bị sửa sau khi ký');
     await badgeCount(sp, 3, row(upB.body.id));
     expect(await badgeTexts(sp, row(upB.body.id))).toEqual(['✗ Chữ ký không hợp lệ', '✗ Chữ ký không hợp lệ', '✗ Chữ ký không hợp lệ']);
+    // The same in the secretary's console, under each document's row.
+    await sp.getByRole('tab', { name: 'Chuẩn bị cuộc họp' }).click();
+    const editRow = (id: string) => sp.locator(`[data-testid="doc-edit"][data-doc="${id}"]`);
+    await badgeCount(sp, 4, editRow(upA.body.id));
+    expect(await badgeTexts(sp, editRow(upA.body.id))).toEqual(a);
+    await badgeCount(sp, 3, editRow(upB.body.id));
+    await unstick(sp);
+    await shotOf(sp.locator('.documents-editor'), 'signatures-console');
 
     // The chair offers the broken copy as the signed biên bản: refused, said beside the button.
     const cp = chair.page;

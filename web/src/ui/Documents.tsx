@@ -663,7 +663,6 @@ function DocRow(props: {
               {' '}
               · {t('doc.pages', { n: d.pages })} · {t('doc.version', { n: d.version })} · {fmtSize(d.bytes)}
             </span>
-            <SignatureBadges doc={d} />
           </span>
           {!closed && (
             <span class="row-actions">
@@ -705,6 +704,7 @@ function DocRow(props: {
           )}
         </>
       )}
+      {!editing && <SignatureBadges doc={d} />}
       <ActionError h={h} where={`doc-${d.id}`} />
     </li>
   );
