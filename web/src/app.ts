@@ -5,6 +5,8 @@ import { DocStore, DOC_CACHE, type CacheLike } from './documents/offline';
 import { getLocale, onLocale, t, hasKey, type Locale } from './i18n';
 import type { MeetingRole, User } from './types';
 import { forgetMinutesCopies } from './minutes/editor';
+import { SignatureCache } from './signatures/cache';
+import type { DocSignature } from './types';
 
 export const session = new Session();
 
@@ -16,12 +18,19 @@ export const docStore = new DocStore({
   destroy: async () => (typeof caches === 'undefined' ? undefined : caches.delete(DOC_CACHE)),
 });
 
+/** The signature lists of document versions, fetched when shown (signatures/cache.ts). */
+export const signatureCache = new SignatureCache(
+  (id, version) => session.request<DocSignature[]>('GET', `/documents/${encodeURIComponent(id)}/signatures?version=${version}`),
+  (e) => e instanceof ApiError && e.status === 404,
+);
+
 // The kept files carry their reader's name (watermark): they go when that reader signs out.
 let signedInAs = session.user?.id ?? null;
 session.subscribe((s) => {
   const now = s?.user.id ?? null;
   if (signedInAs && now !== signedInAs) {
     void docStore.clear();
+    signatureCache.clear();
     if (typeof localStorage !== 'undefined') forgetMinutesCopies(localStorage, signedInAs);
   }
   signedInAs = now;

@@ -91,6 +91,23 @@ export interface Doc {
   updated_at: string;
 }
 
+/** One signature of a document version, as the server verified it (contract v2 "Signatures"). */
+export interface DocSignature {
+  /** The signature field's name (`/T`): ThuKy, ChuToa, DauCoQuan for the record's blocks. */
+  field: string;
+  signer: { common_name: string | null; serial: string; issuer: string | null };
+  /** RFC 3339; the signing time the signature states (null when it states none). */
+  signed_at: string | null;
+  sub_filter: string;
+  /** The CMS signature and the digest of the signed bytes hold. */
+  valid: boolean;
+  /** The signer's chain reaches a trust anchor the server's admin configured. */
+  trusted: boolean;
+  covers_whole_document: boolean;
+  /** Bytes were appended after this signature (normal for all but the last of several). */
+  modified_after: boolean;
+}
+
 export type PollState = 'draft' | 'open' | 'closed';
 export type Majority = 'simple' | 'absolute' | 'absolute_all' | 'two_thirds';
 export const MAJORITIES: Majority[] = ['simple', 'absolute', 'absolute_all', 'two_thirds'];

@@ -43,6 +43,8 @@ export interface ReaderProps {
   notice?: any;
   /** Annotation tools for this document (none for the board book). */
   annotate?: AnnotateConfig;
+  /** The signature badges of the version shown (ui/Signatures.tsx), under the title bar. */
+  badges?: any;
 }
 
 type Load =
@@ -306,6 +308,7 @@ export function Reader(p: ReaderProps) {
           {t('reader.thumbnails')}
         </button>
       </div>
+      {p.badges && <div class="reader-badges">{p.badges}</div>}
       {ann.bar}
       {p.notice}
       <div class="reader-body">

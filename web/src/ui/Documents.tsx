@@ -15,6 +15,7 @@ import type { AnnotateConfig } from '../annotations/Annotator';
 import type { Doc, User } from '../types';
 import { ActionError, ConfirmButton } from './bits';
 import { LiveRequestError } from '../live';
+import { SignatureBadges } from './Signatures';
 
 // --- the reader, loaded on first use ------------------------------------------------------
 
@@ -194,6 +195,7 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
     </>
   );
   const annotate = useAnnotateConfig(h, view, user, opened?.docId ?? null);
+  const openedDoc = opened?.docId ? view.documents.find((d) => d.id === opened.docId) : undefined;
   const target = follow.target;
   const targetDoc = target && view.documents.find((d) => d.id === target.document_id);
   const noticeEl = (
@@ -236,6 +238,7 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
         tools={tools}
         notice={noticeEl}
         annotate={annotate}
+        badges={openedDoc && <SignatureBadges doc={openedDoc} />}
       />
     ) : (
       <div class="reader" role="dialog" aria-label={opened.title}>
@@ -305,7 +308,8 @@ export function FollowToggle({ follow, onChange }: { follow: FollowState; onChan
 
 // --- in the meeting view -----------------------------------------------------------------
 
-export function DocList({ docs, offline, onOpen }: { docs: Doc[]; offline: Set<string>; onOpen: (d: Doc) => void }) {
+/** `extra`: more under a document (the record's signing controls). */
+export function DocList({ docs, offline, onOpen, extra }: { docs: Doc[]; offline: Set<string>; onOpen: (d: Doc) => void; extra?: (d: Doc) => ComponentChildren }) {
   if (!docs.length) return null;
   return (
     <ul class="doc-list">
@@ -327,6 +331,8 @@ export function DocList({ docs, offline, onOpen }: { docs: Doc[]; offline: Set<s
               ✓ {t('doc.offline')}
             </span>
           )}
+          <SignatureBadges doc={d} />
+          {extra?.(d)}
         </li>
       ))}
     </ul>
@@ -698,6 +704,7 @@ function DocRow(props: {
           )}
         </>
       )}
+      {!editing && <SignatureBadges doc={d} />}
       <ActionError h={h} where={`doc-${d.id}`} />
     </li>
   );

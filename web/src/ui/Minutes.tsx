@@ -15,6 +15,7 @@ import { LocalRefusal, type Draft, type EditorState, type MinutesEditor } from '
 import { MINUTES_TEXT_MAX, conclusionField, fieldValue, hasField, minutesSeat, minutesTextLength, notesField, recordDocs, type Field } from '../minutes/model';
 import { useEditorState, type MinutesHandle } from '../minutes/useMinutes';
 import { DocList, useOfflineIds, type ReaderHost } from './Documents';
+import { RecordSigning } from './Signatures';
 import './minutes.css';
 
 interface Props {
@@ -45,7 +46,7 @@ export function MinutesPanel({ h, view, user, host, m }: Props) {
       <section class="card panel minutes" aria-labelledby="minutes-h" data-testid="minutes-panel">
         <h2 id="minutes-h">{t('minutes.title')}</h2>
         {view.minutes?.number && <p class="minutes-number">{t('minutes.number', { number: view.minutes.number })}</p>}
-        <RecordList view={view} host={host} />
+        <RecordList h={h} view={view} user={user} host={host} />
       </section>
     );
   }
@@ -71,7 +72,7 @@ export function MinutesPanel({ h, view, user, host, m }: Props) {
           {t('minutes.number', { number: s.minutes.number })}
         </p>
       )}
-      {final && <RecordList view={view} host={host} minutesId={s.minutes?.minutes_document_id} conclusionsId={s.minutes?.conclusions_document_id} />}
+      {final && <RecordList h={h} view={view} user={user} host={host} minutesId={s.minutes?.minutes_document_id} conclusionsId={s.minutes?.conclusions_document_id} />}
       {s.minutes && <Actions h={h} view={view} host={host} m={m} editor={m.editor} s={s} />}
       {s.minutes && seat === 'chair' && editable && <p class="muted small">{t('minutes.chairHint')}</p>}
       {s.minutes && (seat !== 'chair' || !editable) && <MinutesBody view={view} editor={m.editor} s={s} editable={editable} />}
@@ -334,8 +335,12 @@ function Actions({ h, view, host, m, editor, s }: { h: MeetingHandle; view: Meet
   );
 }
 
-/** The finalised biên bản and thông báo kết luận, opened in the reader like any document. */
-function RecordList({ view, host, minutesId, conclusionsId }: { view: MeetingView; host: ReaderHost; minutesId?: string | null; conclusionsId?: string | null }) {
+/**
+ * The finalised biên bản and thông báo kết luận, opened in the reader like any document, with
+ * their signature badges and, for the chair, the secretary and admins, signing and the seal.
+ */
+function RecordList(p: { h: MeetingHandle; view: MeetingView; user: User; host: ReaderHost; minutesId?: string | null; conclusionsId?: string | null }) {
+  const { view, host, minutesId, conclusionsId } = p;
   const docs = recordDocs(view.documents);
   const offline = useOfflineIds(docs);
   // Known from the finalise answer before their `document.added` arrives: open them by id.
@@ -344,7 +349,7 @@ function RecordList({ view, host, minutesId, conclusionsId }: { view: MeetingVie
   if (conclusionsId && !docs.some((d) => d.id === conclusionsId)) missing.push({ id: conclusionsId, title: t('minutes.openConclusions') });
   return (
     <div class="record-docs" data-testid="record-docs">
-      <DocList docs={docs} offline={offline} onOpen={(d: Doc) => host.openDoc(d)} />
+      <DocList docs={docs} offline={offline} onOpen={(d: Doc) => host.openDoc(d)} extra={(d) => <RecordSigning h={p.h} view={view} user={p.user} doc={d} />} />
       {missing.map((x) => (
         <button type="button" class="btn" onClick={() => host.open({ title: x.title, path: filePath(x.id, 1), docId: null })}>
           {x.title}
