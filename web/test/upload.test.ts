@@ -100,9 +100,9 @@ describe('upload errors', () => {
 
   it('has a message for every reason the server gives, in both languages', () => {
     for (const r of PDF_REASONS) expect(hasKey(`upload.err.reason.${r}`), r).toBe(true);
-    expect(uploadErrorText(new ApiError(422, 'invalid_pdf', 'x', 'encrypted'))).toMatch(/mã hóa/);
+    expect(uploadErrorText(new ApiError(422, 'invalid_pdf', 'x', 'password_required'))).toMatch(/mật khẩu/);
     setLocale('en');
-    expect(uploadErrorText(new ApiError(422, 'invalid_pdf', 'x', 'encrypted'))).toMatch(/encrypted/);
+    expect(uploadErrorText(new ApiError(422, 'invalid_pdf', 'x', 'password_required'))).toMatch(/password/);
     expect(uploadErrorText(new ApiError(415, 'unsupported_media_type'))).toBe('The file is not a PDF.');
     expect(uploadErrorText(new TypeError('Failed to fetch'))).toMatch(/server/);
     setLocale('vi');

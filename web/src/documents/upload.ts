@@ -6,6 +6,7 @@ import type { Doc, Problem } from '../types';
 
 /** Every `reason` the server gives for `invalid_pdf` (docs/documents.md). */
 export const PDF_REASONS = [
+  'password_required',
   'encrypted',
   'broken',
   'broken_xref',
