@@ -14,6 +14,9 @@ dpkg -s fonts-liberation2 >/dev/null 2>&1 || need_apt+=(fonts-liberation2)
 command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
 # certutil, for the NSS database pdfsig trusts the test CA from.
 command -v certutil >/dev/null || need_apt+=(libnss3-tools)
+# SoftHSM2 and OpenSC's pkcs11-tool: a PKCS#11 token for the desktop signer's tests.
+command -v softhsm2-util >/dev/null || need_apt+=(softhsm2)
+command -v pkcs11-tool >/dev/null || need_apt+=(opensc)
 if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"

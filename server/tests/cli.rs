@@ -641,7 +641,7 @@ fn signer_p12(path: &std::path::Path, password: &str) {
 }
 
 #[test]
-fn sign_signs_the_records_secretary_block_from_a_pkcs12() {
+fn sign_signs_the_record_from_a_pkcs12_and_from_a_token() {
     let dir = tempfile::tempdir().unwrap();
     let (child, base) = serve(dir.path(), &["--demo"]);
     let login = curl_json(
@@ -720,5 +720,117 @@ fn sign_signs_the_records_secretary_block_from_a_pkcs12() {
     ));
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("block_signed"));
+
+    // The chair signs next, with his key on a token (SoftHSM2 through its PKCS#11 module).
+    let hsm = softhsm_token(dir.path(), "Nguyễn Văn Hùng");
+    let chair = |pin: &str| {
+        common::run_with_stdin(
+            Command::new(BIN).env("SOFTHSM2_CONF", &hsm).args([
+                "sign",
+                "--server",
+                &base,
+                "--document",
+                &doc,
+                "--block",
+                "chair",
+                "--username",
+                "chutich",
+                "--pkcs11-module",
+                SOFTHSM,
+                "--pkcs11-slot",
+                "0",
+            ]),
+            format!("{}\n{pin}\n", ecabinet::demo::DEMO_PASSWORD).as_bytes(),
+        )
+    };
+    let out = chair("9999");
+    assert!(!out.status.success(), "a wrong PIN");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PIN"));
+    let out = chair("1234");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is now version 3"));
+    let sigs = curl_json(
+        &base,
+        &format!("/api/v1/documents/{doc}/signatures"),
+        Some(&token),
+        None,
+    );
+    assert_eq!(sigs[1]["field"], "ChuToa", "{sigs}");
+    assert_eq!(sigs[1]["valid"], true, "{sigs}");
+    assert_eq!(sigs[1]["signer"]["common_name"], "Nguyễn Văn Hùng");
+    assert_eq!(
+        sigs[0]["valid"], true,
+        "the secretary's signature still holds: {sigs}"
+    );
     terminate(child);
+}
+
+const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+/// A SoftHSM2 token (PIN 1234) holding an ECDSA P-256 key and its certificate for `name`;
+/// returns its configuration file (for `SOFTHSM2_CONF`).
+fn softhsm_token(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    use rcgen::{CertificateParams, DnType, KeyPair, KeyUsagePurpose};
+    let tokens = dir.join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            tokens.display()
+        ),
+    )
+    .unwrap();
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::ContentCommitment,
+    ];
+    let cert = params.self_signed(&key).unwrap();
+    std::fs::write(dir.join("token-key.pem"), key.serialize_pem()).unwrap();
+    std::fs::write(dir.join("token-cert.der"), cert.der()).unwrap();
+    let run = |cmd: &mut Command| {
+        let out = cmd.env("SOFTHSM2_CONF", &conf).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(Command::new("softhsm2-util").args([
+        "--init-token",
+        "--free",
+        "--label",
+        "ecabinet",
+        "--pin",
+        "1234",
+        "--so-pin",
+        "5678",
+    ]));
+    run(Command::new("softhsm2-util")
+        .arg("--import")
+        .arg(dir.join("token-key.pem"))
+        .args([
+            "--token", "ecabinet", "--label", "chu-toa", "--id", "01", "--pin", "1234",
+        ]));
+    run(Command::new("pkcs11-tool")
+        .args([
+            "--module",
+            SOFTHSM,
+            "--login",
+            "--pin",
+            "1234",
+            "--write-object",
+        ])
+        .arg(dir.join("token-cert.der"))
+        .args(["--type", "cert", "--id", "01", "--label", "chu-toa"]));
+    conf
 }

@@ -1,8 +1,11 @@
 //! `ecabinet sign`: the desktop signer for a secretary's or a chair's PC. It signs in to the
 //! server, asks it to prepare a signing of a document's block, signs what the server sends
-//! with a key that stays on the PC (a PKCS#12 file here), and completes the signing: the two
-//! phases of contract v2, "Signatures", from the signer's side. A client of the public API
-//! only; it shares nothing with the server but the PKCS#12 reader.
+//! with a key that stays on the PC (a PKCS#12 file, or a USB token through its PKCS#11 module:
+//! `token`), and completes the signing: the two phases of contract v2, "Signatures", from the
+//! signer's side. A client of the public API only; it shares nothing with the server but the
+//! PKCS#12 reader.
+
+mod token;
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -28,8 +31,18 @@ pub struct SignArgs {
     #[arg(long)]
     pub block: Option<String>,
     /// The PKCS#12 file holding the signer's key and certificate chain.
+    #[arg(
+        long,
+        required_unless_present = "pkcs11_module",
+        conflicts_with = "pkcs11_module"
+    )]
+    pub p12: Option<PathBuf>,
+    /// The token's PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so, or the CA's).
+    #[arg(long, requires = "pkcs11_slot")]
+    pub pkcs11_module: Option<PathBuf>,
+    /// The token's slot: its id, or its index among the slots holding a token.
     #[arg(long)]
-    pub p12: PathBuf,
+    pub pkcs11_slot: Option<u64>,
     /// The account to sign in with.
     #[arg(long)]
     pub username: String,
@@ -37,6 +50,28 @@ pub struct SignArgs {
     pub reason: Option<String>,
     #[arg(long)]
     pub location: Option<String>,
+}
+
+/// Where the key is.
+enum Key {
+    File(Seal),
+    Token(Box<token::Token>),
+}
+
+impl Key {
+    fn chain(&self) -> &[x509_cert::Certificate] {
+        match self {
+            Self::File(k) => k.chain(),
+            Self::Token(t) => t.chain(),
+        }
+    }
+
+    fn sign(&self, message: &[u8]) -> anyhow::Result<Vec<u8>> {
+        match self {
+            Self::File(k) => Ok(k.sign(message)),
+            Self::Token(t) => t.sign(message),
+        }
+    }
 }
 
 /// Reads one line of standard input (secrets: never flags, never echoed back).
@@ -72,8 +107,15 @@ pub async fn run(args: SignArgs) -> anyhow::Result<()> {
         .timeout(std::time::Duration::from_secs(60))
         .build()?;
     let password = line("account password")?;
-    let key_password = line("PKCS#12 password")?;
-    let key = Seal::read(&args.p12, &key_password)?;
+    let key = match (&args.p12, &args.pkcs11_module) {
+        (Some(p12), _) => Key::File(Seal::read(p12, &line("PKCS#12 password")?)?),
+        (None, Some(module)) => Key::Token(Box::new(token::Token::open(
+            module,
+            args.pkcs11_slot.unwrap_or(0),
+            &line("token PIN")?,
+        )?)),
+        (None, None) => bail!("--p12 or --pkcs11-module"),
+    };
     let login = answer(
         http.post(format!("{base}/api/v1/auth/login"))
             .json(&json!({"username": args.username, "password": password}))
@@ -123,7 +165,7 @@ pub async fn run(args: SignArgs) -> anyhow::Result<()> {
     if to_sign.first() != Some(&0x31) {
         bail!("the server sent something other than signed attributes to sign");
     }
-    let signature = key.sign(&to_sign);
+    let signature = key.sign(&to_sign)?;
     let signing = started["signing_id"].as_str().unwrap_or_default();
     let done = answer(
         http.post(format!("{base}/api/v1/signings/{signing}/complete"))
