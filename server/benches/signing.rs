@@ -90,6 +90,7 @@ fn spec(name: &str) -> FieldSpec {
             "Ký số bởi: Nguyễn Văn Hùng".into(),
             "2026-12-07T10:30:00+07:00".into(),
         ],
+        image: None,
         color: [0.05, 0.2, 0.6],
         signer_name: Some("Nguyễn Văn Hùng".into()),
         reason: None,

@@ -53,6 +53,8 @@ pub struct SigningSettings {
     pub key_password_env: String,
     /// A file holding the seal's password instead (its first line).
     pub key_password_file: Option<PathBuf>,
+    /// A PNG of the organisation's red seal, drawn where it seals (else a red text box).
+    pub seal_image: Option<PathBuf>,
 }
 
 impl Default for SigningSettings {
@@ -62,6 +64,7 @@ impl Default for SigningSettings {
             key_file: None,
             key_password_env: "ECABINET_SEAL_PASSWORD".into(),
             key_password_file: None,
+            seal_image: None,
         }
     }
 }

@@ -103,6 +103,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                     web::post().to(crate::signatures::handlers::signed),
                 )
                 .service(
+                    web::resource("/me/signature-image")
+                        .app_data(web::PayloadConfig::new(
+                            crate::signatures::images::MAX_BYTES + 1,
+                        ))
+                        .route(web::get().to(crate::signatures::handlers::get_image))
+                        .route(web::put().to(crate::signatures::handlers::put_image))
+                        .route(web::delete().to(crate::signatures::handlers::delete_image)),
+                )
+                .service(
                     web::resource("/meetings/{id}/minutes")
                         .route(web::get().to(minutes::handlers::get))
                         .route(web::patch().to(minutes::handlers::update)),

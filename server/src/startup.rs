@@ -154,6 +154,18 @@ impl Application {
             )?),
             verified: Arc::new(quick_cache::sync::Cache::new(256)),
             seal: crate::signatures::seal::Seal::load(&settings.signing)?.map(Arc::new),
+            seal_image: match &settings.signing.seal_image {
+                Some(path) => {
+                    let png = anyhow::Context::with_context(std::fs::read(path), || {
+                        format!("signing.seal_image {}", path.display())
+                    })?;
+                    crate::signatures::images::decode(&png).map_err(|e| {
+                        anyhow::anyhow!("signing.seal_image {}: {e}", path.display())
+                    })?;
+                    Some(Arc::new(png))
+                }
+                None => None,
+            },
             fonts: Arc::new(crate::minutes::render::Fonts::load(
                 settings.minutes.fonts_dir.as_deref(),
             )),

@@ -34,6 +34,8 @@ pub struct AppState {
     /// Signatures checked, by the SHA-256 of the version's bytes (the anchors are fixed for
     /// the process's life, so the same bytes always check the same).
     pub verified: crate::signatures::Verified,
+    /// The seal's picture (`signing.seal_image`, a PNG checked at start).
+    pub seal_image: Option<Arc<Vec<u8>>>,
     /// The organisation's seal (`signing.key_file`), when one is configured.
     pub seal: Option<Arc<crate::signatures::seal::Seal>>,
     /// The fonts the meeting's record is printed in.

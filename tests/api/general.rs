@@ -232,6 +232,9 @@ async fn openapi_covers_every_endpoint(backend: Backend) {
         ("/api/v1/signings/{id}/complete", "post"),
         ("/api/v1/documents/{id}/seal", "post"),
         ("/api/v1/documents/{id}/signed", "post"),
+        ("/api/v1/me/signature-image", "get"),
+        ("/api/v1/me/signature-image", "put"),
+        ("/api/v1/me/signature-image", "delete"),
     ];
     for (path, method) in expected {
         assert!(

@@ -113,6 +113,26 @@ impl Pki {
     }
 }
 
+/// A PNG of a signature (or a seal): a blue stroke on a transparent ground.
+fn signature_png(w: u32, h: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().unwrap();
+        let data: Vec<u8> = (0..w * h)
+            .flat_map(|i| {
+                let (x, y) = (i % w, i / w);
+                let ink = (y as i64 - (h as i64 / 2)).abs() < 3 + (x as i64 % 7);
+                [20, 40, 160, if ink { 255 } else { 0 }]
+            })
+            .collect();
+        writer.write_image_data(&data).unwrap();
+    }
+    out
+}
+
 struct Room {
     _env: TestEnv,
     app: TestApp,
@@ -131,11 +151,13 @@ async fn room(backend: Backend) -> Room {
     let seal = pki.issue("UBND xã Đông Hòa");
     std::fs::write(work.path().join("seal.p12"), pki.pkcs12(&seal, "mật-khẩu")).unwrap();
     std::fs::write(work.path().join("seal.pass"), "mật-khẩu\n").unwrap();
+    std::fs::write(work.path().join("seal.png"), signature_png(120, 120)).unwrap();
     let env = TestEnv::new(backend);
     let mut settings = env.settings();
     settings.signing.trust_anchors = vec![work.path().join("ca.pem")];
     settings.signing.key_file = Some(work.path().join("seal.p12"));
     settings.signing.key_password_file = Some(work.path().join("seal.pass"));
+    settings.signing.seal_image = Some(work.path().join("seal.png"));
     let app = TestApp::start(settings).unwrap();
     let cast = cast(&app).await;
     advance_to(&app, &cast.admin.token, &cast.meeting, "closed").await;
@@ -299,7 +321,64 @@ async fn the_record_is_signed_by_the_secretary_the_chair_and_the_seal(backend: B
     )
     .await;
 
+    // The secretary's signature image: kept as sent, drawn where she signs.
+    let image = signature_png(300, 100);
+    let put_image = |token: &str, ct: &str, body: Vec<u8>| {
+        app.client
+            .put(app.url("/api/v1/me/signature-image"))
+            .bearer_auth(token)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+    };
+    assert_problem(
+        put_image(&c.clerk.token, "image/gif", b"GIF89a".to_vec())
+            .await
+            .unwrap(),
+        415,
+        "unsupported_media_type",
+    )
+    .await;
+    assert_problem(
+        put_image(&c.clerk.token, "image/png", b"not a png".to_vec())
+            .await
+            .unwrap(),
+        422,
+        "invalid_image",
+    )
+    .await;
+    assert_eq!(
+        put_image(&c.clerk.token, "image/png", image.clone())
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let kept = app
+        .client
+        .get(app.url("/api/v1/me/signature-image"))
+        .bearer_auth(&c.clerk.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.status(), 200);
+    assert_eq!(kept.bytes().await.unwrap().as_ref(), image.as_slice());
+    assert_problem(
+        app.get("/api/v1/me/signature-image", Some(&c.chair.token))
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+    let before = file(app, &c.clerk.token, doc).await;
+
     let after_secretary = sign_block(app, &c.clerk.token, doc, "secretary", &clerk).await;
+    let signed_once = file(app, &c.clerk.token, doc).await;
+    let added = String::from_utf8_lossy(&signed_once[before.len()..]).into_owned();
+    assert!(
+        added.contains("/Im1 Do") && added.contains("/SMask"),
+        "her picture is drawn"
+    );
     assert_eq!(after_secretary["version"], 2, "{after_secretary}");
     assert_eq!(after_secretary["kind"], "minutes");
     assert_problem(
@@ -446,6 +525,11 @@ async fn the_record_is_signed_by_the_secretary_the_chair_and_the_seal(backend: B
 
     // Outside verifiers agree on the bytes served.
     let bytes = file(app, &c.member.token, doc).await;
+    // Pictures for the secretary and the seal; the chair, who has none, gets a text box.
+    assert_eq!(
+        String::from_utf8_lossy(&bytes).matches("/Im1 Do").count(),
+        2
+    );
     let pdf = r.work.path().join("signed.pdf");
     std::fs::write(&pdf, &bytes).unwrap();
     let report = pdfsig(r.work.path(), &pdf);

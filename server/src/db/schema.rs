@@ -299,6 +299,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    signature_images (user_id) {
+        user_id -> Text,
+        png -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     signature_rooms (document_id) {
         document_id -> Text,
         rooms -> Text,
@@ -394,6 +402,7 @@ diesel::joinable!(polls -> users (created_by));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(register_entries -> documents (document_id));
 diesel::joinable!(register_entries -> meetings (meeting_id));
+diesel::joinable!(signature_images -> users (user_id));
 diesel::joinable!(signature_rooms -> documents (document_id));
 diesel::joinable!(signings -> documents (document_id));
 diesel::joinable!(signings -> users (user_id));
@@ -427,6 +436,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     register_entries,
     registers,
+    signature_images,
     signature_rooms,
     signings,
     speakers,

@@ -108,10 +108,13 @@ async fn begin(
     location: Option<String>,
 ) -> Result<(String, Vec<u8>), ApiError> {
     let (who, configured) = (user.clone(), state.settings.organization.clone());
-    let plan = state
+    let mut plan = state
         .db
         .read(move |c| signing::plan(c, &document_id, &who, block, &configured))
         .await?;
+    if block == Some(Block::Organization) {
+        plan.image = state.seal_image.as_deref().cloned();
+    }
     let bytes = version_bytes(state, plan.version.sha256.clone()).await?;
     let (plan, chain, prepared, to_sign) = web::block(move || {
         let (prepared, to_sign) =
@@ -339,4 +342,75 @@ pub async fn signed(
         })
         .await?;
     Ok(HttpResponse::Created().json(doc))
+}
+
+/// The caller's signature image, as uploaded.
+#[utoipa::path(get, path = "/api/v1/me/signature-image", tag = "signatures", security(("bearer" = [])),
+    responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 404, body = Problem)))]
+pub async fn get_image(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let png = state
+        .db
+        .read(move |c| super::images::load(c, &user.id))
+        .await?
+        .ok_or(ApiError::NotFound {
+            what: "signature image",
+        })?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/png")
+        .insert_header(("cache-control", "private, no-cache"))
+        .body(png))
+}
+
+/// Sets the caller's signature image (a PNG, ≤ 512 KiB, ≤ 2000 pixels a side).
+#[utoipa::path(put, path = "/api/v1/me/signature-image", tag = "signatures", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "image/png"),
+    responses((status = 204), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_image(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let png_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("image/png"));
+    if !png_type {
+        return Err(ApiError::UnsupportedMediaType {
+            detail: "a signature image is sent as image/png".into(),
+        });
+    }
+    let png = body.to_vec();
+    let png = web::block(move || super::images::decode(&png).map(|_| png))
+        .await
+        .map_err(ApiError::internal)??;
+    state
+        .db
+        .write(move |c| super::images::save(c, &user.id, &png))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Removes the caller's signature image: their signatures show as text again.
+#[utoipa::path(delete, path = "/api/v1/me/signature-image", tag = "signatures", security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn delete_image(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let had = state
+        .db
+        .write(move |c| super::images::delete(c, &user.id))
+        .await?;
+    if had {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::NotFound {
+            what: "signature image",
+        })
+    }
 }

@@ -51,6 +51,9 @@ pub struct FieldSpec {
     pub placement: Option<Placement>,
     /// Lines of the visible box, e.g. who signed and when.
     pub lines: Vec<String>,
+    /// The signer's picture (their signature, the seal); with it, the box shows the picture
+    /// and only the last line (the time) under it.
+    pub image: Option<super::images::Picture>,
     /// Colour of the box's frame and text (RGB, 0–1).
     pub color: [f32; 3],
     pub signer_name: Option<String>,
@@ -183,8 +186,26 @@ fn appearance(
             height - 0.8
         ));
     }
-    let lines: Vec<&str> = spec.lines.iter().map(String::as_str).collect();
-    if !lines.is_empty() && width > 8.0 && height > 8.0 {
+    let mut lines: Vec<&str> = spec.lines.iter().map(String::as_str).collect();
+    // The text's band: the whole box, or its bottom quarter under a picture.
+    let mut text_height = height;
+    if let Some(picture) = &spec.image
+        && width > 8.0
+        && height > 8.0
+    {
+        lines = lines.last().copied().into_iter().collect();
+        text_height = if lines.is_empty() { 0.0 } else { height * 0.25 };
+        let image_id = image_objects(inc, picture);
+        let (room_w, room_h) = (width - 4.0, height - text_height - 3.0);
+        let scale = (room_w / picture.width as f32).min(room_h / picture.height as f32);
+        let (w, h) = (picture.width as f32 * scale, picture.height as f32 * scale);
+        let (x, y) = ((width - w) / 2.0, text_height + 1.0 + (room_h - h) / 2.0);
+        content.push_str(&format!("q {w:.2} 0 0 {h:.2} {x:.2} {y:.2} cm /Im1 Do Q\n"));
+        let mut xobjects = Dictionary::new();
+        xobjects.set("Im1", Object::Reference(image_id));
+        resources.set("XObject", Object::Dictionary(xobjects));
+    }
+    if !lines.is_empty() && width > 8.0 && text_height > 6.0 {
         let subset = FontSubset::for_texts(lines.iter().copied())
             .map_err(|e| Unsignable::Other(e.to_string()))?;
         let shaped = lines
@@ -199,15 +220,15 @@ fn appearance(
             .max(1.0);
         let count = lines.len() as f32;
         let by_width = ((width - 6.0) as f64 / widest) as f32;
-        let by_height = (height - 4.0) / (count * 1.25);
+        let by_height = (text_height - 4.0) / (count * 1.25);
         let size = by_width.min(by_height).clamp(3.0, 10.0);
         let block = size * 1.25 * count;
-        let mut y = (height + block) / 2.0 - size;
+        let mut y = (text_height + block) / 2.0 - size;
         content.push_str(&format!("BT {r} {g} {b} rg /F1 {size:.2} Tf\n"));
         for s in &shaped {
             let x = 3.0;
             content.push_str(&format!(
-                "1 0 0 1 {x:.2} {y:.2} Tm <{}> Tj\n",
+                "1 0 0 1 {x:.2} {y:.2} Tm {} Tj\n",
                 hex_string(&s.codes)
             ));
             y -= size * 1.25;
@@ -233,6 +254,30 @@ fn appearance(
     );
     dict.set("Resources", Object::Dictionary(resources));
     Ok(Stream::new(dict, content.into_bytes()))
+}
+
+/// The picture as an image XObject (RGB, Flate) with its alpha as a soft mask.
+fn image_objects(inc: &mut IncrementalDocument, picture: &super::images::Picture) -> ObjectId {
+    let image_dict = |space: &str| {
+        let mut d = Dictionary::new();
+        d.set("Type", Object::Name(b"XObject".to_vec()));
+        d.set("Subtype", Object::Name(b"Image".to_vec()));
+        d.set("Width", Object::Integer(i64::from(picture.width)));
+        d.set("Height", Object::Integer(i64::from(picture.height)));
+        d.set("ColorSpace", Object::Name(space.as_bytes().to_vec()));
+        d.set("BitsPerComponent", Object::Integer(8));
+        d
+    };
+    let mut dict = image_dict("DeviceRGB");
+    if let Some(alpha) = &picture.alpha {
+        let mut mask = Stream::new(image_dict("DeviceGray"), alpha.clone());
+        let _ = mask.compress();
+        let mask_id = inc.new_document.add_object(Object::Stream(mask));
+        dict.set("SMask", Object::Reference(mask_id));
+    }
+    let mut image = Stream::new(dict, picture.rgb.clone());
+    let _ = image.compress();
+    inc.new_document.add_object(Object::Stream(image))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -409,6 +454,7 @@ mod tests {
                 "Ký số bởi: Nguyễn Văn An".into(),
                 "2026-12-07T10:30:00+07:00".into(),
             ],
+            image: None,
             color: [0.1, 0.2, 0.6],
             signer_name: Some("Nguyễn Văn An".into()),
             reason: Some("Chủ tọa ký biên bản".into()),
@@ -447,6 +493,47 @@ mod tests {
         assert_eq!(doc.get_pages().len(), 1);
         let page = doc.get_dictionary(doc.get_pages()[&1]).unwrap();
         assert!(page.get(b"Annots").is_ok());
+        // The box's appearance shows its lines as text (strings for Tj, each line once).
+        let widget = doc
+            .objects
+            .values()
+            .filter_map(|o| o.as_dict().ok())
+            .find(|d| d.get(b"FT").ok() == Some(&Object::Name(b"Sig".to_vec())))
+            .unwrap();
+        let ap = widget.get(b"AP").unwrap().as_dict().unwrap();
+        let stream = doc
+            .get_object(ap.get(b"N").unwrap().as_reference().unwrap())
+            .unwrap()
+            .as_stream()
+            .unwrap();
+        let ops = lopdf::content::Content::decode(&stream.content)
+            .unwrap()
+            .operations;
+        let shown: Vec<_> = ops.iter().filter(|op| op.operator == "Tj").collect();
+        assert_eq!(shown.len(), 2);
+        assert!(
+            shown
+                .iter()
+                .all(|op| matches!(op.operands.as_slice(), [Object::String(..)])),
+            "{shown:?}"
+        );
+    }
+
+    #[test]
+    fn a_picture_is_drawn_with_its_transparency() {
+        let picture =
+            super::super::images::decode(&super::super::images::tests::png(40, 20)).unwrap();
+        let mut with_image = spec(Some(Placement {
+            page: 1,
+            rect: [300.0, 100.0, 480.0, 190.0],
+        }));
+        with_image.image = Some(picture);
+        let prev = sample();
+        let p = prepare(&prev, &with_image, 100).unwrap();
+        let text = String::from_utf8_lossy(&p.bytes[prev.len()..]);
+        assert!(text.contains("/Im1 Do"), "drawn");
+        assert!(text.contains("/SMask"), "with its alpha");
+        assert!(text.contains("/Subtype/Image") || text.contains("/Subtype /Image"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! (`cms`), and signing: PAdES baseline B-B approval signatures appended as incremental
 //! updates (`incremental`, `cades`), in two phases for keys that never leave their owner
 //! (`signing`), with the organisation's seal (`seal`), in the record's signature blocks
-//! (`rooms`).
+//! (`rooms`), showing the signer's picture or the seal's (`images`).
 //!
 //! A signature is a signature dictionary (`/Type /Sig`) whose `/ByteRange` names the bytes it
 //! covers (the whole revision but the `/Contents` hole) and whose `/Contents` is a CMS
@@ -15,6 +15,7 @@
 pub mod cades;
 pub mod cms;
 pub mod handlers;
+pub mod images;
 pub mod incremental;
 pub mod rooms;
 pub mod seal;

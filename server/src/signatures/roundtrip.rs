@@ -56,6 +56,7 @@ fn spec(name: &str) -> FieldSpec {
             "Ký số bởi: Trần Thị Bình".into(),
             "2026-12-07T10:30:00+07:00".into(),
         ],
+        image: None,
         color: [0.05, 0.2, 0.6],
         signer_name: Some("Trần Thị Bình".into()),
         reason: None,

@@ -275,6 +275,9 @@ pub struct Plan {
     pub placement: Option<Placement>,
     pub zone: FixedOffset,
     pub organization: String,
+    /// The picture the box shows (a PNG): the signer's own for a person's block, the seal's
+    /// for the organisation's (set by the caller).
+    pub image: Option<Vec<u8>>,
 }
 
 /// Checks that `user` may sign `block` of the document now, and finds where.
@@ -296,6 +299,10 @@ pub fn plan(
     let version = documents::version(conn, &row.id, row.current_version)?;
     let placement = rooms::placement(conn, &row.id, block)?;
     let names = crate::organization::names(conn, configured)?;
+    let image = match block {
+        Some(Block::Organization) => None,
+        _ => super::images::load(conn, &user.id)?,
+    };
     Ok(Plan {
         row,
         version,
@@ -303,6 +310,7 @@ pub fn plan(
         zone: FixedOffset::east_opt(names.utc_offset_minutes * 60)
             .unwrap_or_else(|| chrono::Offset::fix(&chrono::Utc)),
         organization: names.name,
+        image,
     })
 }
 
@@ -341,6 +349,10 @@ pub fn prepare_bytes(
         name: Block::field_name(block).to_owned(),
         placement: plan.placement.clone(),
         lines: lines(block, &signer, &plan.organization, &at),
+        image: match &plan.image {
+            Some(png) => Some(super::images::decode(png)?),
+            None => None,
+        },
         color: if block == Some(Block::Organization) {
             [0.8, 0.05, 0.05]
         } else {

@@ -628,6 +628,7 @@ export const en: Record<Key, string> = {
   'err.text_too_long': 'The text is too long (at most 20,000 characters per part).',
   'err.meeting_not_closed': 'The minutes can only be finalised after the meeting has ended.',
   'err.record_busy': 'The minutes kept changing while being finalised. Please try again.',
+  'err.invalid_image': 'A signature image must be a PNG of at most 512 KB and 2,000 pixels a side.',
   'err.record_document': 'This document belongs to the meeting’s record and cannot be replaced or deleted.',
   'err.signing_not_allowed': 'You may not sign this signature block.',
   'err.signing_order': 'This block is not next: the minutes are signed by the secretary, then the chair, then sealed.',

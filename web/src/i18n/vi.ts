@@ -626,6 +626,7 @@ export const vi = {
   'err.text_too_long': 'Nội dung quá dài (tối đa 20.000 ký tự mỗi phần).',
   'err.meeting_not_closed': 'Chỉ hoàn thành biên bản được sau khi cuộc họp kết thúc.',
   'err.record_busy': 'Biên bản đang được thay đổi trong lúc hoàn thành. Vui lòng thử lại.',
+  'err.invalid_image': 'Ảnh chữ ký phải là tệp PNG, tối đa 512 KB và 2.000 điểm ảnh mỗi chiều.',
   'err.record_document': 'Tài liệu thuộc biên bản cuộc họp, không thay thế hay xóa được.',
   'err.signing_not_allowed': 'Bạn không được ký ô chữ ký này.',
   'err.signing_order': 'Chưa đến lượt ký ô này: biên bản được ký theo thứ tự thư ký, chủ tọa, rồi đóng dấu.',
