@@ -148,6 +148,8 @@ export interface TokenPair {
   expires_in: number;
   refresh_token: string;
   user: User;
+  /** Sign-ins only: kept per username and sent with later sign-ins (docs/api.md, device tokens). */
+  device_token?: string;
 }
 
 export interface Problem {
