@@ -6,7 +6,7 @@ import type { ComponentChildren, ComponentType } from 'preact';
 import { docStore, errorText, session } from '../app';
 import { fmtNumber, t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
-import { canPresent, documentsOf, flatten, myParticipant, type MeetingView } from '../meeting/state';
+import { canPresent, documentsOf, flatten, myParticipant, type MeetingView, isFinal } from '../meeting/state';
 import { bookPath, filePath, offlineIds } from '../documents/offline';
 import { titleFromFileName, uploadErrorText, uploadPdf } from '../documents/upload';
 import { initialFollow, openingPage, presenterMoved, setFollowing, shouldAnnounce, userMoved, type FollowState, type PresenterPage } from '../reader/follow';
@@ -263,7 +263,7 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
  */
 function useAnnotateConfig(h: MeetingHandle, view: MeetingView, user: User, docId: string | null): AnnotateConfig | undefined {
   const doc = docId ? view.documents.find((d) => d.id === docId) : undefined;
-  const closed = view.meeting.state === 'closed';
+  const closed = isFinal(view.meeting.state);
   const observer = (() => {
     const p = myParticipant(view, user);
     return !!p && p.user_id === user.id && p.role === 'observer';
@@ -453,7 +453,7 @@ function useUpload(h: MeetingHandle) {
 
 export function DocumentsEditor({ h, view }: { h: MeetingHandle; view: MeetingView }) {
   const m = view.meeting;
-  const closed = m.state === 'closed';
+  const closed = isFinal(m.state);
   const items = flatten(view.agenda);
   const [itemId, setItemId] = useState<string>('');
   const [title, setTitle] = useState('');

@@ -6,7 +6,7 @@ import type { ComponentChildren } from 'preact';
 import { errorText, session } from '../app';
 import { fmtNumber, t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
-import { canPreside, canVote, findItem, flatten, type MeetingView } from '../meeting/state';
+import { canPreside, canVote, findItem, flatten, isFinal, type MeetingView } from '../meeting/state';
 import { ActionError, ConfirmButton, TextField } from './bits';
 import { LIMITS } from '../limits';
 import { createBody, defaultMajorityLabel, defaultRows, emptyForm, formOf, MAX_OPTIONS, optionLabel, patchBody, validate, type PollFormValue } from '../polls/form';
@@ -23,7 +23,7 @@ interface Props {
 const label = (option: string) => optionLabel(option);
 
 export function PollsPanel({ h, view, user }: Props) {
-  const preside = canPreside(view, user) && view.meeting.state !== 'closed';
+  const preside = canPreside(view, user) && !isFinal(view.meeting.state);
   const polls = view.polls.filter((p) => preside || p.state !== 'draft');
   if (!polls.length && !preside) return null;
   const order = { open: 0, draft: 1, closed: 2 } as const;
