@@ -148,7 +148,7 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
       if (e instanceof LiveRequestError && e.code === 'forbidden') {
         setPresentingState(false);
         setNotice(t('present.forbidden'));
-      } else setNotice(t('present.notSent'));
+      } else setNotice(presentRefused(e));
     });
   };
 
@@ -176,7 +176,7 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
         announced.current = at;
         h.send({ type: 'presenter.page', ...at }).catch((e) => {
           announced.current = null;
-          setNotice(e instanceof LiveRequestError && e.code === 'forbidden' ? t('present.forbidden') : t('present.notSent'));
+          setNotice(e instanceof LiveRequestError && e.code === 'forbidden' ? t('present.forbidden') : presentRefused(e));
           if (e instanceof LiveRequestError && e.code === 'forbidden') setPresentingState(false);
         });
       }
@@ -706,4 +706,13 @@ function DocRow(props: {
 function fmtSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${fmtNumber(Math.max(1, Math.round(bytes / 1024)))} KB`;
   return `${fmtNumber(Math.round((bytes / 1024 / 1024) * 10) / 10)} MB`;
+}
+
+/**
+ * What to say when a page turn was not relayed: the server's refusal in words (an error frame's
+ * code, docs/live.md), or that it could not be sent at all (no connection, no answer in time).
+ */
+export function presentRefused(e: unknown): string {
+  if (e instanceof LiveRequestError && e.code !== 'timeout' && e.code !== 'not_connected') return errorText(e);
+  return t('present.notSent');
 }
