@@ -255,8 +255,12 @@ pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
         .db
         .write(move |c| sessions::revoke_family(c, &sid))
         .await?;
-    // Its access tokens stop working here at once, on other instances within the cache's life.
+    // Its access tokens stop working here at once, on other instances within the cache's life;
+    // its live sockets close here at once, on other instances at their next heartbeat.
     state.standings.forget(&user.id, &user.session_id);
+    state
+        .hub
+        .end_sessions(std::slice::from_ref(&user.session_id));
     Ok(HttpResponse::NoContent().finish())
 }
 
