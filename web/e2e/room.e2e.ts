@@ -43,10 +43,25 @@ async function uploadLongDoc() {
   expect(r.status).toBe(201);
 }
 
-/** Records navigator.vibrate calls (headless Chromium has no vibrator). */
+/** Records navigator.vibrate calls (headless Chromium has no vibrator) and the chime's tones. */
 async function recordVibrations(t: Tablet) {
   await t.context.addInitScript(() => {
     (window as any).__vibrations = [];
+    (window as any).__tones = [];
+    const Real = window.AudioContext;
+    // The real context plays (silently, headless); each tone started is noted.
+    class Recording extends Real {
+      createOscillator() {
+        const osc = super.createOscillator();
+        const start = osc.start.bind(osc);
+        osc.start = (when?: number) => {
+          (window as any).__tones.push(osc.frequency.value);
+          start(when);
+        };
+        return osc;
+      }
+    }
+    Object.defineProperty(window, 'AudioContext', { configurable: true, value: Recording });
     Object.defineProperty(navigator, 'vibrate', {
       configurable: true,
       value: (pattern: unknown) => {
@@ -105,6 +120,9 @@ describe('the meeting room on tablets', () => {
     await waitText(call, `Đang biểu quyết: ${NAMED_POLL}`, 8000);
     expect(await inViewport(m1.page, call.getByRole('button', { name: 'Biểu quyết ngay' }))).toBe(true);
     await until('vibrated', async () => (await m1.page.evaluate(() => (window as any).__vibrations.length)) === 1);
+    // And chimed: two tones, once (the sound is on unless turned off in the banner).
+    await until('chimed', async () => (await m1.page.evaluate(() => (window as any).__tones.length)) === 2);
+    await waitText(call.getByTestId('vote-sound'), 'Âm báo: bật');
     await shot(m1.page, 'vi-vote-call-reader');
 
     // One tap: the ballot, over the reader.

@@ -500,6 +500,8 @@ export const en: Record<Key, string> = {
   'poll.noQuorumWhyUnknown': 'When the vote opened only {present} members were present, not enough under the rules.',
   'poll.membersAll': 'All members: {n}',
   'poll.call': 'Vote open:',
+  'poll.sound.on': 'Sound: on',
+  'poll.sound.off': 'Sound: off',
   'poll.voteNow': 'Vote now',
   'poll.back': 'Back',
   'poll.secretHidden': 'Secret ballot: the counts per option are published when the vote closes.',

@@ -498,6 +498,8 @@ export const vi = {
   'poll.noQuorumWhyUnknown': 'Khi bắt đầu biểu quyết chỉ có {present} thành viên có mặt, không đủ số theo quy định.',
   'poll.membersAll': 'Tổng số thành viên: {n}',
   'poll.call': 'Đang biểu quyết:',
+  'poll.sound.on': 'Âm báo: bật',
+  'poll.sound.off': 'Âm báo: tắt',
   'poll.voteNow': 'Biểu quyết ngay',
   'poll.back': 'Quay lại',
   'poll.secretHidden': 'Bỏ phiếu kín: số phiếu của từng phương án được công bố khi kết thúc biểu quyết.',
