@@ -101,6 +101,13 @@ pub struct AuthSettings {
     pub login_refill_secs_per_address: u64,
     /// Take the client address from `X-Forwarded-For` / `Forwarded` (only behind a proxy).
     pub trust_proxy_headers: bool,
+    /// How long the device token a sign-in hands out lets its device pass the per-username
+    /// limit (`auth/device_cookie.rs`).
+    pub device_token_ttl_secs: u64,
+    /// Wrong passwords a device token may bring within `device_token_lockout_secs` before it
+    /// is locked for as long (and counts as no token).
+    pub device_token_failures: u32,
+    pub device_token_lockout_secs: u64,
     /// How long what the database says of a token's user (role, existence) and session (not
     /// ended) is kept before it is read again: the longest a demotion, a deleted account or a
     /// session ended on another instance takes to count.
@@ -466,6 +473,9 @@ impl Default for AuthSettings {
             login_burst_per_address: 100,
             login_refill_secs_per_address: 1,
             trust_proxy_headers: false,
+            device_token_ttl_secs: 90 * 24 * 3600,
+            device_token_failures: 5,
+            device_token_lockout_secs: 15 * 60,
             standing_cache_secs: 5,
             standing_cache_entries: 100_000,
             // Off by default so that existing clients and scripts keep working on an upgrade;

@@ -140,6 +140,7 @@ impl Application {
                 settings.auth.standing_cache_entries,
             ),
             login_limiter: LoginLimiter::new(&settings.auth),
+            device_cookies: crate::auth::device_cookie::DeviceCookies::new(&key, &settings.auth)?,
             code_limiter: LoginLimiter::for_codes(&settings.auth),
             mfa_keys: crate::auth::mfa::SecretBox::new(&crate::auth::secret::mfa_key(
                 settings.auth.mfa_key.as_deref(),

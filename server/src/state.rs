@@ -19,6 +19,8 @@ pub struct AppState {
     /// Whether tokens' users and sessions still stand (roles read from the database).
     pub standings: crate::auth::standing::Standings,
     pub login_limiter: LoginLimiter,
+    /// Device tokens: a device that signed in before passes the per-username limit.
+    pub device_cookies: crate::auth::device_cookie::DeviceCookies,
     /// The limit on second-factor codes.
     pub code_limiter: LoginLimiter,
     /// The key of second-factor secrets.

@@ -92,6 +92,137 @@ async fn repeated_failures_are_rate_limited(backend: Backend) {
     assert_problem(app.login_raw("someone9", "x").await, 429, "rate_limited").await;
 }
 
+/// A login carrying a device token (`None`: a plain client).
+async fn login_from(
+    app: &TestApp,
+    username: &str,
+    password: &str,
+    device_token: Option<&str>,
+) -> reqwest::Response {
+    let mut body = json!({"username": username, "password": password});
+    if let Some(token) = device_token {
+        body["device_token"] = json!(token);
+    }
+    app.post("/api/v1/auth/login", None, &body).await
+}
+
+fn device_token_of(login: &Value) -> String {
+    let token = login["device_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        token.starts_with("d1."),
+        "a sign-in hands out a device token: {login}"
+    );
+    token
+}
+
+/// Issue 23: someone guessing the chair's password locks the username for everyone else, but
+/// not for the chair's own tablet, which signed in before (OWASP device cookies).
+async fn a_known_device_passes_the_username_lock(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let mut settings = env.settings();
+    // Nothing earns an attempt back during the test.
+    settings.auth.login_burst_per_username = 3;
+    settings.auth.login_refill_secs_per_username = 600;
+    settings.auth.login_burst_per_address = 12;
+    settings.auth.login_refill_secs_per_address = 600;
+    settings.auth.device_token_failures = 2;
+    let app = TestApp::start(settings).unwrap_or_else(|e| panic!("{e}"));
+    app.user("chutich", Role::Member).await;
+    app.user("phochutich", Role::Member).await;
+
+    // The chair's tablet and the vice-chair's sign in once (2 attempts of the address's 12; the
+    // chair's took 1 of the username's 3).
+    let first = expect_ok(login_from(&app, "ChuTich", PASSWORD, None).await).await;
+    for key in [
+        "access_token",
+        "token_type",
+        "expires_in",
+        "refresh_token",
+        "user",
+    ] {
+        assert!(
+            first.get(key).is_some(),
+            "the contract's shape stays: {first}"
+        );
+    }
+    let tablet = device_token_of(&first);
+    let vice =
+        device_token_of(&expect_ok(login_from(&app, "phochutich", PASSWORD, None).await).await);
+
+    // Someone else guesses: the username's other 2 attempts go, then even the right password is
+    // refused to a plain client (3 attempts).
+    for _ in 0..2 {
+        assert_problem(
+            login_from(&app, "chutich", "doan mat khau", None).await,
+            401,
+            "invalid_credentials",
+        )
+        .await;
+    }
+    assert_problem(
+        login_from(&app, "chutich", PASSWORD, None).await,
+        429,
+        "rate_limited",
+    )
+    .await;
+    // A made-up token, or the vice-chair's, is no token (2 attempts).
+    assert_problem(
+        login_from(&app, "chutich", PASSWORD, Some("d1.AAAA.9999999999.AAAA")).await,
+        429,
+        "rate_limited",
+    )
+    .await;
+    assert_problem(
+        login_from(&app, "chutich", PASSWORD, Some(&vice)).await,
+        429,
+        "rate_limited",
+    )
+    .await;
+
+    // The chair's tablet still gets in, and gets a fresh token (1 attempt).
+    let again = expect_ok(login_from(&app, "chutich", PASSWORD, Some(&tablet)).await).await;
+    assert_eq!(again["user"]["username"], "chutich");
+    let renewed = device_token_of(&again);
+    assert_ne!(renewed, tablet);
+    let me = app.get("/api/v1/me", again["access_token"].as_str()).await;
+    assert_eq!(me.status(), 200);
+
+    // A device token that keeps failing is locked, and is then no token: the username's lock
+    // holds it too (3 attempts).
+    for _ in 0..2 {
+        assert_problem(
+            login_from(&app, "chutich", "doan mat khau", Some(&tablet)).await,
+            401,
+            "invalid_credentials",
+        )
+        .await;
+    }
+    assert_problem(
+        login_from(&app, "chutich", PASSWORD, Some(&tablet)).await,
+        429,
+        "rate_limited",
+    )
+    .await;
+    // The renewed token is another device as far as the lock goes (1 attempt: 12 of 12).
+    expect_ok(login_from(&app, "chutich", PASSWORD, Some(&renewed)).await).await;
+
+    // The per-address limit still applies to known devices.
+    assert_problem(
+        login_from(&app, "chutich", PASSWORD, Some(&renewed)).await,
+        429,
+        "rate_limited",
+    )
+    .await;
+}
+
+async fn expect_ok(res: reqwest::Response) -> Value {
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap_or_default()
+}
+
 async fn refresh_rotates_and_reuse_revokes_the_family(backend: Backend) {
     let (_env, app) = spawn_app(backend).await;
     app.user("phamvancuong", Role::Member).await;
@@ -312,6 +443,7 @@ backend_tests!(
     login_returns_the_contract_shape,
     unknown_user_and_wrong_password_look_the_same,
     repeated_failures_are_rate_limited,
+    a_known_device_passes_the_username_lock,
     refresh_rotates_and_reuse_revokes_the_family,
     concurrent_refreshes_of_one_token_yield_one_pair,
     reuse_racing_a_rotation_still_ends_the_session,

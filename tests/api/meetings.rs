@@ -1,6 +1,7 @@
 //! Meetings: who creates and sees them, editing, the state machine, participants and substitutes.
 
 use ecabinet::users::Role;
+use ecabinet_tests::live::{LiveClient, live_url};
 use ecabinet_tests::{Backend, assert_problem, backend_tests, spawn_app};
 use serde_json::{Value, json};
 
@@ -463,6 +464,147 @@ async fn who_may_move_the_state(backend: Backend) {
     )
     .await;
     assert_eq!(closed["state"], "closed");
+}
+
+/// Issue 22: a scheduled meeting is called off by its managers before it is held; the room
+/// hears it as a `meeting.state` event, lists show it, nothing changes it any more, and neither a
+/// live meeting nor a draft can be cancelled.
+async fn scheduled_meetings_can_be_cancelled(backend: Backend) {
+    let (_env, app) = spawn_app(backend).await;
+    let c = cast(&app).await;
+    let m = &c.meeting;
+    // A draft was never announced: it is deleted, not cancelled.
+    assert_problem(
+        set_state(&app, &c.admin.token, m, "cancelled").await,
+        409,
+        "invalid_transition",
+    )
+    .await;
+    add_item(&app, &c.admin.token, m, "Mục 1", None).await;
+    advance_to(&app, &c.admin.token, m, "scheduled").await;
+    let mut live = LiveClient::join(&live_url(app.port, m), &c.member.token, 0).await;
+    let (_, welcome_seq) = live.replay().await;
+
+    // Presiding is not enough: only managers call a meeting off.
+    for who in [&c.chair, &c.member, &c.observer] {
+        assert_problem(
+            set_state(&app, &who.token, m, "cancelled").await,
+            403,
+            "forbidden",
+        )
+        .await;
+    }
+    assert_problem(
+        set_state(&app, &c.outsider.token, m, "cancelled").await,
+        404,
+        "not_found",
+    )
+    .await;
+    // The meeting's own secretary may (a manager).
+    let cancelled = expect(set_state(&app, &c.clerk.token, m, "cancelled").await, 200).await;
+    assert_eq!(cancelled["state"], "cancelled");
+    assert!(cancelled["started_at"].is_null() && cancelled["ended_at"].is_null());
+
+    // The member's tablet hears it live, and the log keeps it.
+    let (event, _) = live.until(|v| v["type"] == "meeting.state").await;
+    assert_eq!(event["data"]["state"], "cancelled", "{event}");
+    assert_eq!(event["data"]["previous"], "scheduled", "{event}");
+    assert!(event["seq"].as_i64().unwrap_or(0) > welcome_seq);
+    let log = crate::support::events(&app, &c.admin.token, m, 0).await;
+    assert!(
+        log["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "meeting.state" && e["data"]["state"] == "cancelled")
+    );
+    // It is decided: the audit chain has it too.
+    let audit = get_json(&app, &format!("/api/v1/meetings/{m}/audit"), &c.admin.token).await;
+    assert!(audit.to_string().contains("cancelled"), "{audit}");
+
+    // Participants still see it, as cancelled; their calendars strike it out.
+    let list = get_json(&app, "/api/v1/meetings", &c.member.token).await;
+    let listed = list["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == m.as_str())
+        .unwrap_or_else(|| panic!("cancelled meeting not listed: {list}"));
+    assert_eq!(listed["state"], "cancelled");
+    let ics = app
+        .get(
+            &format!("/api/v1/meetings/{m}/calendar.ics"),
+            Some(&c.member.token),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(ics.contains("STATUS:CANCELLED"), "{ics}");
+
+    // Final: no move leaves it, nothing in it changes.
+    for target in ["draft", "scheduled", "live", "closed", "cancelled"] {
+        assert_problem(
+            set_state(&app, &c.admin.token, m, target).await,
+            409,
+            "invalid_transition",
+        )
+        .await;
+    }
+    assert_problem(
+        patch(
+            &app,
+            &format!("/api/v1/meetings/{m}"),
+            &c.admin.token,
+            &json!({"title": "Họp lại"}),
+        )
+        .await,
+        409,
+        "meeting_cancelled",
+    )
+    .await;
+    assert_problem(
+        app.post(
+            &format!("/api/v1/meetings/{m}/agenda"),
+            Some(&c.admin.token),
+            &json!({"title": "Mục 2"}),
+        )
+        .await,
+        409,
+        "meeting_cancelled",
+    )
+    .await;
+    assert_problem(
+        app.post(
+            &format!("/api/v1/meetings/{m}/participants"),
+            Some(&c.admin.token),
+            &json!({"user_id": c.outsider.id, "role": "member"}),
+        )
+        .await,
+        409,
+        "meeting_cancelled",
+    )
+    .await;
+    let check_in = app
+        .post(
+            &format!("/api/v1/meetings/{m}/check-in"),
+            Some(&c.member.token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(check_in.status(), 409);
+    assert_eq!(meeting(&app, &c.admin.token, m).await["state"], "cancelled");
+
+    // A live meeting is closed, not cancelled.
+    let held = create_meeting(&app, &c.admin.token, "Phiên họp đang diễn ra").await;
+    advance_to(&app, &c.admin.token, &held, "live").await;
+    assert_problem(
+        set_state(&app, &c.admin.token, &held, "cancelled").await,
+        409,
+        "invalid_transition",
+    )
+    .await;
+    assert_eq!(meeting(&app, &c.admin.token, &held).await["state"], "live");
 }
 
 async fn closed_meetings_refuse_changes(backend: Backend) {
@@ -1362,6 +1504,7 @@ backend_tests!(
     states_follow_the_allowed_path,
     who_may_move_the_state,
     closed_meetings_refuse_changes,
+    scheduled_meetings_can_be_cancelled,
     participants_are_added_and_removed,
     members_name_their_substitute,
     invalid_substitutes_are_refused,

@@ -141,7 +141,7 @@ async fn password_step(app: &TestApp, username: &str) -> String {
     let body = expect(res, 200).await;
     assert_eq!(body["mfa_required"], true, "{body}");
     assert!(
-        body.get("access_token").is_none(),
+        body.get("access_token").is_none() && body.get("device_token").is_none(),
         "no tokens before the code: {body}"
     );
     body["mfa_token"].as_str().unwrap().to_owned()
@@ -216,6 +216,14 @@ async fn a_code_opens_a_sign_in_once(backend: Backend) {
     let signed = expect(code_step(&app, &first, &step_code).await, 200).await;
     let access = signed["access_token"].as_str().unwrap();
     assert_eq!(signed["user"]["username"], "chutich");
+    // A completed sign-in hands the device its token (api.md, "Login limits and device
+    // tokens"); the password step alone did not.
+    assert!(
+        signed["device_token"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("d1.")),
+        "{signed}"
+    );
     expect(app.get("/api/v1/me", Some(access)).await, 200).await;
     // The challenge is used up, and the same step's code does not open another sign-in.
     assert_problem(

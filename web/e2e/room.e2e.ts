@@ -43,10 +43,25 @@ async function uploadLongDoc() {
   expect(r.status).toBe(201);
 }
 
-/** Records navigator.vibrate calls (headless Chromium has no vibrator). */
+/** Records navigator.vibrate calls (headless Chromium has no vibrator) and the chime's tones. */
 async function recordVibrations(t: Tablet) {
   await t.context.addInitScript(() => {
     (window as any).__vibrations = [];
+    (window as any).__tones = [];
+    const Real = window.AudioContext;
+    // The real context plays (silently, headless); each tone started is noted.
+    class Recording extends Real {
+      createOscillator() {
+        const osc = super.createOscillator();
+        const start = osc.start.bind(osc);
+        osc.start = (when?: number) => {
+          (window as any).__tones.push(osc.frequency.value);
+          start(when);
+        };
+        return osc;
+      }
+    }
+    Object.defineProperty(window, 'AudioContext', { configurable: true, value: Recording });
     Object.defineProperty(navigator, 'vibrate', {
       configurable: true,
       value: (pattern: unknown) => {
@@ -105,6 +120,9 @@ describe('the meeting room on tablets', () => {
     await waitText(call, `Đang biểu quyết: ${NAMED_POLL}`, 8000);
     expect(await inViewport(m1.page, call.getByRole('button', { name: 'Biểu quyết ngay' }))).toBe(true);
     await until('vibrated', async () => (await m1.page.evaluate(() => (window as any).__vibrations.length)) === 1);
+    // And chimed: two tones, once (the sound is on unless turned off in the banner).
+    await until('chimed', async () => (await m1.page.evaluate(() => (window as any).__tones.length)) === 2);
+    await waitText(call.getByTestId('vote-sound'), 'Âm báo: bật');
     await shot(m1.page, 'vi-vote-call-reader');
 
     // One tap: the ballot, over the reader.
@@ -357,5 +375,52 @@ describe('the meeting room on tablets', () => {
     const file = await download;
     expect(file.suggestedFilename()).toBe('cuoc-hop.ics');
     await sec.context.close();
+  });
+
+  it('the secretary cancels a scheduled meeting; the member’s tablet shows it cancelled at once and in the past', async () => {
+    const base = env.server.base;
+    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'thuky', password: 'demo1234' }) });
+    const { access_token } = (await login.json()) as { access_token: string };
+    const api = (method: string, path: string, body?: unknown) =>
+      fetch(`${base}/api/v1${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${access_token}`, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const title = 'Cuộc họp chuyên đề sẽ hủy';
+    const created = await api('POST', '/meetings', { title, starts_at: '2026-12-21T01:00:00Z' });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const { users } = (await (await api('GET', '/users')).json()) as { users: { id: string; username: string }[] };
+    const member = users.find((u) => u.username === 'uyvien2')!;
+    expect((await api('POST', `/meetings/${id}/participants`, { user_id: member.id, role: 'member' })).status).toBe(201);
+    expect((await api('POST', `/meetings/${id}/state`, { state: 'scheduled' })).status).toBe(200);
+
+    const m2 = await signIn(env.browser, base, 'uyvien2');
+    await m2.page.goto(`${base}/meetings/${id}`);
+    await waitText(m2.page.getByTestId('meeting-title'), title);
+    await waitText(m2.page.locator('.meeting-meta'), 'Đã lên lịch');
+    // Members do not get the button.
+    expect(await m2.page.getByRole('button', { name: 'Hủy cuộc họp' }).count()).toBe(0);
+
+    const sec = await signIn(env.browser, base, 'thuky');
+    await sec.page.goto(`${base}/meetings/${id}`);
+    await waitText(sec.page.getByTestId('meeting-title'), title);
+    await sec.page.getByRole('button', { name: 'Hủy cuộc họp' }).click();
+    await sec.page.getByRole('group', { name: /Hủy cuộc họp này\?/ }).getByRole('button', { name: 'Đồng ý' }).click();
+    await waitText(sec.page.locator('.meeting-meta'), 'Đã hủy');
+    await sec.page.getByTestId('cancelled-note').waitFor();
+    expect(await sec.page.getByRole('button', { name: 'Bắt đầu cuộc họp' }).count()).toBe(0);
+
+    // The member's open page hears the `meeting.state` event.
+    await waitText(m2.page.locator('.meeting-meta'), 'Đã hủy', 8000);
+    await waitText(m2.page.getByTestId('cancelled-note'), 'Cuộc họp này đã bị hủy và sẽ không diễn ra.');
+    // The list puts it with the past meetings, struck out.
+    await m2.page.goto(`${base}/`);
+    const card = m2.page.locator('[data-group="past"] .meeting-card', { hasText: title });
+    await waitText(card, 'Đã hủy');
+    expect(await m2.page.locator('[data-group="upcoming"] .meeting-card', { hasText: title }).count()).toBe(0);
+    await sec.context.close();
+    await m2.context.close();
   });
 });

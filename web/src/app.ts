@@ -7,6 +7,7 @@ import type { MeetingRole, User } from './types';
 import { forgetMinutesCopies } from './minutes/editor';
 import { SignatureCache } from './signatures/cache';
 import type { DocSignature } from './types';
+import { LiveRequestError } from './live';
 
 export const session = new Session();
 
@@ -86,7 +87,8 @@ export function useNow(ms = 1000): number {
 
 /** A translated message for an error from the API or the network. */
 export function errorText(e: unknown): string {
-  if (e instanceof ApiError) {
+  // The live channel's error frames carry codes of their own (docs/live.md, "Error codes").
+  if (e instanceof ApiError || e instanceof LiveRequestError) {
     const key = `err.${e.code}`;
     if (hasKey(key)) return t(key);
     return t('err.generic', { code: e.code });

@@ -5,9 +5,16 @@
 // enrolment instead of showing refused screens. A session the server ended (from another device,
 // by an admin, by a password change) is signed out here with `ended` set, for the sign-in screen
 // to say so; a 401 that judges a form's field (a wrong current password) signs nobody out.
+// Each sign-in's `device_token` is kept per username (not cleared by signing out) and sent with
+// the next sign-in of that username, so that this tablet passes the server's per-username limit
+// while someone elsewhere is guessing the password (docs/api.md, "Login limits and device tokens").
 import type { Problem, TokenPair, User } from './types';
 
 const KEY = 'ecabinet.session';
+/** Device tokens by username (lower case): kept across sign-outs, they are this device's. */
+const DEVICES_KEY = 'ecabinet.devices';
+/** Usernames remembered on one tablet (a shared meeting-room tablet signs in several people). */
+const DEVICES_MAX = 20;
 
 export interface Stored {
   access_token: string;
@@ -188,17 +195,45 @@ export class Session {
     this.timer = setTimeout(() => void this.refresh(), refreshDelay(this.stored.expires_at, Date.now()));
   }
 
+  private deviceTokens(): Record<string, string> {
+    try {
+      const v = JSON.parse(this.storage?.getItem(DEVICES_KEY) ?? '{}') as unknown;
+      return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, string>) : {};
+    } catch {
+      return {};
+    }
+  }
+
+  /** The device token an earlier sign-in of `username` gave this device, if any. */
+  deviceToken(username: string): string | undefined {
+    const t = this.deviceTokens()[username.trim().toLowerCase()];
+    return typeof t === 'string' ? t : undefined;
+  }
+
+  private keepDeviceToken(p: TokenPair) {
+    if (!p.device_token) return;
+    const name = p.user.username.trim().toLowerCase();
+    const all = this.deviceTokens();
+    delete all[name];
+    all[name] = p.device_token;
+    // The most recent last: the oldest go first beyond the limit.
+    const kept = Object.entries(all).slice(-DEVICES_MAX);
+    this.storage?.setItem(DEVICES_KEY, JSON.stringify(Object.fromEntries(kept)));
+  }
+
   /** The password step: signed in, or an `mfa_token` for `completeMfa`. */
   async login(username: string, password: string): Promise<LoginOutcome> {
+    const device_token = this.deviceToken(username);
     const res = await this.fetchFn(`${this.base}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username, password }),
+      body: JSON.stringify(device_token ? { username, password, device_token } : { username, password }),
     });
     if (!res.ok) throw await toError(res);
     const body = (await res.json()) as TokenPair | { mfa_required: true; mfa_token: string };
     if ('mfa_required' in body && body.mfa_required) return { mfaToken: body.mfa_token };
     const pair = body as TokenPair;
+    this.keepDeviceToken(pair);
     this.enrolmentNeeded = false;
     this.endedByServer = false;
     this.set(this.fromPair(pair));
@@ -214,6 +249,7 @@ export class Session {
     });
     if (!res.ok) throw await toError(res);
     const pair = (await res.json()) as TokenPair;
+    this.keepDeviceToken(pair);
     this.enrolmentNeeded = false;
     this.endedByServer = false;
     this.set(this.fromPair(pair, true));

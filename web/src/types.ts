@@ -1,7 +1,8 @@
 // Shapes of the server's JSON (docs/api.md and /api/v1/openapi.json).
 
 export type SystemRole = 'admin' | 'secretary' | 'member';
-export type MeetingState = 'draft' | 'scheduled' | 'live' | 'closed';
+/** `cancelled`: a scheduled meeting called off before it went live (docs/api.md, Meetings). */
+export type MeetingState = 'draft' | 'scheduled' | 'live' | 'closed' | 'cancelled';
 export type MeetingRole = 'chair' | 'secretary' | 'member' | 'observer';
 export type Attendance = 'unknown' | 'present' | 'absent' | 'substituted';
 export type SpeakerState = 'waiting' | 'speaking' | 'done' | 'withdrawn';
@@ -165,6 +166,8 @@ export interface TokenPair {
   expires_in: number;
   refresh_token: string;
   user: User;
+  /** Sign-ins only: kept per username and sent with later sign-ins (docs/api.md, device tokens). */
+  device_token?: string;
 }
 
 export interface Problem {

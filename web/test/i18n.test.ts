@@ -130,9 +130,28 @@ describe('error codes', () => {
     for (const c of ['invalid_credentials', 'invalid_title', 'no_eligible_voters', 'internal_error']) expect(codes).toContain(c);
   });
 
+  /** Every code in docs/live.md's "Error codes" table: the live channel's error frames. */
+  function liveCodes(): string[] {
+    const text = readFileSync(join(__dirname, '..', '..', 'docs', 'live.md'), 'utf8');
+    const start = text.indexOf('\n## Error codes');
+    expect(start, 'docs/live.md has an "Error codes" section').toBeGreaterThan(0);
+    const end = text.indexOf('\n## ', start + 1);
+    const codes = new Set<string>();
+    for (const line of text.slice(start, end < 0 ? undefined : end).split('\n')) {
+      const m = line.match(/^\|([^|]*)\|/);
+      if (m) for (const c of m[1].matchAll(/`([a-z_]+)`/g)) codes.add(c[1]);
+    }
+    return [...codes].sort();
+  }
+
+  it('reads the live channel’s codes from docs/live.md', () => {
+    const codes = liveCodes();
+    for (const c of ['unknown_document', 'invalid_stroke', 'invalid_request', 'rate_limited', 'malformed', 'poll_not_open']) expect(codes).toContain(c);
+  });
+
   it('has a sentence for every code in both languages (no raw "(invalid_title)")', () => {
     const missing: string[] = [];
-    for (const c of documentedCodes()) {
+    for (const c of [...documentedCodes(), ...liveCodes()]) {
       const key = `err.${c}`;
       if (!hasKey(key)) missing.push(`${c}: vi`);
       if (!Object.prototype.hasOwnProperty.call(en, key)) missing.push(`${c}: en`);

@@ -147,4 +147,18 @@ describe('meeting.state events', () => {
     s = applyEvent(s, { seq: 51, type: 'meeting.state', at: '2026-12-08T03:30:00Z', data: { state: 'closed', previous: 'live' } });
     expect(s.meeting).toMatchObject({ state: 'closed', started_at: '2026-12-08T01:10:00Z', ended_at: '2026-12-08T03:30:00Z' });
   });
+
+  it('show a cancelled meeting as cancelled, never as held', async () => {
+    const { applyEvent, fromDetail, groupOf } = await import('../src/meeting/state');
+    const { detail } = await import('./fixtures');
+    const { t } = await import('../src/i18n');
+    let s = fromDetail(detail());
+    s = applyEvent(s, { seq: 50, type: 'meeting.state', at: '2026-12-08T01:10:00Z', data: { state: 'cancelled', previous: 'scheduled' } });
+    expect(s.meeting.state).toBe('cancelled');
+    expect(s.meeting.started_at ?? null).toBeNull();
+    expect(s.meeting.ended_at ?? null).toBeNull();
+    expect(groupOf(s.meeting)).toBe('past');
+    expect(t('state.cancelled', {}, 'vi')).toBe('Đã hủy');
+    expect(t('state.action.cancel', {}, 'vi')).toBe('Hủy cuộc họp');
+  });
 });

@@ -141,6 +141,43 @@ describe('Session', () => {
     expect(await s.request('GET', '/me')).toEqual({ ok: true });
   });
 
+  it('keeps each sign-in’s device token per username, across sign-outs, and sends it with the next sign-in of that username', async () => {
+    const bodies: any[] = [];
+    let n = 0;
+    const fetchFn = vi.fn(async (url: any, init?: any) => {
+      const u = String(url);
+      if (u.endsWith('/auth/login')) {
+        const body = JSON.parse(init.body);
+        bodies.push(body);
+        const who = { ...user, username: String(body.username).toLowerCase() };
+        return json(200, { ...pair(++n), user: who, device_token: `d1.dev${n}` });
+      }
+      if (u.endsWith('/auth/mfa')) return json(200, { ...pair(++n), device_token: `d1.mfa${n}` });
+      return json(204, null);
+    }) as unknown as typeof fetch;
+    const storage = new MemStorage() as unknown as Storage;
+    const s = new Session('', fetchFn, storage);
+    await s.login('ChuTich', 'p');
+    // The first sign-in has nothing to send: the contract's body as it was.
+    expect(bodies[0]).toEqual({ username: 'ChuTich', password: 'p' });
+    await s.logout();
+    // Signing out does not forget the device; another user on the same tablet has their own.
+    await s.login('chutich ', 'p');
+    expect(bodies[1]).toEqual({ username: 'chutich ', password: 'p', device_token: 'd1.dev1' });
+    await s.login('thuky', 'p');
+    expect(bodies[2]).toEqual({ username: 'thuky', password: 'p' });
+    // A fresh one replaces the old; the page reload still has them.
+    const again = new Session('', fetchFn, storage);
+    expect(again.deviceToken('ChuTich')).toBe('d1.dev2');
+    expect(again.deviceToken('thuky')).toBe('d1.dev3');
+    // The code step of a two-step sign-in hands one out too.
+    await again.completeMfa('m', '123456');
+    expect(again.deviceToken('uyvien1')).toBe('d1.mfa4');
+    // Something unreadable stored is no token, never an error.
+    storage.setItem('ecabinet.devices', '[oops');
+    expect(new Session('', fetchFn, storage).deviceToken('chutich')).toBeUndefined();
+  });
+
   it('turns problem+json into ApiError with its code', async () => {
     const fetchFn = vi.fn(async () => json(401, { status: 401, code: 'invalid_credentials', detail: 'the username or password is wrong' })) as unknown as typeof fetch;
     const s = new Session('', fetchFn, new MemStorage() as unknown as Storage);

@@ -10,13 +10,14 @@ import {
   flatten,
   fromDetail,
   groupOf,
+  isFinal,
   isCheckedIn,
   moveId,
   myParticipant,
   remainingSecs,
   siblings,
 } from '../src/meeting/state';
-import type { User } from '../src/types';
+import type { Meeting, User } from '../src/types';
 import { detail, ev, item, participant, speaker } from './fixtures';
 
 const user = (id: string, role: User['role'] = 'member'): User => ({ id, username: id, display_name: id, role });
@@ -144,6 +145,9 @@ describe('time and grouping', () => {
     expect(groupOf({ ...m, state: 'scheduled' })).toBe('upcoming');
     expect(groupOf({ ...m, state: 'live' })).toBe('live');
     expect(groupOf({ ...m, state: 'closed' })).toBe('past');
+    // A cancelled meeting will not be held: with the past ones, not among the upcoming.
+    expect(groupOf({ ...m, state: 'cancelled' })).toBe('past');
+    expect(['draft', 'scheduled', 'live', 'closed', 'cancelled'].map((x) => isFinal(x as Meeting['state']))).toEqual([false, false, false, true, true]);
   });
 });
 

@@ -14,6 +14,11 @@ use crate::users::{self, Role, User, UserRow};
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// The `device_token` an earlier sign-in of this username gave this device: with it the
+    /// attempt skips the per-username limit (not the per-address one). Invalid, expired, of
+    /// another username or locked: the same as none.
+    #[serde(default)]
+    pub device_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -51,6 +56,10 @@ pub struct TokenPair {
     pub expires_in: u64,
     pub refresh_token: String,
     pub user: SignedInUser,
+    /// Sign-ins only (not refreshes): a token for the device to keep and send with its later
+    /// sign-ins of this username (`LoginRequest.device_token`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 pub(super) fn client_address(req: &HttpRequest, trust_proxy: bool) -> String {
@@ -88,6 +97,20 @@ pub(super) fn pair(
         expires_in: state.tokens.ttl_secs(),
         refresh_token: refresh.token,
         user,
+        device_token: None,
+    })
+}
+
+/// The answer of a completed sign-in: the pair and a fresh device token for its username.
+pub(super) fn signed_in(
+    state: &AppState,
+    user: SignedInUser,
+    refresh: sessions::Issued,
+) -> Result<TokenPair, ApiError> {
+    let device_token = state.device_cookies.issue(&user.username)?;
+    Ok(TokenPair {
+        device_token: Some(device_token),
+        ..pair(state, user, refresh)?
     })
 }
 
@@ -114,9 +137,21 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let LoginRequest { username, password } = body.into_inner();
+    let LoginRequest {
+        username,
+        password,
+        device_token,
+    } = body.into_inner();
     let address = client_address(&req, state.settings.auth.trust_proxy_headers);
-    state.login_limiter.check(&username, &address)?;
+    // A device that signed in as this user before passes the per-username limit, so that
+    // someone guessing elsewhere cannot lock the user out (device_cookie.rs).
+    let device = state
+        .device_cookies
+        .trusted(device_token.as_deref(), &username);
+    state.login_limiter.check_address(&address)?;
+    if device.is_none() {
+        state.login_limiter.check_name(&username)?;
+    }
     if username.len() > 256 || password.len() > 4096 {
         return Err(invalid_credentials());
     }
@@ -129,6 +164,9 @@ pub async fn login(
     let stored = row.as_ref().map(|r| r.password_hash.clone());
     if !password::verify_blocking(password, stored).await? {
         state.metrics.login_failures.inc();
+        if let Some(device) = &device {
+            state.device_cookies.failed(device);
+        }
         return Err(invalid_credentials());
     }
     let user = User::try_from(row.ok_or_else(invalid_credentials)?)?;
@@ -161,8 +199,8 @@ pub async fn login(
             Ok(issued)
         })
         .await?;
-    tracing::info!(user_id = %user.id, "signed in");
-    Ok(HttpResponse::Ok().json(pair(&state, user.into(), refresh)?))
+    tracing::info!(user_id = %user.id, known_device = device.is_some(), "signed in");
+    Ok(HttpResponse::Ok().json(signed_in(&state, user.into(), refresh)?))
 }
 
 /// Exchanges a refresh token for a new pair; the presented one stops working.
@@ -217,8 +255,12 @@ pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
         .db
         .write(move |c| sessions::revoke_family(c, &sid))
         .await?;
-    // Its access tokens stop working here at once, on other instances within the cache's life.
+    // Its access tokens stop working here at once, on other instances within the cache's life;
+    // its live sockets close here at once, on other instances at their next heartbeat.
     state.standings.forget(&user.id, &user.session_id);
+    state
+        .hub
+        .end_sessions(std::slice::from_ref(&user.session_id));
     Ok(HttpResponse::NoContent().finish())
 }
 

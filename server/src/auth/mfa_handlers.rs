@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::handlers::{client_address, origin, pair};
+use super::handlers::{client_address, origin, signed_in};
 use super::mfa::{self, Enrolment};
 use super::{AuthUser, sessions};
 use crate::error::{ApiError, Problem};
@@ -167,5 +167,5 @@ pub async fn login(
         }
     };
     tracing::info!(user_id = %user.id, "signed in with a second factor");
-    Ok(HttpResponse::Ok().json(pair(&state, user.into(), refresh)?))
+    Ok(HttpResponse::Ok().json(signed_in(&state, user.into(), refresh)?))
 }

@@ -73,21 +73,32 @@ impl LoginLimiter {
 
     /// Takes one attempt for both keys, or says how long to wait.
     pub fn check(&self, username: &str, address: &str) -> Result<(), ApiError> {
-        for (limiter, key) in [
-            (&self.per_address, address.to_owned()),
-            (&self.per_username, username.trim().to_lowercase()),
-        ] {
-            if limiter.len() > SWEEP_ABOVE {
-                limiter.retain_recent();
-            }
-            if let Err(not_until) = limiter.check_key(&key) {
-                let retry_after = not_until.wait_time_from(self.clock.now());
-                tracing::warn!(
-                    retry_after_ms = retry_after.as_millis() as u64,
-                    "login rate limited"
-                );
-                return Err(ApiError::RateLimited { retry_after });
-            }
+        self.check_address(address)?;
+        self.check_name(username)
+    }
+
+    /// Takes one attempt from the address's bucket only.
+    pub fn check_address(&self, address: &str) -> Result<(), ApiError> {
+        self.take(&self.per_address, address.to_owned())
+    }
+
+    /// Takes one attempt from the name's bucket only (a device known to the user skips it:
+    /// `device_cookie`).
+    pub fn check_name(&self, username: &str) -> Result<(), ApiError> {
+        self.take(&self.per_username, username.trim().to_lowercase())
+    }
+
+    fn take(&self, limiter: &DefaultKeyedRateLimiter<String>, key: String) -> Result<(), ApiError> {
+        if limiter.len() > SWEEP_ABOVE {
+            limiter.retain_recent();
+        }
+        if let Err(not_until) = limiter.check_key(&key) {
+            let retry_after = not_until.wait_time_from(self.clock.now());
+            tracing::warn!(
+                retry_after_ms = retry_after.as_millis() as u64,
+                "login rate limited"
+            );
+            return Err(ApiError::RateLimited { retry_after });
         }
         Ok(())
     }

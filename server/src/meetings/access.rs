@@ -105,15 +105,18 @@ impl Access {
         }
     }
 
-    /// Refuses any change to a closed meeting.
+    /// Refuses any change to a closed or cancelled meeting.
     pub fn require_open(&self) -> Result<(), ApiError> {
-        if self.state == MeetingState::Closed {
-            Err(ApiError::conflict(
+        match self.state {
+            MeetingState::Closed => Err(ApiError::conflict(
                 "meeting_closed",
                 "the meeting is closed and can no longer change",
-            ))
-        } else {
-            Ok(())
+            )),
+            MeetingState::Cancelled => Err(ApiError::conflict(
+                "meeting_cancelled",
+                "the meeting was cancelled and can no longer change",
+            )),
+            _ => Ok(()),
         }
     }
 

@@ -25,6 +25,8 @@ pub fn ics(meeting: &Meeting, minutes: i64, link: &str, now: DateTime<Utc>) -> S
         MeetingState::Scheduled | MeetingState::Live | MeetingState::Closed => {
             EventStatus::Confirmed
         }
+        // Calendars then strike the entry out (it keeps its UID, with a higher SEQUENCE).
+        MeetingState::Cancelled => EventStatus::Cancelled,
     };
     let mut event = Event::new();
     event
@@ -101,5 +103,12 @@ mod tests {
         // No agenda durations: two hours.
         let text = ics(&meeting(), 0, "x", now);
         assert!(text.contains("DTEND:20261208T033000Z"), "{text}");
+        // A cancelled meeting stays in the calendar, struck out.
+        let cancelled = Meeting {
+            state: MeetingState::Cancelled,
+            ..meeting()
+        };
+        let text = ics(&cancelled, 90, "x", now);
+        assert!(text.contains("STATUS:CANCELLED"), "{text}");
     }
 }

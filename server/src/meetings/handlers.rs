@@ -184,7 +184,8 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Moves the meeting through `draft → scheduled → live → closed`.
+/// Moves the meeting through `draft → scheduled → live → closed`, or cancels a scheduled one
+/// (`scheduled → cancelled`, its managers only).
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/state", tag = "meetings", params(("id" = String, Path)),
     request_body = StateRequest, security(("bearer" = [])),
     responses((status = 200, body = Meeting), (status = 403, body = Problem), (status = 404, body = Problem),

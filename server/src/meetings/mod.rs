@@ -1,8 +1,9 @@
-//! Meetings: their life cycle (`draft → scheduled → live → closed`), settings, participants
-//! with meeting roles and substitutes, and who may see and change what (`access`).
+//! Meetings: their life cycle (`draft → scheduled → live → closed`, and `scheduled →
+//! cancelled` for one called off before it is held), settings, participants with meeting roles
+//! and substitutes, and who may see and change what (`access`).
 //!
 //! Must never: reveal that a meeting exists to someone who may not see it (404, not 403), or
-//! let anything change a closed meeting.
+//! let anything change a closed or cancelled meeting.
 
 pub mod access;
 pub mod calendar;
@@ -30,6 +31,8 @@ pub enum MeetingState {
     Scheduled,
     Live,
     Closed,
+    /// Called off before it went live (issue 22); final, like `closed`.
+    Cancelled,
 }
 
 impl MeetingState {
@@ -39,6 +42,7 @@ impl MeetingState {
             Self::Scheduled => "scheduled",
             Self::Live => "live",
             Self::Closed => "closed",
+            Self::Cancelled => "cancelled",
         }
     }
 }
@@ -57,6 +61,7 @@ impl FromStr for MeetingState {
             "scheduled" => Ok(Self::Scheduled),
             "live" => Ok(Self::Live),
             "closed" => Ok(Self::Closed),
+            "cancelled" => Ok(Self::Cancelled),
             other => Err(ApiError::internal(anyhow::anyhow!(
                 "unknown meeting state {other}"
             ))),
@@ -77,6 +82,17 @@ pub fn transition(from: MeetingState, to: MeetingState) -> Result<Mover, ApiErro
     match (from, to) {
         (Draft, Scheduled) | (Scheduled, Draft) => Ok(Mover::Managers),
         (Scheduled, Live) | (Live, Closed) => Ok(Mover::Presiders),
+        // Calling a meeting off is for those who announced it, and only before it is held: a
+        // live meeting closes instead; a draft, never announced, is deleted.
+        (Scheduled, Cancelled) => Ok(Mover::Managers),
+        (Live, Cancelled) => Err(ApiError::conflict(
+            "invalid_transition",
+            "a live meeting cannot be cancelled; close it instead",
+        )),
+        (Draft, Cancelled) => Err(ApiError::conflict(
+            "invalid_transition",
+            "a draft was never announced: delete it instead of cancelling it",
+        )),
         _ => Err(ApiError::conflict(
             "invalid_transition",
             format!("a meeting cannot go from {from} to {to}"),
@@ -423,7 +439,7 @@ pub fn set_state(
     from: MeetingState,
     to: MeetingState,
 ) -> Result<(Meeting, Vec<Event>), ApiError> {
-    if to == MeetingState::Closed {
+    if matches!(to, MeetingState::Closed | MeetingState::Cancelled) {
         crate::polls::require_none_open(conn, id)?;
     }
     let now = db::now();
@@ -448,7 +464,7 @@ pub fn set_state(
                 .set(meetings::ended_at.eq(now))
                 .execute(conn)?;
         }
-        MeetingState::Draft | MeetingState::Scheduled => {}
+        MeetingState::Draft | MeetingState::Scheduled | MeetingState::Cancelled => {}
     }
     let event = events::append(
         conn,
@@ -533,6 +549,15 @@ mod tests {
             (Scheduled, Draft, Some(Mover::Managers)),
             (Scheduled, Live, Some(Mover::Presiders)),
             (Live, Closed, Some(Mover::Presiders)),
+            (Scheduled, Cancelled, Some(Mover::Managers)),
+            (Draft, Cancelled, None),
+            (Live, Cancelled, None),
+            (Closed, Cancelled, None),
+            (Cancelled, Scheduled, None),
+            (Cancelled, Draft, None),
+            (Cancelled, Live, None),
+            (Cancelled, Closed, None),
+            (Cancelled, Cancelled, None),
             (Draft, Live, None),
             (Draft, Closed, None),
             (Live, Scheduled, None),

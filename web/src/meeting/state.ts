@@ -293,8 +293,13 @@ export type ListGroup = 'live' | 'upcoming' | 'past';
 
 export function groupOf(m: Meeting): ListGroup {
   if (m.state === 'live') return 'live';
-  if (m.state === 'closed') return 'past';
+  if (isFinal(m.state)) return 'past';
   return 'upcoming';
+}
+
+/** Closed or cancelled: nothing of the meeting changes any more. */
+export function isFinal(state: Meeting['state']): boolean {
+  return state === 'closed' || state === 'cancelled';
 }
 
 /** Devices online per user id, from `presence` messages. */

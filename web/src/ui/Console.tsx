@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { session, errorText } from '../app';
 import { t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
-import { flatten, moveId, type MeetingView } from '../meeting/state';
+import { flatten, moveId, type MeetingView, isFinal } from '../meeting/state';
 import type { AgendaItem, MeetingRole, Participant, User } from '../types';
 import { ActionError, ConfirmButton, fromLocalInput, TextField, toLocalInput } from './bits';
 import { LIMITS, overLimit } from '../limits';
@@ -66,7 +66,7 @@ function DetailsForm({ h, view, user }: Props) {
     }, { where: 'details' });
     if (r) setSaved(true);
   }
-  const closed = m.state === 'closed';
+  const closed = isFinal(m.state);
   return (
     <form class="card panel form" onSubmit={submit} aria-labelledby="details-h">
       <h2 id="details-h">{t('console.details')}</h2>
@@ -142,7 +142,7 @@ interface Drag {
 
 function AgendaEditor({ h, view }: Props) {
   const m = view.meeting;
-  const closed = m.state === 'closed';
+  const closed = isFinal(m.state);
   const [title, setTitle] = useState('');
   const [minutes, setMinutes] = useState('');
   const [drag, setDrag] = useState<Drag | null>(null);
@@ -419,7 +419,7 @@ const ROLES: MeetingRole[] = ['chair', 'secretary', 'member', 'observer'];
 
 function ParticipantsEditor({ h, view }: Props) {
   const m = view.meeting;
-  const closed = m.state === 'closed';
+  const closed = isFinal(m.state);
   const [users, setUsers] = useState<User[] | null>(null);
   const [usersError, setUsersError] = useState<{ e: unknown } | null>(null);
   const [userId, setUserId] = useState('');

@@ -6,7 +6,7 @@ import type { ComponentChildren, ComponentType } from 'preact';
 import { docStore, errorText, session } from '../app';
 import { fmtNumber, t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
-import { canPresent, documentsOf, flatten, myParticipant, type MeetingView } from '../meeting/state';
+import { canPresent, documentsOf, flatten, myParticipant, type MeetingView, isFinal } from '../meeting/state';
 import { bookPath, filePath, offlineIds } from '../documents/offline';
 import { titleFromFileName, uploadErrorText, uploadPdf } from '../documents/upload';
 import { initialFollow, openingPage, presenterMoved, setFollowing, shouldAnnounce, userMoved, type FollowState, type PresenterPage } from '../reader/follow';
@@ -149,7 +149,7 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
       if (e instanceof LiveRequestError && e.code === 'forbidden') {
         setPresentingState(false);
         setNotice(t('present.forbidden'));
-      } else setNotice(t('present.notSent'));
+      } else setNotice(presentRefused(e));
     });
   };
 
@@ -177,7 +177,7 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
         announced.current = at;
         h.send({ type: 'presenter.page', ...at }).catch((e) => {
           announced.current = null;
-          setNotice(e instanceof LiveRequestError && e.code === 'forbidden' ? t('present.forbidden') : t('present.notSent'));
+          setNotice(e instanceof LiveRequestError && e.code === 'forbidden' ? t('present.forbidden') : presentRefused(e));
           if (e instanceof LiveRequestError && e.code === 'forbidden') setPresentingState(false);
         });
       }
@@ -266,7 +266,7 @@ export function useReaderHost(h: MeetingHandle, view: MeetingView, user: User, a
  */
 function useAnnotateConfig(h: MeetingHandle, view: MeetingView, user: User, docId: string | null): AnnotateConfig | undefined {
   const doc = docId ? view.documents.find((d) => d.id === docId) : undefined;
-  const closed = view.meeting.state === 'closed';
+  const closed = isFinal(view.meeting.state);
   const observer = (() => {
     const p = myParticipant(view, user);
     return !!p && p.user_id === user.id && p.role === 'observer';
@@ -459,7 +459,7 @@ function useUpload(h: MeetingHandle) {
 
 export function DocumentsEditor({ h, view }: { h: MeetingHandle; view: MeetingView }) {
   const m = view.meeting;
-  const closed = m.state === 'closed';
+  const closed = isFinal(m.state);
   const items = flatten(view.agenda);
   const [itemId, setItemId] = useState<string>('');
   const [title, setTitle] = useState('');
@@ -713,4 +713,13 @@ function DocRow(props: {
 function fmtSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${fmtNumber(Math.max(1, Math.round(bytes / 1024)))} KB`;
   return `${fmtNumber(Math.round((bytes / 1024 / 1024) * 10) / 10)} MB`;
+}
+
+/**
+ * What to say when a page turn was not relayed: the server's refusal in words (an error frame's
+ * code, docs/live.md), or that it could not be sent at all (no connection, no answer in time).
+ */
+export function presentRefused(e: unknown): string {
+  if (e instanceof LiveRequestError && e.code !== 'timeout' && e.code !== 'not_connected') return errorText(e);
+  return t('present.notSent');
 }

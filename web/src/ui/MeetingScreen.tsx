@@ -16,6 +16,7 @@ import {
   isCheckedIn,
   myParticipant,
   remainingSecs,
+  isFinal,
   type MeetingView,
 } from '../meeting/state';
 import type { AgendaItem, MeetingState, Participant, User } from '../types';
@@ -89,6 +90,11 @@ function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; se
             <LiveIndicator status={h.status} />
           </p>
           {m.description && <p class="muted description">{m.description}</p>}
+          {m.state === 'cancelled' && (
+            <p class="notice cancelled-note" role="status" data-testid="cancelled-note">
+              {t('state.cancelledNote')}
+            </p>
+          )}
         </div>
         <StateControls h={h} view={view} user={user} />
       </div>
@@ -257,6 +263,15 @@ function StateControls({ h, view, user }: PanelProps) {
         {t('state.action.start')}
       </button>,
     );
+  if (m.state === 'scheduled' && manage)
+    buttons.push(
+      <ConfirmButton
+        class="btn danger"
+        label={t('state.action.cancel')}
+        confirm={t('state.action.cancelConfirm')}
+        onConfirm={() => go('cancelled')}
+      />,
+    );
   if (m.state === 'live' && preside)
     buttons.push(
       <ConfirmButton
@@ -298,7 +313,7 @@ function AgendaPanel({ h, view, user, host, minutes }: PanelProps & { host: Read
   const offline = useOfflineIds(view.documents);
   // The finalised record has its own place (the minutes panel).
   const others = documentsOf(view, null).filter((d) => !isRecordDoc(d));
-  const preside = canPreside(view, user) && view.meeting.state !== 'closed';
+  const preside = canPreside(view, user) && !isFinal(view.meeting.state);
   const current = discussedItem(view.meeting);
   const names = new Map(view.participants.map((p) => [p.user_id, p.display_name]));
   const setCurrent = (id: string) => void h.act('PATCH', `/meetings/${view.meeting.id}`, { current_item_id: id }, { where: `current-${id}`, retry: true });

@@ -6,12 +6,13 @@ import type { ComponentChildren } from 'preact';
 import { errorText, session } from '../app';
 import { fmtNumber, t } from '../i18n';
 import type { MeetingHandle } from '../meeting/useMeeting';
-import { canPreside, canVote, findItem, flatten, type MeetingView } from '../meeting/state';
+import { canPreside, canVote, findItem, flatten, isFinal, type MeetingView } from '../meeting/state';
 import { ActionError, ConfirmButton, TextField } from './bits';
 import { LIMITS } from '../limits';
 import { createBody, defaultMajorityLabel, defaultRows, emptyForm, formOf, MAX_OPTIONS, optionLabel, patchBody, validate, type PollFormValue } from '../polls/form';
 import { castBallot, chairVotes, pollAwaitingBallot, receiptGrouped, receiptShort, countsVisible, loadReceipts, noQuorumWhy, optionsOf, optionTone, quorumCheck, resultKey, saveReceipt, tallyRows, voterStatus } from '../polls/logic';
 import { ApiError } from '../session';
+import { announceVote, setSoundOn, soundOn } from '../polls/chime';
 import { MAJORITIES, type Majority, type Poll, type User } from '../types';
 
 interface Props {
@@ -23,7 +24,7 @@ interface Props {
 const label = (option: string) => optionLabel(option);
 
 export function PollsPanel({ h, view, user }: Props) {
-  const preside = canPreside(view, user) && view.meeting.state !== 'closed';
+  const preside = canPreside(view, user) && !isFinal(view.meeting.state);
   const polls = view.polls.filter((p) => preside || p.state !== 'draft');
   if (!polls.length && !preside) return null;
   const order = { open: 0, draft: 1, closed: 2 } as const;
@@ -42,8 +43,9 @@ export function PollsPanel({ h, view, user }: Props) {
 
 /**
  * An open poll waiting for this user's ballot reaches them wherever they are: a banner ("Biểu
- * quyết ngay") over the page or inside the reader, a vibration where the device has one, and
- * the ballot in a dialog one tap away. Closing the dialog leaves the reader where it was.
+ * quyết ngay") over the page or inside the reader, a vibration where the device has one, a short
+ * chime where it has Web Audio (unless turned off in the banner: polls/chime.ts), and the ballot
+ * in a dialog one tap away. Closing the dialog leaves the reader where it was.
  */
 export interface VoteCall {
   banner: ComponentChildren;
@@ -58,17 +60,16 @@ export function useVoteCall(h: MeetingHandle, view: MeetingView, user: User): Vo
   const [done, setDone] = useState<ReadonlySet<string>>(new Set());
   const [ballotFor, setBallotFor] = useState<string | null>(null);
   const buzzed = useRef(new Set<string>());
+  const [sound, setSound] = useState(soundOn);
   const receipts = loadReceipts();
   const waiting = pollAwaitingBallot(view, user, receipts, done);
   useEffect(() => {
-    if (!waiting || buzzed.current.has(waiting.id)) return;
-    buzzed.current.add(waiting.id);
-    try {
-      globalThis.navigator?.vibrate?.([200, 100, 200]);
-    } catch {
-      /* no vibration on this device */
-    }
+    if (waiting) announceVote(waiting.id, buzzed.current);
   }, [waiting?.id]);
+  const toggleSound = () => {
+    setSoundOn(!sound);
+    setSound(!sound);
+  };
   const ballot = ballotFor ? view.polls.find((p) => p.id === ballotFor) : undefined;
   const banner =
     waiting && !ballot ? (
@@ -76,6 +77,9 @@ export function useVoteCall(h: MeetingHandle, view: MeetingView, user: User): Vo
         <span class="vote-call-text">
           <strong>{t('poll.call')}</strong> {waiting.title ?? t('poll.untitled')}
         </span>
+        <button type="button" class="btn ghost" aria-pressed={sound} data-testid="vote-sound" onClick={toggleSound}>
+          {sound ? t('poll.sound.on') : t('poll.sound.off')}
+        </button>
         <button type="button" class="btn primary" onClick={() => setBallotFor(waiting.id)}>
           {t('poll.voteNow')}
         </button>
