@@ -86,7 +86,7 @@ export const vi = {
   'pw.err.mismatch': 'Hai lần nhập mật khẩu mới không khớp.',
   'pw.err.wrongCurrent': 'Mật khẩu hiện tại không đúng.',
   'sigimg.title': 'Chữ ký của tôi',
-  'sigimg.intro': 'Ảnh chữ ký tay của bạn được đặt vào ô chữ ký của bạn khi bạn ký số biên bản cuộc họp.',
+  'sigimg.intro': 'Ảnh chữ ký tay của bạn, được đặt vào ô chữ ký khi bạn ký số biên bản cuộc họp.',
   'sigimg.noImageHint': 'Khi chưa có ảnh, chữ ký số hiện là một khung chữ ghi tên người ký và thời gian ký.',
   'sigimg.limits': 'Tệp PNG, tối đa {kb} KB, mỗi chiều không quá {px} điểm ảnh.',
   'sigimg.transparent': 'Ảnh PNG nền trong suốt trông đẹp nhất trên văn bản.',
