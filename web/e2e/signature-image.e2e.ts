@@ -111,4 +111,26 @@ describe('Chữ ký của tôi', () => {
     expect(outsideRequests).toEqual([]);
     await context.close();
   }, 60_000);
+
+  it('on a phone, a picture of the largest size fits the screen and every control is tappable', async () => {
+    const { page, context } = await signIn(env.browser, env.server.base, 'thuky', { width: 390, height: 844 });
+    await page.getByRole('link', { name: 'Bảo mật', exact: true }).filter({ visible: true }).click();
+    const section = page.getByTestId('signature-image');
+    await waitText(section, 'Bạn chưa có ảnh chữ ký.');
+    const widest = makePng(2000, 500);
+    expect(widest.length).toBeLessThan(512 * 1024);
+    await section.locator('input[type="file"][name="signature_image"]').setInputFiles({ name: 'rong.png', mimeType: 'image/png', buffer: widest });
+    await shownImage(page, 2000);
+    const box = await section.getByTestId('signature-preview').locator('img').boundingBox();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await section.getByRole('button', { name: 'Xóa ảnh chữ ký' }).scrollIntoViewIfNeeded();
+    expect(await smallTargets(page)).toEqual([]);
+    await section.getByRole('button', { name: 'Xóa ảnh chữ ký' }).click();
+    await section.getByRole('button', { name: 'Đồng ý' }).click();
+    await waitText(section.getByTestId('signature-preview'), 'Bạn chưa có ảnh chữ ký.');
+    expect((await apiGet(page)).status).toBe(404);
+    await context.close();
+  }, 60_000);
 });
