@@ -1,6 +1,6 @@
 // The account's security page: "Xác thực hai lớp", the signed-in user's second factor
 // (auth/enrol.ts holds the steps), then the signed-in devices and the password change
-// (Devices.tsx). Also the page a user is led to when their role needs a second factor they do
+// (Devices.tsx), then "Chữ ký của tôi", the picture drawn where they sign (SignatureImage.tsx). Also the page a user is led to when their role needs a second factor they do
 // not have yet; until they have one the server refuses the rest, so only enrolment is shown.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { errorText, session, useLocale } from '../app';
@@ -10,6 +10,7 @@ import { EnrolFlow, groupSecret, recoveryText, type EnrolApi, type EnrolState } 
 import { QrCode } from './Qr';
 import { Link } from './App';
 import { ChangePassword, Devices, useDeviceList } from './Devices';
+import { SignatureImageSection, useSignatureImage } from './SignatureImage';
 
 const api: EnrolApi = {
   start: () => session.request('POST', '/me/mfa/totp'),
@@ -49,10 +50,17 @@ export function Security({ required }: { required: boolean }) {
         <>
           <Devices list={devices} />
           <ChangePassword onChanged={() => void devices.load()} />
+          <MySignature />
         </>
       )}
     </div>
   );
+}
+
+/** Loads the picture when shown; leaving the page revokes its preview. */
+function MySignature() {
+  const store = useSignatureImage();
+  return <SignatureImageSection store={store} />;
 }
 
 function MfaSection({ flow, state, required }: { flow: EnrolFlow; state: EnrolState; required: boolean }) {
