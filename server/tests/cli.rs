@@ -607,43 +607,120 @@ fn curl_json(base: &str, path: &str, token: Option<&str>, body: Option<&str>) ->
     serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
 }
 
-/// A PKCS#12 with an ECDSA P-256 key and its certificate from a throwaway CA.
-fn signer_p12(path: &std::path::Path, password: &str) {
-    use rcgen::{
-        BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-    };
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.distinguished_name.push(DnType::CommonName, "CA thử");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca, ca_key);
-    let key = KeyPair::generate().unwrap();
-    let mut leaf = CertificateParams::new(Vec::<String>::new()).unwrap();
-    leaf.distinguished_name
-        .push(DnType::CommonName, "Lê Thị Thư");
-    leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    let cert = leaf.signed_by(&key, &issuer).unwrap();
-    let chain = vec![
-        p12_keystore::Certificate::from_der(cert.der()).unwrap(),
-        p12_keystore::Certificate::from_der(ca_cert.der()).unwrap(),
-    ];
-    let mut store = p12_keystore::KeyStore::new();
-    store.add_entry(
-        "signer",
-        p12_keystore::KeyStoreEntry::PrivateKeyChain(p12_keystore::PrivateKeyChain::new(
-            key.serialize_der(),
-            [7u8; 4],
-            chain,
-        )),
+/// A test CA (ECDSA P-256) and what it issues.
+struct Ca {
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+    pem: String,
+    der: Vec<u8>,
+}
+
+impl Ca {
+    fn new() -> Self {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "CA thử ký số");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::DigitalSignature,
+        ];
+        let cert = params.self_signed(&key).unwrap();
+        Self {
+            pem: cert.pem(),
+            der: cert.der().to_vec(),
+            issuer: Issuer::new(params, key),
+        }
+    }
+
+    /// A key and its certificate for `name` (digitalSignature, contentCommitment).
+    fn issue(&self, name: &str) -> (rcgen::KeyPair, Vec<u8>) {
+        use rcgen::{CertificateParams, DnType, KeyPair, KeyUsagePurpose};
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::ContentCommitment,
+        ];
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        (key, cert.der().to_vec())
+    }
+
+    /// A PKCS#12 of a key issued to `name`, with the chain.
+    fn pkcs12(&self, name: &str, path: &std::path::Path, password: &str) {
+        let (key, cert) = self.issue(name);
+        let chain = vec![
+            p12_keystore::Certificate::from_der(&cert).unwrap(),
+            p12_keystore::Certificate::from_der(&self.der).unwrap(),
+        ];
+        let mut store = p12_keystore::KeyStore::new();
+        store.add_entry(
+            "signer",
+            p12_keystore::KeyStoreEntry::PrivateKeyChain(p12_keystore::PrivateKeyChain::new(
+                key.serialize_der(),
+                [7u8; 4],
+                chain,
+            )),
+        );
+        std::fs::write(path, store.writer(password).write().unwrap()).unwrap();
+    }
+}
+
+/// pdfsig's report on `pdf` with `ca` trusted in a fresh NSS database (certutil).
+fn pdfsig(dir: &std::path::Path, ca: &std::path::Path, pdf: &std::path::Path) -> String {
+    let nss = dir.join("nss");
+    std::fs::create_dir_all(&nss).unwrap();
+    let db = format!("sql:{}", nss.display());
+    assert!(
+        Command::new("certutil")
+            .args(["-N", "-d", &db, "--empty-password"])
+            .status()
+            .unwrap()
+            .success()
     );
-    std::fs::write(path, store.writer(password).write().unwrap()).unwrap();
+    assert!(
+        Command::new("certutil")
+            .args(["-A", "-d", &db, "-n", "ca", "-t", "CT,C,C", "-i"])
+            .arg(ca)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = Command::new("pdfsig")
+        .args(["-nssdir", &db])
+        .arg(pdf)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]
 fn sign_signs_the_record_from_a_pkcs12_and_from_a_token() {
+    // The issue's proof: the demo's biên bản signed by the secretary (two phases, a PKCS#12
+    // on her PC), the chair (two phases, his key on a token: SoftHSM2) and the organisation's
+    // seal (on the server), all from one CA; poppler and pyHanko accept the result.
     let dir = tempfile::tempdir().unwrap();
-    let (child, base) = serve(dir.path(), &["--demo"]);
+    let ca = Ca::new();
+    let ca_pem = dir.path().join("ca.pem");
+    std::fs::write(&ca_pem, &ca.pem).unwrap();
+    ca.pkcs12("UBND xã Cam Thủy", &dir.path().join("seal.p12"), "con dấu");
+    std::fs::write(dir.path().join("seal.pass"), "con dấu\n").unwrap();
+    let config = dir.path().join("ecabinet.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[signing]\ntrust_anchors = [{:?}]\nkey_file = {:?}\nkey_password_file = {:?}\n",
+            ca_pem.display().to_string(),
+            dir.path().join("seal.p12").display().to_string(),
+            dir.path().join("seal.pass").display().to_string(),
+        ),
+    )
+    .unwrap();
+    let config_arg = config.display().to_string();
+    let (child, base) = serve(dir.path(), &["--demo", "--config", &config_arg]);
     let login = curl_json(
         &base,
         "/api/v1/auth/login",
@@ -669,7 +746,7 @@ fn sign_signs_the_record_from_a_pkcs12_and_from_a_token() {
     );
     let doc = minutes["minutes_document_id"].as_str().unwrap().to_owned();
     let p12 = dir.path().join("thuky.p12");
-    signer_p12(&p12, "mật khẩu khóa");
+    ca.pkcs12("Lê Thị Thư", &p12, "mật khẩu khóa");
 
     let sign = |input: String| {
         common::run_with_stdin(
@@ -704,15 +781,6 @@ fn sign_signs_the_record_from_a_pkcs12_and_from_a_token() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("is now version 2"));
-    let sigs = curl_json(
-        &base,
-        &format!("/api/v1/documents/{doc}/signatures"),
-        Some(&token),
-        None,
-    );
-    assert_eq!(sigs[0]["field"], "ThuKy", "{sigs}");
-    assert_eq!(sigs[0]["valid"], true, "{sigs}");
-    assert_eq!(sigs[0]["signer"]["common_name"], "Lê Thị Thư");
     // The block is taken now: the server says so, and the command fails with its words.
     let out = sign(format!(
         "{}\nmật khẩu khóa\n",
@@ -722,7 +790,7 @@ fn sign_signs_the_record_from_a_pkcs12_and_from_a_token() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("block_signed"));
 
     // The chair signs next, with his key on a token (SoftHSM2 through its PKCS#11 module).
-    let hsm = softhsm_token(dir.path(), "Nguyễn Văn Hùng");
+    let hsm = softhsm_token(dir.path(), &ca, "Nguyễn Văn Hùng");
     let chair = |pin: &str| {
         common::run_with_stdin(
             Command::new(BIN).env("SOFTHSM2_CONF", &hsm).args([
@@ -753,28 +821,96 @@ fn sign_signs_the_record_from_a_pkcs12_and_from_a_token() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("is now version 3"));
+
+    // The seal, by the admin, on the server.
+    let admin = curl_json(
+        &base,
+        "/api/v1/auth/login",
+        None,
+        Some(&format!(
+            r#"{{"username":"admin","password":"{}"}}"#,
+            ecabinet::demo::DEMO_PASSWORD
+        )),
+    )["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sealed = curl_json(
+        &base,
+        &format!("/api/v1/documents/{doc}/seal"),
+        Some(&admin),
+        Some("{}"),
+    );
+    assert_eq!(sealed["version"], 4, "{sealed}");
+
     let sigs = curl_json(
         &base,
         &format!("/api/v1/documents/{doc}/signatures"),
         Some(&token),
         None,
     );
-    assert_eq!(sigs[1]["field"], "ChuToa", "{sigs}");
-    assert_eq!(sigs[1]["valid"], true, "{sigs}");
-    assert_eq!(sigs[1]["signer"]["common_name"], "Nguyễn Văn Hùng");
+    let names: Vec<&str> = sigs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["signer"]["common_name"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        sigs[0]["valid"], true,
-        "the secretary's signature still holds: {sigs}"
+        names,
+        ["Lê Thị Thư", "Nguyễn Văn Hùng", "UBND xã Cam Thủy"],
+        "{sigs}"
     );
+    for s in sigs.as_array().unwrap() {
+        assert_eq!(s["valid"], true, "{s}");
+        assert_eq!(s["trusted"], true, "{s}");
+    }
+
+    // poppler and pyHanko on the file as served.
+    let pdf = dir.path().join("bien-ban.pdf");
+    let ok = Command::new("curl")
+        .args(["-sf", "-o"])
+        .arg(&pdf)
+        .args(["-H", &format!("authorization: Bearer {token}")])
+        .arg(format!("{base}/api/v1/documents/{doc}/file"))
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let report = pdfsig(dir.path(), &ca_pem, &pdf);
+    assert_eq!(report.matches("Signature is Valid.").count(), 3, "{report}");
+    assert_eq!(
+        report.matches("Certificate is Trusted.").count(),
+        3,
+        "{report}"
+    );
+    assert_eq!(
+        report.matches("Total document signed").count(),
+        1,
+        "{report}"
+    );
+    let hanko = Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/tools/validate_pdf.py"
+        ))
+        .arg(&ca_pem)
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    let hanko = String::from_utf8_lossy(&hanko.stdout).into_owned();
+    let last = hanko.lines().last().unwrap_or_default().to_owned();
+    assert!(
+        last.starts_with("DauCoQuan INTACT:TRUSTED,UNTOUCHED"),
+        "{hanko}"
+    );
+    assert!(last.ends_with("ENTIRE_FILE"), "{hanko}");
     terminate(child);
 }
 
 const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
 
-/// A SoftHSM2 token (PIN 1234) holding an ECDSA P-256 key and its certificate for `name`;
-/// returns its configuration file (for `SOFTHSM2_CONF`).
-fn softhsm_token(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
-    use rcgen::{CertificateParams, DnType, KeyPair, KeyUsagePurpose};
+/// A SoftHSM2 token (PIN 1234) holding an ECDSA P-256 key issued by `ca` to `name`, with its
+/// certificate and the CA's; returns its configuration file (for `SOFTHSM2_CONF`).
+fn softhsm_token(dir: &std::path::Path, ca: &Ca, name: &str) -> std::path::PathBuf {
     let tokens = dir.join("tokens");
     std::fs::create_dir_all(&tokens).unwrap();
     let conf = dir.join("softhsm2.conf");
@@ -786,16 +922,10 @@ fn softhsm_token(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
         ),
     )
     .unwrap();
-    let key = KeyPair::generate().unwrap();
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.distinguished_name.push(DnType::CommonName, name);
-    params.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::ContentCommitment,
-    ];
-    let cert = params.self_signed(&key).unwrap();
+    let (key, cert) = ca.issue(name);
     std::fs::write(dir.join("token-key.pem"), key.serialize_pem()).unwrap();
-    std::fs::write(dir.join("token-cert.der"), cert.der()).unwrap();
+    std::fs::write(dir.join("token-cert.der"), cert).unwrap();
+    std::fs::write(dir.join("token-ca.der"), &ca.der).unwrap();
     let run = |cmd: &mut Command| {
         let out = cmd.env("SOFTHSM2_CONF", &conf).output().unwrap();
         assert!(
@@ -821,16 +951,21 @@ fn softhsm_token(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
         .args([
             "--token", "ecabinet", "--label", "chu-toa", "--id", "01", "--pin", "1234",
         ]));
-    run(Command::new("pkcs11-tool")
-        .args([
-            "--module",
-            SOFTHSM,
-            "--login",
-            "--pin",
-            "1234",
-            "--write-object",
-        ])
-        .arg(dir.join("token-cert.der"))
-        .args(["--type", "cert", "--id", "01", "--label", "chu-toa"]));
+    for (file, id, label) in [
+        ("token-cert.der", "01", "chu-toa"),
+        ("token-ca.der", "02", "ca"),
+    ] {
+        run(Command::new("pkcs11-tool")
+            .args([
+                "--module",
+                SOFTHSM,
+                "--login",
+                "--pin",
+                "1234",
+                "--write-object",
+            ])
+            .arg(dir.join(file))
+            .args(["--type", "cert", "--id", id, "--label", label]));
+    }
     conf
 }

@@ -1,6 +1,6 @@
 """Signs a PDF with pyHanko, as an outside tool would, for the signature tests.
 
-    sign_pdf.py KEYDIR IN.pdf OUT.pdf FIELD [rsa|ec]
+    sign_pdf.py KEYDIR IN.pdf OUT.pdf FIELD [rsa|ec|rsa-pss]
 
 Makes (once per KEYDIR) a CA (RSA 2048) and a signer certificate issued by it with an RSA or
 EC P-256 key, then adds a PAdES signature in field FIELD as an incremental update. The CA's
@@ -70,8 +70,9 @@ def ensure_keys(keydir, kind):
 def main():
     keydir, inp, out, field = sys.argv[1:5]
     kind = sys.argv[5] if len(sys.argv) > 5 else "rsa"
-    key_path, cert_path, ca_path = ensure_keys(keydir, kind)
-    signer = signers.SimpleSigner.load(key_path, cert_path, ca_chain_files=(ca_path,))
+    pss = kind == "rsa-pss"
+    key_path, cert_path, ca_path = ensure_keys(keydir, "rsa" if pss else kind)
+    signer = signers.SimpleSigner.load(key_path, cert_path, ca_chain_files=(ca_path,), prefer_pss=pss)
     meta = signers.PdfSignatureMetadata(field_name=field, subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256")
     with open(inp, "rb") as f:

@@ -1,7 +1,7 @@
 //! Checking one CMS signature (RFC 5652, as PAdES and `adbe.pkcs7.detached` carry it): the
 //! digest of the signed bytes against the `messageDigest` attribute, the signature over the
-//! signed attributes against the signer's certificate (RSA PKCS#1 v1.5 or ECDSA P-256, with
-//! SHA-256), and whether that certificate chains to a trust anchor.
+//! signed attributes against the signer's certificate (RSA PKCS#1 v1.5, RSA-PSS or ECDSA P-256,
+//! with SHA-256), and whether that certificate chains to a trust anchor.
 
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
@@ -18,6 +18,7 @@ const OID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.10
 const OID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
 const OID_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 const OID_RSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+const OID_RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
 const OID_EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 
@@ -120,6 +121,43 @@ pub fn verify_with(cert: &Certificate, message: &[u8], signature: &[u8]) -> bool
     } else {
         false
     }
+}
+
+/// Checks an RSASSA-PSS `signature` over `message` with the key of `cert`, by the parameters
+/// the signature names (SHA-256 only, with MGF1 over SHA-256, the salt length it states).
+fn verify_pss(
+    cert: &Certificate,
+    params: Option<&der::Any>,
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::signature::Verifier;
+    let Some(params) = params.and_then(|p| p.decode_as::<rsa::pkcs1::RsaPssParams<'_>>().ok())
+    else {
+        return false;
+    };
+    if params.hash.oid != OID_SHA256
+        || params
+            .mask_gen
+            .parameters
+            .is_none_or(|h| h.oid != OID_SHA256)
+    {
+        return false;
+    }
+    let spki = &cert.tbs_certificate.subject_public_key_info;
+    let Ok(spki_der) = spki.to_der() else {
+        return false;
+    };
+    let Ok(key) = rsa::RsaPublicKey::from_public_key_der(&spki_der) else {
+        return false;
+    };
+    let Ok(sig) = rsa::pss::Signature::try_from(signature) else {
+        return false;
+    };
+    rsa::pss::VerifyingKey::<Sha256>::new_with_salt_len(key, usize::from(params.salt_len))
+        .verify(message, &sig)
+        .is_ok()
 }
 
 /// Whether `cert` was signed by `issuer` (SHA-256 with RSA or ECDSA).
@@ -269,7 +307,17 @@ pub fn check(
     let Ok(signed_attrs) = attrs.to_der() else {
         return not_valid(signer, "the signed attributes cannot be encoded");
     };
-    if !verify_with(cert, &signed_attrs, info.signature.as_bytes()) {
+    let holds = if info.signature_algorithm.oid == OID_RSA_PSS {
+        verify_pss(
+            cert,
+            info.signature_algorithm.parameters.as_ref(),
+            &signed_attrs,
+            info.signature.as_bytes(),
+        )
+    } else {
+        verify_with(cert, &signed_attrs, info.signature.as_bytes())
+    };
+    if !holds {
         return not_valid(
             signer,
             "the signature does not verify with the signer's key",

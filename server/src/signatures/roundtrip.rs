@@ -18,6 +18,14 @@ struct Keys {
 }
 
 fn keys(usages: Vec<KeyUsagePurpose>) -> Keys {
+    keys_valid(usages, None)
+}
+
+/// A calendar day: year, month, day.
+type Day = (i32, u8, u8);
+
+/// Keys whose leaf is valid only between the two days given.
+fn keys_valid(usages: Vec<KeyUsagePurpose>, validity: Option<(Day, Day)>) -> Keys {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.distinguished_name.push(DnType::CommonName, "CA thử");
@@ -29,6 +37,10 @@ fn keys(usages: Vec<KeyUsagePurpose>) -> Keys {
     leaf.distinguished_name
         .push(DnType::CommonName, "Trần Thị Bình");
     leaf.key_usages = usages;
+    if let Some(((y1, m1, d1), (y2, m2, d2))) = validity {
+        leaf.not_before = rcgen::date_time_ymd(y1, m1, d1);
+        leaf.not_after = rcgen::date_time_ymd(y2, m2, d2);
+    }
     let cert = leaf.signed_by(&key, &issuer).unwrap();
     let anchor = Certificate::from_der(ca_cert.der()).unwrap();
     Keys {
@@ -120,6 +132,17 @@ fn a_certificate_that_may_not_sign_is_not_trusted() {
     let pdf = sign(&sample(), &k, "KySo");
     let s = &verify(&pdf, std::slice::from_ref(&k.anchor))[0];
     assert!(s.valid && !s.trusted, "{s:?}");
+}
+
+#[test]
+fn a_certificate_not_valid_at_the_signing_time_is_not_trusted() {
+    // The signature states 2026-12-07 (/M); one leaf expired in 2021, one begins in 2030.
+    for validity in [((2020, 1, 1), (2021, 1, 1)), ((2030, 1, 1), (2031, 1, 1))] {
+        let k = keys_valid(vec![KeyUsagePurpose::DigitalSignature], Some(validity));
+        let pdf = sign(&sample(), &k, "KySo");
+        let s = &verify(&pdf, std::slice::from_ref(&k.anchor))[0];
+        assert!(s.valid && !s.trusted, "{validity:?}: {s:?}");
+    }
 }
 
 /// The `/ByteRange` array's text and where it is.
