@@ -144,6 +144,9 @@ pub struct MeetingSettings {
     pub default_speech_limit_secs: i32,
     /// Levels of items an agenda may have (1: no sub-items).
     pub max_agenda_depth: usize,
+    /// How often the server looks for written meetings whose deadline passed (and closes
+    /// them); also at start.
+    pub deadline_check_ms: u64,
 }
 
 impl Default for MeetingSettings {
@@ -151,6 +154,7 @@ impl Default for MeetingSettings {
         Self {
             default_speech_limit_secs: 300,
             max_agenda_depth: 5,
+            deadline_check_ms: 5_000,
         }
     }
 }

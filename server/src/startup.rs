@@ -48,6 +48,31 @@ async fn sweep_files(files: Arc<crate::documents::files::Files>, db: Db) {
     }
 }
 
+/// Closes written meetings whose deadline passed: at start (a deadline that passed while the
+/// server was down), then every `meetings.deadline_check_ms`. Each closes in its own
+/// transaction under the meeting's lock, so of several instances only one closes it.
+async fn close_due_meetings(db: Db, bus: crate::events::EventBus, every: std::time::Duration) {
+    loop {
+        match db.read(crate::meetings::written::due).await {
+            Ok(ids) => {
+                for id in ids {
+                    match db
+                        .write(move |c| crate::meetings::written::close_if_due(c, &id))
+                        .await
+                    {
+                        Ok(events) => bus.publish(events),
+                        Err(err) => tracing::warn!(%err, "closing a written meeting failed"),
+                    }
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%err, "looking for written meetings past their deadline failed")
+            }
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
 /// Makes what the server writes its own: the process's umask is narrowed so that the
 /// database (and SQLite's `-wal`/`-shm` files), stored files, board books and the checker's
 /// plans are created 0600 and their directories 0700, whatever umask the service manager
@@ -124,6 +149,11 @@ impl Application {
             settings.documents.clone(),
         )?);
         actix_web::rt::spawn(sweep_files(files.clone(), db.clone()));
+        actix_web::rt::spawn(close_due_meetings(
+            db.clone(),
+            bus.clone(),
+            std::time::Duration::from_millis(settings.meetings.deadline_check_ms.max(100)),
+        ));
         let polls = crate::polls::PollService::start(
             db.clone(),
             bus.clone(),

@@ -29,3 +29,4 @@ mod support;
 mod tokens;
 mod users;
 mod voting_rules;
+mod written;

@@ -145,6 +145,9 @@ diesel::table! {
         chair_votes -> Bool,
         started_at -> Nullable<Timestamp>,
         ended_at -> Nullable<Timestamp>,
+        kind -> Text,
+        deadline -> Nullable<Timestamp>,
+        silence -> Nullable<Text>,
     }
 }
 

@@ -203,6 +203,9 @@ fn seed_meeting(conn: &mut DbConnection) -> Result<(), ApiError> {
         conn,
         &admin,
         NewMeeting {
+            kind: crate::meetings::written::Kind::Session,
+            deadline: None,
+            silence: None,
             title: MEETING_TITLE.to_owned(),
             starts_at,
             location: Some("Hội trường UBND xã".to_owned()),

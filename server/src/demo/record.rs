@@ -115,6 +115,9 @@ pub fn hold(
         conn,
         &admin.id,
         NewMeeting {
+            kind: crate::meetings::written::Kind::Session,
+            deadline: None,
+            silence: None,
             title: TITLE.to_owned(),
             starts_at: start.and_utc(),
             location: Some("Hội trường UBND xã".to_owned()),

@@ -72,6 +72,9 @@ mod tests {
             chair_votes: true,
             started_at: None,
             ended_at: None,
+            kind: crate::meetings::written::Kind::Session,
+            deadline: None,
+            silence: None,
         }
     }
 

@@ -201,7 +201,8 @@ pub async fn set_state(
     let meeting = state
         .commit(move |c| {
             let access = access::load_for_change(c, &id, &user)?;
-            let mover = super::transition(access.state, to);
+            let kind = access.meeting.kind();
+            let mover = super::transition(kind, access.state, to);
             // Someone who may not move the meeting at all learns nothing about its state rules.
             if !access.is_presider() {
                 return Err(ApiError::forbidden(
@@ -210,6 +211,10 @@ pub async fn set_state(
                 ));
             }
             access.require(mover?)?;
+            if kind == super::written::Kind::Written && to == super::MeetingState::Closed {
+                let events = super::written::close(c, &id)?;
+                return Ok((super::Meeting::try_from(super::get(c, &id)?)?, events));
+            }
             super::set_state(c, &id, access.state, to)
         })
         .await?;

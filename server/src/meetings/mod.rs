@@ -9,6 +9,7 @@ pub mod access;
 pub mod calendar;
 pub mod handlers;
 pub mod participants;
+pub mod written;
 
 use std::fmt;
 use std::str::FromStr;
@@ -76,9 +77,27 @@ pub enum Mover {
     Presiders,
 }
 
-/// The meeting state machine: whether `from → to` is a move at all, and who may make it.
-pub fn transition(from: MeetingState, to: MeetingState) -> Result<Mover, ApiError> {
+/// The meeting state machine: whether `from → to` is a move at all for a meeting of this
+/// kind, and who may make it. A meeting held in writing is never live: its chair (or its
+/// deadline) closes it from `scheduled`.
+pub fn transition(
+    kind: written::Kind,
+    from: MeetingState,
+    to: MeetingState,
+) -> Result<Mover, ApiError> {
     use MeetingState::*;
+    if kind == written::Kind::Written {
+        match (from, to) {
+            (Scheduled, Live) => {
+                return Err(ApiError::conflict(
+                    "invalid_transition",
+                    "a meeting held in writing is never live; it closes at its deadline",
+                ));
+            }
+            (Scheduled, Closed) => return Ok(Mover::Presiders),
+            _ => {}
+        }
+    }
     match (from, to) {
         (Draft, Scheduled) | (Scheduled, Draft) => Ok(Mover::Managers),
         (Scheduled, Live) | (Live, Closed) => Ok(Mover::Presiders),
@@ -165,9 +184,16 @@ pub struct MeetingRow {
     pub chair_votes: bool,
     pub started_at: Option<NaiveDateTime>,
     pub ended_at: Option<NaiveDateTime>,
+    pub kind: String,
+    pub deadline: Option<NaiveDateTime>,
+    pub silence: Option<String>,
 }
 
 impl MeetingRow {
+    pub fn kind(&self) -> written::Kind {
+        written::Kind::parse(&self.kind)
+    }
+
     pub fn state(&self) -> Result<MeetingState, ApiError> {
         self.state.parse()
     }
@@ -197,6 +223,12 @@ pub struct Meeting {
     pub started_at: Option<DateTime<Utc>>,
     /// When it closed; null before.
     pub ended_at: Option<DateTime<Utc>>,
+    /// `session` (held in a room, live) or `written` (members answer in writing by `deadline`).
+    pub kind: written::Kind,
+    /// A written meeting's deadline; null for a session.
+    pub deadline: Option<DateTime<Utc>>,
+    /// What a written meeting counts a member's silence as; null for a session.
+    pub silence: Option<written::Silence>,
 }
 
 impl TryFrom<MeetingRow> for Meeting {
@@ -219,6 +251,9 @@ impl TryFrom<MeetingRow> for Meeting {
             chair_votes: r.chair_votes,
             started_at: r.started_at.map(|t| t.and_utc()),
             ended_at: r.ended_at.map(|t| t.and_utc()),
+            kind: written::Kind::parse(&r.kind),
+            deadline: r.deadline.map(|t| t.and_utc()),
+            silence: r.silence.as_deref().and_then(written::Silence::parse),
         })
     }
 }
@@ -235,6 +270,13 @@ pub struct NewMeeting {
     pub starts_at: DateTime<Utc>,
     pub location: Option<String>,
     pub description: Option<String>,
+    /// `session` (default) or `written`.
+    #[serde(default)]
+    pub kind: written::Kind,
+    /// Required for a written meeting: when members must have answered (after `starts_at`).
+    pub deadline: Option<DateTime<Utc>>,
+    /// A written meeting's rule for silence (default `none`).
+    pub silence: Option<written::Silence>,
 }
 
 /// A partial update; absent fields are left, `null` clears the nullable ones.
@@ -266,6 +308,10 @@ pub struct MeetingPatch {
     pub current_item_id: Option<Option<String>>,
     /// Whether the chair votes; applies to polls opened from then on.
     pub chair_votes: Option<bool>,
+    /// A written meeting's deadline, moved (not past, after the start) until it closes.
+    pub deadline: Option<DateTime<Utc>>,
+    /// A written meeting's silence rule, while it is a draft (409 `meeting_sent` after).
+    pub silence: Option<written::Silence>,
 }
 
 impl MeetingPatch {
@@ -278,6 +324,8 @@ impl MeetingPatch {
             && self.watermark.is_none()
             && self.speech_limit_secs.is_none()
             && self.chair_votes.is_none()
+            && self.deadline.is_none()
+            && self.silence.is_none()
     }
 }
 
@@ -309,6 +357,16 @@ pub fn create(
         "invalid_description",
         "a description",
     )?;
+    let (deadline, silence) = match new.kind {
+        written::Kind::Session => {
+            written::refuse_for_session(new.deadline.is_some(), new.silence.is_some())?;
+            (None, None)
+        }
+        written::Kind::Written => (
+            Some(written::check_deadline(new.deadline, new.starts_at)?),
+            Some(new.silence.unwrap_or(written::Silence::None).as_str()),
+        ),
+    };
     let id = db::new_id();
     let now = db::now();
     diesel::insert_into(meetings::table)
@@ -323,6 +381,9 @@ pub fn create(
             meetings::created_by.eq(created_by),
             meetings::created_at.eq(now),
             meetings::updated_at.eq(now),
+            meetings::kind.eq(new.kind.as_str()),
+            meetings::deadline.eq(deadline),
+            meetings::silence.eq(silence),
         ))
         .execute(conn)?;
     let meeting = Meeting::try_from(get(conn, &id)?)?;
@@ -342,6 +403,33 @@ pub fn update(
     id: &str,
     patch: MeetingPatch,
 ) -> Result<(Meeting, Vec<Event>), ApiError> {
+    if patch.deadline.is_some() || patch.silence.is_some() {
+        let row = get(conn, id)?;
+        if row.kind() == written::Kind::Session {
+            written::refuse_for_session(patch.deadline.is_some(), patch.silence.is_some())?;
+        }
+        if let Some(silence) = patch.silence {
+            if row.state()? != MeetingState::Draft {
+                return Err(ApiError::conflict(
+                    "meeting_sent",
+                    "the silence rule cannot change once the meeting was sent to its members",
+                ));
+            }
+            diesel::update(meetings::table.find(id))
+                .set(meetings::silence.eq(silence.as_str()))
+                .execute(conn)?;
+        }
+        if let Some(deadline) = patch.deadline {
+            let starts_at = patch
+                .starts_at
+                .flatten()
+                .unwrap_or_else(|| row.starts_at.and_utc());
+            let deadline = written::check_deadline(Some(deadline), starts_at)?;
+            diesel::update(meetings::table.find(id))
+                .set(meetings::deadline.eq(deadline))
+                .execute(conn)?;
+        }
+    }
     if let Some(title) = &patch.title {
         let title = title
             .as_deref()
@@ -568,7 +656,27 @@ mod tests {
             (Scheduled, Scheduled, None),
         ];
         for (from, to, expected) in table {
-            assert_eq!(transition(from, to).ok(), expected, "{from} -> {to}");
+            assert_eq!(
+                transition(written::Kind::Session, from, to).ok(),
+                expected,
+                "{from} -> {to}"
+            );
         }
+        // Held in writing: never live; its chair closes it from scheduled.
+        let written = written::Kind::Written;
+        assert!(transition(written, Scheduled, Live).is_err());
+        assert_eq!(
+            transition(written, Scheduled, Closed).ok(),
+            Some(Mover::Presiders)
+        );
+        assert_eq!(
+            transition(written, Draft, Scheduled).ok(),
+            Some(Mover::Managers)
+        );
+        assert_eq!(
+            transition(written, Scheduled, Cancelled).ok(),
+            Some(Mover::Managers)
+        );
+        assert!(transition(written, Draft, Closed).is_err());
     }
 }

@@ -1,0 +1,3 @@
+ALTER TABLE meetings DROP COLUMN silence;
+ALTER TABLE meetings DROP COLUMN deadline;
+ALTER TABLE meetings DROP COLUMN kind;

@@ -1,0 +1,181 @@
+//! Meetings held in writing (contract v2, "Meetings held in writing"), their first part: a
+//! meeting of kind `written` with its deadline and silence rule, never live, closed by the
+//! server at the deadline by the database's clock — also when the deadline passed while the
+//! server was down, and exactly once when two instances look at the same time.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use ecabinet_tests::{Backend, TestApp, TestEnv, assert_problem, backend_tests};
+use serde_json::{Value, json};
+
+use crate::support::{events, expect, get_json, patch, person, set_state};
+
+async fn create(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
+    app.post("/api/v1/meetings", Some(token), &body).await
+}
+
+fn in_secs(secs: i64) -> String {
+    (Utc::now() + chrono::Duration::seconds(secs)).to_rfc3339()
+}
+
+async fn written_meetings_have_a_deadline_and_are_never_live(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let app = TestApp::start(env.settings()).unwrap();
+    let admin = person(&app, "quantri", ecabinet::users::Role::Admin).await;
+    let t = &admin.token;
+    let start = in_secs(-60);
+    for (body, code) in [
+        (
+            json!({"title": "Xin ý kiến", "starts_at": start, "kind": "written"}),
+            "invalid_deadline",
+        ),
+        (
+            json!({"title": "Xin ý kiến", "starts_at": start, "kind": "written", "deadline": in_secs(-120)}),
+            "invalid_deadline",
+        ),
+        (
+            json!({"title": "Xin ý kiến", "starts_at": in_secs(7200), "kind": "written", "deadline": in_secs(3600)}),
+            "invalid_deadline",
+        ),
+        (
+            json!({"title": "Phiên họp", "starts_at": start, "deadline": in_secs(3600)}),
+            "invalid_deadline",
+        ),
+        (
+            json!({"title": "Phiên họp", "starts_at": start, "silence": "agree"}),
+            "invalid_silence",
+        ),
+    ] {
+        assert_problem(create(&app, t, body.clone()).await, 422, code).await;
+    }
+    assert_problem(
+        create(&app, t, json!({"title": "x", "starts_at": start, "kind": "written", "deadline": in_secs(60), "silence": "maybe"})).await,
+        422,
+        "invalid_body",
+    )
+    .await;
+
+    let session = expect(
+        create(&app, t, json!({"title": "Phiên họp", "starts_at": start})).await,
+        201,
+    )
+    .await;
+    assert_eq!(session["kind"], "session");
+    assert_eq!(session["deadline"], Value::Null);
+    let deadline = in_secs(5 * 24 * 3600);
+    let m = expect(
+        create(&app, t, json!({"title": "Xin ý kiến về tờ trình", "starts_at": start, "kind": "written", "deadline": deadline})).await,
+        201,
+    )
+    .await;
+    assert_eq!(m["kind"], "written", "{m}");
+    assert_eq!(m["silence"], "none", "{m}");
+    let id = m["id"].as_str().unwrap();
+    let path = format!("/api/v1/meetings/{id}");
+    // The silence rule is set while a draft; the deadline moves while open.
+    let changed = expect(
+        patch(&app, &path, t, &json!({"silence": "agree"})).await,
+        200,
+    )
+    .await;
+    assert_eq!(changed["silence"], "agree");
+    expect(set_state(&app, t, id, "scheduled").await, 200).await;
+    assert_problem(
+        patch(&app, &path, t, &json!({"silence": "none"})).await,
+        409,
+        "meeting_sent",
+    )
+    .await;
+    let later = in_secs(6 * 24 * 3600);
+    let moved = expect(
+        patch(&app, &path, t, &json!({"deadline": later})).await,
+        200,
+    )
+    .await;
+    assert_ne!(moved["deadline"], m["deadline"]);
+    assert_problem(
+        patch(&app, &path, t, &json!({"deadline": in_secs(-10)})).await,
+        422,
+        "invalid_deadline",
+    )
+    .await;
+    let session_path = format!("/api/v1/meetings/{}", session["id"].as_str().unwrap());
+    assert_problem(
+        patch(&app, &session_path, t, &json!({"silence": "agree"})).await,
+        422,
+        "invalid_silence",
+    )
+    .await;
+    // Never live; its chair (here the admin) closes it from scheduled.
+    assert_problem(
+        set_state(&app, t, id, "live").await,
+        409,
+        "invalid_transition",
+    )
+    .await;
+    let closed = expect(set_state(&app, t, id, "closed").await, 200).await;
+    assert_eq!(closed["state"], "closed");
+}
+
+/// Waits (bounded) until the meeting is closed; its state then.
+async fn wait_closed(app: &TestApp, token: &str, id: &str) -> Value {
+    for _ in 0..100 {
+        let m = get_json(app, &format!("/api/v1/meetings/{id}"), token).await;
+        if m["state"] == "closed" {
+            return m;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the meeting did not close within 10 s of its deadline");
+}
+
+async fn the_deadline_closes_the_meeting_once_across_restarts_and_instances(backend: Backend) {
+    let env = TestEnv::new(backend);
+    // An instance that looks only at start: it sees nothing due, then is stopped.
+    let mut slow = env.settings();
+    slow.meetings.deadline_check_ms = 3_600_000;
+    let first = TestApp::start(slow).unwrap();
+    let admin = person(&first, "quantri", ecabinet::users::Role::Admin).await;
+    let t = admin.token.clone();
+    let m = expect(
+        create(&first, &t, json!({"title": "Xin ý kiến", "starts_at": in_secs(-60), "kind": "written", "deadline": in_secs(2)})).await,
+        201,
+    )
+    .await;
+    let id = m["id"].as_str().unwrap().to_owned();
+    expect(set_state(&first, &t, &id, "scheduled").await, 200).await;
+    drop(first);
+    // The deadline passes while no server runs.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    // Two instances start at once on the same database and both look often.
+    let mut quick = env.settings();
+    quick.meetings.deadline_check_ms = 100;
+    let (a, b) = (
+        TestApp::start(quick.clone()).unwrap(),
+        TestApp::start(quick).unwrap(),
+    );
+    let closed = wait_closed(&a, &t, &id).await;
+    assert!(closed["ended_at"].is_string(), "{closed}");
+    // Both have had time to look again.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let log = events(&b, &t, &id, 0).await;
+    let closings = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "meeting.state" && e["data"]["state"] == "closed")
+        .count();
+    assert_eq!(closings, 1, "{log}");
+    let audit = get_json(&a, &format!("/api/v1/meetings/{id}/audit"), &t).await;
+    assert_eq!(
+        audit.to_string().matches("\"closed\"").count(),
+        1,
+        "{audit}"
+    );
+}
+
+backend_tests!(
+    written_meetings_have_a_deadline_and_are_never_live,
+    the_deadline_closes_the_meeting_once_across_restarts_and_instances
+);
