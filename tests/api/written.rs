@@ -175,7 +175,92 @@ async fn the_deadline_closes_the_meeting_once_across_restarts_and_instances(back
     );
 }
 
+async fn members_answer_in_writing_and_silence_can_count_as_agreeing(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let mut settings = env.settings();
+    settings.meetings.deadline_check_ms = 200;
+    let app = TestApp::start(settings).unwrap();
+    let c = crate::support::cast(&app).await;
+    let t = &c.admin.token;
+    let m = expect(
+        create(&app, t, json!({"title": "Xin ý kiến về tờ trình số 12", "starts_at": in_secs(-60), "kind": "written", "deadline": in_secs(4), "silence": "agree"})).await,
+        201,
+    )
+    .await;
+    let id = m["id"].as_str().unwrap().to_owned();
+    for (p, role) in [
+        (&c.chair, "chair"),
+        (&c.member, "member"),
+        (&c.member2, "member"),
+    ] {
+        crate::support::add_participant(&app, t, &id, &p.id, role).await;
+    }
+    let poll = expect(
+        app.post(
+            &format!("/api/v1/meetings/{id}/polls"),
+            Some(t),
+            &json!({"title": "Thông qua tờ trình số 12"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(
+        poll["options"],
+        json!(["agree", "disagree", "other"]),
+        "{poll}"
+    );
+    assert_eq!(poll["majority"], "absolute_all");
+    assert_eq!(poll["allow_change"], true);
+    let pid = poll["id"].as_str().unwrap().to_owned();
+    let act = |what: &'static str| {
+        let (app, token, pid) = (&app, c.admin.token.clone(), pid.clone());
+        async move {
+            app.post(
+                &format!("/api/v1/polls/{pid}/{what}"),
+                Some(&token),
+                &json!({}),
+            )
+            .await
+        }
+    };
+    // Not before it is sent.
+    assert_problem(act("open").await, 409, "meeting_not_open").await;
+    expect(set_state(&app, t, &id, "scheduled").await, 200).await;
+    // Nobody checks in: every voting participant may answer.
+    let opened = expect(act("open").await, 200).await;
+    assert_eq!(opened["eligible"], 3, "{opened}");
+    let vote = |who: &crate::support::Person, choice: &str| {
+        let req = app
+            .client
+            .post(app.url(&format!("/api/v1/polls/{pid}/ballots")))
+            .bearer_auth(&who.token)
+            .json(&json!({ "choice": choice }));
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert!(matches!(vote(&c.member, "disagree").await, 200 | 201));
+    // Changed until the deadline: the last counts.
+    assert!(matches!(vote(&c.member, "agree").await, 200 | 201));
+    assert!(matches!(vote(&c.member2, "disagree").await, 200 | 201));
+    // The chair does not answer. The deadline closes the meeting and its poll.
+    let closed = wait_closed(&app, t, &id).await;
+    assert_eq!(closed["state"], "closed");
+    let result = get_json(&app, &format!("/api/v1/polls/{pid}"), t).await;
+    assert_eq!(result["state"], "closed", "{result}");
+    assert_eq!(
+        result["tally"],
+        json!({"agree": 1, "disagree": 1, "other": 0}),
+        "{result}"
+    );
+    assert_eq!(result["deemed"], json!({"agree": 1}), "{result}");
+    // 1 agreeing and 1 deemed of 3 members: more than half of all members.
+    assert_eq!(result["result"], "adopted", "{result}");
+    // Too late now.
+    assert_eq!(vote(&c.member2, "agree").await, 409);
+}
+
 backend_tests!(
     written_meetings_have_a_deadline_and_are_never_live,
-    the_deadline_closes_the_meeting_once_across_restarts_and_instances
+    the_deadline_closes_the_meeting_once_across_restarts_and_instances,
+    members_answer_in_writing_and_silence_can_count_as_agreeing
 );

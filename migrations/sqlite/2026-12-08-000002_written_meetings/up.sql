@@ -5,3 +5,7 @@ ALTER TABLE meetings ADD COLUMN kind TEXT NOT NULL DEFAULT 'session'
     CHECK (kind IN ('session', 'written'));
 ALTER TABLE meetings ADD COLUMN deadline TIMESTAMP;
 ALTER TABLE meetings ADD COLUMN silence TEXT CHECK (silence IN ('agree', 'none'));
+
+-- A closed poll of a written meeting whose silence counts as agreeing: how many members who did
+-- not answer were deemed to agree (kept apart from the tally; the result counts them).
+ALTER TABLE polls ADD COLUMN deemed INTEGER;

@@ -264,6 +264,7 @@ diesel::table! {
         opened_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
         members -> Nullable<Integer>,
+        deemed -> Nullable<Integer>,
     }
 }
 

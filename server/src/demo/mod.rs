@@ -251,7 +251,7 @@ fn seed_meeting(conn: &mut DbConnection) -> Result<(), ApiError> {
             options: None,
             majority: Some(*majority),
             quorum: None,
-            allow_change: false,
+            allow_change: None,
         };
         polls::create(conn, &meeting.id, new, *majority, &admin)?;
     }

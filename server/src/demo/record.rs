@@ -221,7 +221,7 @@ pub fn hold(
                     options: None,
                     majority: Some(Majority::AbsoluteAll),
                     quorum: None,
-                    allow_change: false,
+                    allow_change: None,
                 },
                 Majority::AbsoluteAll,
                 &chair.id,

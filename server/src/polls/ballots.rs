@@ -722,6 +722,7 @@ mod tests {
             opened_at: None,
             closed_at: None,
             members: Some(3),
+            deemed: None,
         };
         PollFacts {
             options: row.options().unwrap(),

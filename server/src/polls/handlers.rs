@@ -37,6 +37,11 @@ pub async fn create(
             let access = access::load_for_change(c, &meeting_id, &user)?;
             access.require(Mover::Presiders)?;
             access.require_open()?;
+            let new = if access.meeting.kind() == crate::meetings::written::Kind::Written {
+                new.written_defaults()
+            } else {
+                new
+            };
             super::create(c, &meeting_id, new, default_majority, &user.id)
         })
         .await?;

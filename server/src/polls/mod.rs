@@ -199,6 +199,7 @@ pub struct PollRow {
     pub opened_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
     pub members: Option<i32>,
+    pub deemed: Option<i32>,
 }
 
 impl PollRow {
@@ -257,6 +258,10 @@ pub struct Poll {
     /// Every voting participant of the meeting at opening, present or not (what
     /// `absolute_all` counts against); null in a draft.
     pub members: Option<u64>,
+    /// A written meeting's members who did not answer and count as agreeing (its silence
+    /// rule `agree`), once closed: `{"agree": n}`, apart from `tally`; the result counts them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deemed: Option<BTreeMap<String, u64>>,
     pub result: Option<Outcome>,
     /// Named polls, once closed: who chose what.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -281,8 +286,27 @@ pub struct NewPoll {
     /// Voting members who must be present at opening; none by default.
     pub quorum: Option<i32>,
     /// Whether a member may change their ballot while the poll is open (named polls only).
+    /// Default false; true in a meeting held in writing (answers change until the deadline).
     #[serde(default)]
-    pub allow_change: bool,
+    pub allow_change: Option<bool>,
+}
+
+impl NewPoll {
+    /// The defaults of a poll in a meeting held in writing (contract v2): the options Đồng
+    /// ý / Không đồng ý / Ý kiến khác, more than half of all members, and answers that may
+    /// change until the deadline (named polls).
+    pub fn written_defaults(mut self) -> Self {
+        if self.options.is_none() {
+            self.options = Some(vec!["agree".into(), "disagree".into(), "other".into()]);
+        }
+        if self.majority.is_none() {
+            self.majority = Some(Majority::AbsoluteAll);
+        }
+        if self.allow_change.is_none() && !self.secret {
+            self.allow_change = Some(true);
+        }
+        self
+    }
 }
 
 /// Changes to a draft poll; absent fields are left, `null` clears the nullable ones.
@@ -433,7 +457,8 @@ pub fn create(
     let title = check_title(&new.title)?;
     let options = Options::parse(new.options)?;
     check_quorum(new.quorum)?;
-    check_secrecy(new.secret, new.allow_change)?;
+    let allow_change = new.allow_change.unwrap_or(false);
+    check_secrecy(new.secret, allow_change)?;
     check_item(conn, meeting_id, new.agenda_item_id.as_deref())?;
     let id = db::new_id();
     diesel::insert_into(polls::table)
@@ -447,7 +472,7 @@ pub fn create(
                 .eq(serde_json::to_string(options.as_slice()).map_err(ApiError::internal)?),
             polls::majority.eq(majority.as_str()),
             polls::quorum.eq(new.quorum),
-            polls::allow_change.eq(new.allow_change),
+            polls::allow_change.eq(allow_change),
             polls::state.eq(PollState::Draft.as_str()),
             polls::created_by.eq(created_by),
             polls::created_at.eq(db::now()),
@@ -533,9 +558,13 @@ pub fn delete(conn: &mut DbConnection, row: PollRow) -> Result<Vec<Event>, ApiEr
 /// otherwise: `MeetingRole::votes`): how many there are, present or not, and who may vote:
 /// each one present in person (voter = seat) or through their substitute (voter = the
 /// substitute, seat = the member).
+///
+/// In a meeting held in writing nobody is present: every voting participant answers, each for
+/// their own seat.
 fn voters_now(
     conn: &mut DbConnection,
     access: &Access,
+    written: bool,
 ) -> Result<(usize, Vec<(String, String)>), ApiError> {
     let rows: Vec<(String, String, String, Option<String>)> = p::table
         .filter(p::meeting_id.eq(access.meeting_id()))
@@ -549,6 +578,10 @@ fn voters_now(
             continue;
         }
         members += 1;
+        if written {
+            voters.push((seat.clone(), seat));
+            continue;
+        }
         match attendance.as_str() {
             "present" => voters.push((seat.clone(), seat)),
             "substituted" => voters.extend(substitute.map(|s| (s, seat))),
@@ -574,13 +607,22 @@ pub fn open(
             ));
         }
     }
-    if access.state != MeetingState::Live {
+    let written = access.meeting.kind() == crate::meetings::written::Kind::Written;
+    if written {
+        // Held in writing: members answer from the moment it is sent until its deadline.
+        if access.state != MeetingState::Scheduled {
+            return Err(ApiError::conflict(
+                "meeting_not_open",
+                "a poll of a meeting held in writing opens once it is sent and before it closes",
+            ));
+        }
+    } else if access.state != MeetingState::Live {
         return Err(ApiError::conflict(
             "meeting_not_live",
             "a poll opens only while the meeting is live",
         ));
     }
-    let (members, voters) = voters_now(conn, access)?;
+    let (members, voters) = voters_now(conn, access, written)?;
     if voters.is_empty() {
         return Err(ApiError::conflict(
             "no_eligible_voters",
@@ -649,11 +691,22 @@ pub fn close(conn: &mut DbConnection, row: PollRow) -> Result<(Poll, Vec<Event>)
     let voted: u64 = tally.values().sum();
     let eligible = u64::try_from(row.eligible.unwrap_or(0)).unwrap_or(0);
     let members = u64::try_from(row.members.unwrap_or(0)).unwrap_or(0);
+    // In a meeting held in writing whose silence counts as agreeing, who did not answer is
+    // deemed to agree with the motion (the first option): counted for the result, shown apart.
+    let meeting = crate::meetings::get(conn, &row.meeting_id)?;
+    let deemed = (meeting.kind() == crate::meetings::written::Kind::Written
+        && meeting.silence.as_deref() == Some("agree"))
+    .then(|| eligible.saturating_sub(voted));
+    let motion = options.as_slice().first().cloned();
     let counts = rules::Counts::from_tally(
-        options
-            .as_slice()
-            .iter()
-            .map(|o| (o.as_str(), tally.get(o).copied().unwrap_or(0))),
+        options.as_slice().iter().map(|o| {
+            let extra = if Some(o) == motion.as_ref() {
+                deemed.unwrap_or(0)
+            } else {
+                0
+            };
+            (o.as_str(), tally.get(o).copied().unwrap_or(0) + extra)
+        }),
         eligible,
         members,
     );
@@ -665,6 +718,10 @@ pub fn close(conn: &mut DbConnection, row: PollRow) -> Result<(Poll, Vec<Event>)
             polls::voted.eq(i32::try_from(voted).map_err(ApiError::internal)?),
             polls::result.eq(outcome.as_str()),
             polls::closed_at.eq(db::now()),
+            polls::deemed.eq(deemed
+                .map(i32::try_from)
+                .transpose()
+                .map_err(ApiError::internal)?),
         ))
         .execute(conn)?;
     let row = get(conn, &row.id)?;
@@ -679,6 +736,9 @@ pub fn close(conn: &mut DbConnection, row: PollRow) -> Result<(Poll, Vec<Event>)
         "result": outcome,
         "receipts": receipts,
     });
+    if let Some(n) = deemed {
+        entry["deemed"] = n.into();
+    }
     let poll = view(conn, row)?;
     if let Some(named) = &poll.ballots {
         entry["ballots"] = serde_json::to_value(named).map_err(ApiError::internal)?;
@@ -752,6 +812,10 @@ pub fn view(conn: &mut DbConnection, row: PollRow) -> Result<Poll, ApiError> {
         majority: row.majority()?,
         options: row.options()?.0,
         result: row.result.as_deref().and_then(Outcome::parse),
+        deemed: row.deemed.and_then(|n| {
+            let first = row.options().ok()?.0.into_iter().next()?;
+            Some(BTreeMap::from([(first, u64::try_from(n).ok()?)]))
+        }),
         eligible: u64::try_from(row.eligible.unwrap_or(0)).unwrap_or(0),
         members: row.members.and_then(|m| u64::try_from(m).ok()),
         tally,
