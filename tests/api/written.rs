@@ -241,7 +241,41 @@ async fn members_answer_in_writing_and_silence_can_count_as_agreeing(backend: Ba
     assert!(matches!(vote(&c.member, "disagree").await, 200 | 201));
     // Changed until the deadline: the last counts.
     assert!(matches!(vote(&c.member, "agree").await, 200 | 201));
-    assert!(matches!(vote(&c.member2, "disagree").await, 200 | 201));
+    // A comment: required with "other", at most 2,000 characters, kept with the answer.
+    let answer = |who: &crate::support::Person, body: Value| {
+        app.client
+            .post(app.url(&format!("/api/v1/polls/{pid}/ballots")))
+            .bearer_auth(&who.token)
+            .json(&body)
+            .send()
+    };
+    assert_problem(
+        answer(&c.member2, json!({"choice": "other"}))
+            .await
+            .unwrap(),
+        422,
+        "comment_required",
+    )
+    .await;
+    assert_problem(
+        answer(
+            &c.member2,
+            json!({"choice": "other", "comment": "x".repeat(2001)}),
+        )
+        .await
+        .unwrap(),
+        422,
+        "comment_too_long",
+    )
+    .await;
+    let comment = "Đề nghị bổ sung dự toán kinh phí trước khi ban hành.";
+    let cast = answer(
+        &c.member2,
+        json!({"choice": "disagree", "comment": comment}),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(cast.status().as_u16(), 200 | 201));
     // The chair does not answer. The deadline closes the meeting and its poll.
     let closed = wait_closed(&app, t, &id).await;
     assert_eq!(closed["state"], "closed");
@@ -253,6 +287,14 @@ async fn members_answer_in_writing_and_silence_can_count_as_agreeing(backend: Ba
         "{result}"
     );
     assert_eq!(result["deemed"], json!({"agree": 1}), "{result}");
+    let with_comment: Vec<&Value> = result["ballots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["comment"] == comment)
+        .collect();
+    assert_eq!(with_comment.len(), 1, "{result}");
+    assert_eq!(with_comment[0]["user_id"], c.member2.id.as_str());
     // 1 agreeing and 1 deemed of 3 members: more than half of all members.
     assert_eq!(result["result"], "adopted", "{result}");
     // Too late now.

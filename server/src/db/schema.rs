@@ -64,6 +64,7 @@ diesel::table! {
         receipt -> Text,
         idempotency_key -> Nullable<Text>,
         cast_at -> Timestamp,
+        comment -> Nullable<Text>,
     }
 }
 

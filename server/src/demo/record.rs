@@ -240,6 +240,7 @@ pub fn hold(
                     user: staff(conn, username, Role::Member)?,
                     choice: choice.to_owned(),
                     key: None,
+                    comment: None,
                 });
             }
             ballots::cast_batch(conn, &requests)?;

@@ -32,14 +32,16 @@ pub struct Stroke {
     pub width: f64,
 }
 
-/// `{"type":"ballot","ref","poll_id","choice","key"?}`; the idempotency key defaults to the
-/// request's `ref`.
+/// `{"type":"ballot","ref","poll_id","choice","key"?,"comment"?}`; the idempotency key
+/// defaults to the request's `ref`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Ballot {
     pub poll_id: String,
     pub choice: String,
     #[serde(default)]
     pub key: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 /// A client request: its type, its `ref` (echoed in the answer) and the whole object.

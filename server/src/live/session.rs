@@ -494,6 +494,7 @@ impl Live<'_> {
                         user: self.user.clone(),
                         choice: ballot.choice,
                         key,
+                        comment: ballot.comment,
                     })
                     .await
                     .map_err(|e| (e.code(), e.to_string()))?;

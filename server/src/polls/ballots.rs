@@ -48,6 +48,36 @@ pub struct BallotRequest {
     /// `Idempotency-Key` (HTTP) or the live request's `key`/`ref`; replaced by its keyed hash
     /// (`PollService::cast`) before the ballot is queued.
     pub key: Option<String>,
+    /// The member's comment (named polls; required with `other`, at most `COMMENT_MAX`).
+    pub comment: Option<String>,
+}
+
+/// The longest comment a ballot carries, in characters.
+pub const COMMENT_MAX: usize = 2_000;
+
+/// Checks a ballot's comment: only on named polls, required with the option `other` (Ý kiến
+/// khác), at most `COMMENT_MAX` characters.
+fn check_comment(req: &BallotRequest, secret: bool) -> Result<(), ApiError> {
+    let comment = req
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    match comment {
+        Some(_) if secret => Err(ApiError::invalid(
+            "invalid_comment",
+            "a secret poll's ballot carries no comment: it would tell who voted",
+        )),
+        Some(c) if c.chars().count() > COMMENT_MAX => Err(ApiError::invalid(
+            "comment_too_long",
+            format!("a comment is at most {COMMENT_MAX} characters"),
+        )),
+        None if req.choice == "other" => Err(ApiError::invalid(
+            "comment_required",
+            "the answer \"other\" (ý kiến khác) needs a comment saying what",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The answer to a ballot.
@@ -121,6 +151,7 @@ struct BallotRow {
     choice: String,
     receipt: String,
     key: Option<String>,
+    comment: Option<String>,
 }
 
 /// A secret poll's voter row.
@@ -198,6 +229,15 @@ fn plan(
             format!("{:?} is not an option of this poll", req.choice),
         )));
     }
+    if let Err(e) = check_comment(req, f.row.secret) {
+        return Step::Answer(Err(e));
+    }
+    let comment = req
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
     let answer = |receipt: String| {
         Step::Answer(Ok(Receipt {
             poll_id: f.row.id.clone(),
@@ -219,6 +259,7 @@ fn plan(
             choice: req.choice.clone(),
             receipt: receipt(),
             key: req.key.clone(),
+            comment: comment.clone(),
         };
         // A seat changed twice in one batch, or voted and changed: one row, the last word.
         match f.pending.get(&seat) {
@@ -262,6 +303,7 @@ fn plan(
             choice: req.choice.clone(),
             receipt: new.receipt.clone(),
             key: new.key.clone(),
+            comment,
         });
     }
     f.added += 1;
@@ -363,11 +405,12 @@ pub fn cast_batch(conn: &mut DbConnection, requests: &[BallotRequest]) -> Result
                 b::receipt.eq(&c.receipt),
                 b::idempotency_key.eq(&c.key),
                 b::cast_at.eq(db::now()),
+                b::comment.eq(&c.comment),
             ))
             .execute(conn)?;
     }
     let now = db::now();
-    for chunk in writes.ballots.chunks(rows_per_statement(7, 0)) {
+    for chunk in writes.ballots.chunks(rows_per_statement(8, 0)) {
         let rows: Vec<_> = chunk
             .iter()
             .map(|r| {
@@ -379,6 +422,7 @@ pub fn cast_batch(conn: &mut DbConnection, requests: &[BallotRequest]) -> Result
                     b::receipt.eq(&r.receipt),
                     b::idempotency_key.eq(&r.key),
                     b::cast_at.eq(now),
+                    b::comment.eq(&r.comment),
                 )
             })
             .collect();
@@ -606,17 +650,18 @@ pub fn receipt_hashes(conn: &mut DbConnection, row: &PollRow) -> Result<Vec<Stri
 
 /// A named poll's ballots by seat.
 pub fn named(conn: &mut DbConnection, poll_id: &str) -> Result<Vec<NamedBallot>, ApiError> {
-    let rows: Vec<(String, String, String)> = b::table
+    let rows: Vec<(String, String, String, Option<String>)> = b::table
         .filter(b::poll_id.eq(poll_id))
         .order(b::user_id.asc())
-        .select((b::user_id, b::choice, b::cast_by))
+        .select((b::user_id, b::choice, b::cast_by, b::comment))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(user_id, choice, cast_by)| NamedBallot {
+        .map(|(user_id, choice, cast_by, comment)| NamedBallot {
             cast_by: (cast_by != user_id).then_some(cast_by),
             user_id,
             choice,
+            comment,
         })
         .collect())
 }
@@ -645,6 +690,7 @@ mod tests {
             choice: choice.into(),
             receipt: format!("{poll}{seat}{choice}"),
             key: None,
+            comment: None,
         };
         let voter = |poll: &str, seat: &str| VoterRow {
             poll_id: poll.into(),
@@ -750,6 +796,7 @@ mod tests {
             },
             choice: choice.into(),
             key: key.map(str::to_owned),
+            comment: None,
         }
     }
 

@@ -16,6 +16,8 @@ use crate::state::AppState;
 pub struct BallotBody {
     /// One of the poll's option keys.
     pub choice: String,
+    /// A comment (named polls; required with `other`; at most 2,000 characters).
+    pub comment: Option<String>,
 }
 
 /// Creates a draft poll (chair, meeting secretary, staff).
@@ -180,11 +182,13 @@ pub async fn cast(
     path: web::Path<String>,
     body: web::Json<BallotBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
     let request = BallotRequest {
         poll_id: path.into_inner(),
         user,
-        choice: body.into_inner().choice,
+        choice: body.choice,
         key: idempotency_key(&req)?,
+        comment: body.comment,
     };
     let receipt = state.polls.cast(request).await?;
     Ok(HttpResponse::Created().json(receipt))

@@ -228,6 +228,9 @@ pub struct NamedBallot {
     /// Who cast it, when a substitute voted for the member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cast_by: Option<String>,
+    /// The member's comment, when the ballot carried one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// Counts per option, in no particular key order.
