@@ -69,22 +69,15 @@ impl FromRequest for AuthUser {
                 ApiError::unauthenticated("missing_token", "an access token is required")
             })?;
             let claims = state.tokens.verify(&token)?;
-            let role = state
+            let (role, has_mfa) = state
                 .standings
-                .check(&state.db, &claims.sub, &claims.sid)
+                .check_with_mfa(&state.db, &claims.sub, &claims.sid)
                 .await?;
-            if !enrolling && state.settings.auth.mfa_required_roles.contains(&role) {
-                let id = claims.sub.clone();
-                if !state
-                    .db
-                    .read(move |c| super::mfa::is_active(c, &id))
-                    .await?
-                {
-                    return Err(ApiError::forbidden(
-                        "mfa_enrollment_required",
-                        "your role needs a second factor: set one up first (POST /api/v1/me/mfa/totp)",
-                    ));
-                }
+            if !enrolling && !has_mfa && state.settings.auth.mfa_required_roles.contains(&role) {
+                return Err(ApiError::forbidden(
+                    "mfa_enrollment_required",
+                    "your role needs a second factor: set one up first (POST /api/v1/me/mfa/totp)",
+                ));
             }
             Ok(AuthUser {
                 id: claims.sub,

@@ -67,6 +67,8 @@ pub async fn confirm(
         .db
         .write(move |c| mfa::confirm(c, &keys, &id, &code))
         .await?;
+    // Known at once to the standing this session's requests are checked against.
+    state.standings.forget(&user.id, &user.session_id);
     tracing::info!(target: "security", user_id = %user.id, "second factor turned on");
     Ok(HttpResponse::Ok().json(RecoveryCodes {
         recovery_codes: codes,
@@ -93,6 +95,7 @@ pub async fn disable(
         .db
         .write(move |c| mfa::disable(c, &keys, &id, &code))
         .await?;
+    state.standings.forget(&user.id, &user.session_id);
     tracing::info!(target: "security", user_id = %user.id, "second factor turned off");
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,7 +4,8 @@
 //! session ended on a lost tablet must count before the token's 15 minutes are up.
 //!
 //! Looked up in the database and kept per (user, session) for `auth.standing_cache_secs`, so
-//! a busy tablet costs one read every few seconds, not one per request. A session ended on
+//! a busy tablet costs one read every few seconds, not one per request; whether the user has
+//! an active second factor is kept with it (roles that need one). A session ended on
 //! this instance is forgotten at once (`forget`); on another instance it takes effect within
 //! the cache's lifetime.
 
@@ -20,8 +21,9 @@ use crate::users::Role;
 /// What the database says of a token's user and session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Standing {
-    /// The user exists with this role and the session was not ended.
-    Active(Role),
+    /// The user exists with this role (and a second factor, or not) and the session was not
+    /// ended.
+    Active(Role, bool),
     /// The user no longer exists.
     UserGone,
     /// Every token of the session was revoked.
@@ -45,6 +47,19 @@ impl Standings {
 
     /// The user's current system role, or 401 when the user or the session is gone.
     pub async fn check(&self, db: &Db, user_id: &str, session_id: &str) -> Result<Role, ApiError> {
+        self.check_with_mfa(db, user_id, session_id)
+            .await
+            .map(|(role, _)| role)
+    }
+
+    /// The user's current system role and whether they have an active second factor (kept
+    /// with the role, so that roles that need one cost no read per request), or 401.
+    pub async fn check_with_mfa(
+        &self,
+        db: &Db,
+        user_id: &str,
+        session_id: &str,
+    ) -> Result<(Role, bool), ApiError> {
         let key = (user_id.to_owned(), session_id.to_owned());
         let cached = self
             .cache
@@ -61,7 +76,7 @@ impl Standings {
             }
         };
         match standing {
-            Standing::Active(role) => Ok(role),
+            Standing::Active(role, mfa) => Ok((role, mfa)),
             Standing::UserGone => Err(ApiError::unauthenticated(
                 "invalid_token",
                 "the token's user no longer exists",
@@ -111,5 +126,8 @@ pub fn load(
             return Ok(Standing::SessionEnded);
         }
     }
-    Ok(Standing::Active(role.parse()?))
+    Ok(Standing::Active(
+        role.parse()?,
+        super::mfa::is_active(conn, user_id)?,
+    ))
 }
