@@ -98,7 +98,7 @@ use crate::{
         audit::handlers::list,
     ),
     components(schemas(crate::error::Problem)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Truthful),
     tags(
         (name = "auth", description = "Sign-in and sessions"),
         (name = "users", description = "The user directory"),
@@ -132,6 +132,109 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Declares the answers every operation can give besides its own: errors are RFC 9457
+/// problems (`application/problem+json`, not the `application/json` the annotations imply),
+/// protected routes may answer 401 and 403 (`mfa_enrollment_required`), anything with a path
+/// id 404, anything with a body or query 400/413/415/422, anything 429 (rate limits) and
+/// 500/503 (the database unreachable). Declared here once rather than on each handler, so
+/// an operation added tomorrow tells the truth too; the test `openapi_declares_every_answer`
+/// calls every operation in the ways that produce these and fails on an undeclared one.
+struct Truthful;
+
+const PROBLEM_JSON: &str = "application/problem+json";
+
+fn problem_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+/// Moves a problem body declared as `application/json` to `application/problem+json`.
+fn problem_media_type(response: &mut utoipa::openapi::RefOr<utoipa::openapi::Response>) {
+    let utoipa::openapi::RefOr::T(response) = response else {
+        return;
+    };
+    let is_problem = response.content.get("application/json").is_some_and(|c| {
+        matches!(&c.schema, Some(utoipa::openapi::RefOr::Ref(r)) if r.ref_location.ends_with("/Problem"))
+    });
+    if is_problem && let Some(content) = response.content.shift_remove("application/json") {
+        response.content.insert(PROBLEM_JSON.to_owned(), content);
+    }
+}
+
+impl Modify for Truthful {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let responses = &mut op.responses.responses;
+                for response in responses.values_mut() {
+                    problem_media_type(response);
+                }
+                let protected = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_query = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+                let has_body = op.request_body.is_some();
+                let mut add = |status: &str, description: &str| {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem_response(description));
+                };
+                if protected {
+                    add(
+                        "401",
+                        "Not signed in, or the token expired (`unauthorized`)",
+                    );
+                    add(
+                        "403",
+                        "Not allowed, or a second factor must be enrolled first",
+                    );
+                }
+                if path.contains('{') {
+                    add("404", "No such resource, or not visible to the caller");
+                }
+                if has_body || has_query {
+                    add(
+                        "400",
+                        "A malformed request (`invalid_body`, `invalid_query`)",
+                    );
+                    add("422", "The request is well-formed but not acceptable");
+                }
+                if has_body {
+                    add(
+                        "413",
+                        "The body is larger than the limit (`payload_too_large`)",
+                    );
+                    add("415", "The body's media type is not accepted");
+                }
+                add("429", "Too many requests (rate limits)");
+                add("500", "An internal error (`internal`)");
+                add("503", "The database is unreachable (`service_unavailable`)");
+            }
+        }
     }
 }
 
