@@ -21,6 +21,6 @@ psql "$pg_base" -qc "CREATE DATABASE $pg_db" >/dev/null
 pg_url="${pg_base%/*}/$pg_db"
 diesel migration run --migration-dir migrations/postgres --database-url "$pg_url" >/dev/null
 # diesel prints PostgreSQL integers by their aliases (Int4 = Integer, Int8 = BigInt).
-diesel print-schema --database-url "$pg_url" | sed -E 's/\bInt2\b/SmallInt/g; s/\bInt4\b/Integer/g; s/\bInt8\b/BigInt/g' > "$tmp/postgres.rs"
+diesel print-schema --database-url "$pg_url" | sed -E 's/\bInt2\b/SmallInt/g; s/\bInt4\b/Integer/g; s/\bInt8\b/BigInt/g; s/\bBytea\b/Binary/g' > "$tmp/postgres.rs"
 diff -u "$schema" "$tmp/postgres.rs" || { echo "schema drift: PostgreSQL migrations differ from $schema" >&2; exit 1; }
 echo "schema drift check: ok (SQLite and PostgreSQL match $schema)"

@@ -1,4 +1,5 @@
-//! The command line of the contract: `serve`, `user add`, `audit verify`, `sign`. Parsing only; `main`
+//! The command line of the contract: `serve`, `user add`, `audit verify`, `sign`, `backup`,
+//! `restore`. Parsing only; `main`
 //! dispatches.
 
 use std::net::SocketAddr;
@@ -34,6 +35,35 @@ pub enum Command {
     /// Sign a document on this PC with a PKCS#12 key, through the server's two-phase signing
     /// (passwords are read from standard input).
     Sign(crate::signer::SignArgs),
+    /// Write one consistent archive of the database, the documents' files and the server's
+    /// keys, while the server runs (docs/operations.md).
+    Backup {
+        /// The archive to write; refused when it exists.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Restore an archive of `backup` into an empty data directory (and empty database).
+    Restore {
+        /// The archive to restore; checked whole before anything is written.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Check this installation (configuration, database, documents' store, TLS certificate,
+    /// clock, open-file limit, free disk) and say what to fix; exit 1 when something fails.
+    Doctor {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The TLS certificate to check (else `tls.cert` of the settings).
+        #[arg(long)]
+        tls_cert: Option<PathBuf>,
+        /// Its key.
+        #[arg(long)]
+        tls_key: Option<PathBuf>,
+    },
     /// Check the audit chain of the meetings' decisions.
     Audit {
         #[command(subcommand)]
@@ -74,6 +104,19 @@ pub struct ServeArgs {
     /// Create demo users and a demo meeting (idempotent) and print their logins.
     #[arg(long)]
     pub demo: bool,
+    /// Serve HTTPS with this PEM certificate chain (with `--tls-key`); reloaded when the
+    /// file changes and on SIGHUP.
+    #[arg(long)]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long)]
+    pub tls_key: Option<PathBuf>,
+    /// Also listen for plain HTTP here and answer 308 to the HTTPS address.
+    #[arg(long)]
+    pub http_redirect: Option<SocketAddr>,
+    /// Where document bytes are kept: `dir:PATH`, `postgres`, `s3://BUCKET?endpoint=URL&region=R`.
+    #[arg(long)]
+    pub blobs: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,6 +152,15 @@ impl ServeArgs {
             data: self.database.data.clone(),
             database_url: self.database.database_url.clone(),
             demo: self.demo.then_some(true),
+            tls: (self.tls_cert.is_some()
+                || self.tls_key.is_some()
+                || self.http_redirect.is_some())
+            .then(|| crate::config::TlsOverrides {
+                cert: self.tls_cert.clone(),
+                key: self.tls_key.clone(),
+                http_redirect: self.http_redirect,
+            }),
+            blobs: self.blobs.clone(),
         }
     }
 }

@@ -37,6 +37,52 @@ pub struct Settings {
     pub organization: OrganizationSettings,
     pub minutes: MinutesSettings,
     pub signing: SigningSettings,
+    pub tls: TlsSettings,
+    /// Where document bytes are kept: `dir:PATH`, `postgres` or `s3://BUCKET?…`
+    /// (docs/operations.md). Default: `dir:<data>/blobs` on SQLite, `postgres` on PostgreSQL.
+    pub blobs: Option<String>,
+}
+
+/// HTTPS of the server's own (`--tls-cert`, `--tls-key`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsSettings {
+    /// PEM certificate chain, leaf first. With `key`, `bind` serves HTTPS only.
+    pub cert: Option<PathBuf>,
+    /// PEM private key of the certificate.
+    pub key: Option<PathBuf>,
+    /// A second, plain HTTP address that answers every request with 308 to HTTPS.
+    pub http_redirect: Option<SocketAddr>,
+    /// How often the certificate files are checked for a renewal (SIGHUP reloads at once).
+    pub reload_check_secs: u64,
+    /// `Strict-Transport-Security` max-age sent over HTTPS; 0 sends none.
+    pub hsts_max_age_secs: u64,
+}
+
+impl Default for TlsSettings {
+    fn default() -> Self {
+        Self {
+            cert: None,
+            key: None,
+            http_redirect: None,
+            reload_check_secs: 10,
+            hsts_max_age_secs: 31_536_000,
+        }
+    }
+}
+
+impl TlsSettings {
+    /// The certificate files, when HTTPS is on; one without the other is an error.
+    pub fn files(&self) -> anyhow::Result<Option<crate::tls::TlsFiles>> {
+        match (&self.cert, &self.key) {
+            (Some(cert), Some(key)) => Ok(Some(crate::tls::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            })),
+            (None, None) => Ok(None),
+            _ => anyhow::bail!("--tls-cert and --tls-key go together"),
+        }
+    }
 }
 
 /// Digital signatures (ký số).
@@ -234,6 +280,9 @@ pub struct DocumentSettings {
     /// Stored files no version refers to, and abandoned uploads, are removed after this long.
     pub orphan_grace_secs: u64,
     /// How often the sweep for such files runs.
+    /// Bound of each instance's local copies of files kept in the database
+    /// (`--blobs postgres`); oldest copies go first.
+    pub blob_cache_bytes: u64,
     pub sweep_interval_secs: u64,
     /// Stamp plans and per-reader stamps kept in memory.
     pub cached_plans: usize,
@@ -255,6 +304,7 @@ impl Default for DocumentSettings {
             checker: None,
             orphan_grace_secs: 3_600,
             sweep_interval_secs: 3_600,
+            blob_cache_bytes: 2 << 30,
             cached_plans: 256,
             cached_stamps: 2_048,
         }
@@ -449,6 +499,8 @@ impl Default for Settings {
             organization: OrganizationSettings::default(),
             minutes: MinutesSettings::default(),
             signing: SigningSettings::default(),
+            tls: TlsSettings::default(),
+            blobs: None,
         }
     }
 }
@@ -523,6 +575,21 @@ pub struct FlagOverrides {
     pub database_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub demo: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsOverrides>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blobs: Option<String>,
+}
+
+/// The TLS flags given on the command line.
+#[derive(Debug, Default, Serialize)]
+pub struct TlsOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_redirect: Option<SocketAddr>,
 }
 
 const PREFIX: &str = "ECABINET_";
@@ -548,6 +615,8 @@ const SECTIONS: &[&str] = &[
     "organization",
     "minutes",
     "signing",
+    "tls",
+    "blobs",
 ];
 
 /// The top-level key of an environment key, whether or not its `__` became a `.` yet.

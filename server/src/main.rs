@@ -108,6 +108,53 @@ async fn run(cli: Cli, pools: &mut Vec<PoolThreads>) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Backup { out, database } => {
+            let settings = Settings::load(cli.config.as_deref(), database.overrides())?;
+            telemetry::init(&settings.log);
+            let summary = ecabinet::backup::backup(&settings, &out).await?;
+            println!(
+                "backup written: {} ({} database, {} documents' files{})",
+                summary.archive.display(),
+                summary.backend,
+                summary.blobs,
+                if summary.tables > 0 {
+                    format!(", {} tables", summary.tables)
+                } else {
+                    String::new()
+                }
+            );
+            Ok(())
+        }
+        Command::Doctor {
+            database,
+            tls_cert,
+            tls_key,
+        } => {
+            let mut settings = Settings::load(cli.config.as_deref(), database.overrides())?;
+            if tls_cert.is_some() || tls_key.is_some() {
+                settings.tls.cert = tls_cert;
+                settings.tls.key = tls_key;
+            }
+            let checks = ecabinet::doctor::run(&settings).await;
+            if ecabinet::doctor::print(&checks) {
+                Ok(())
+            } else {
+                anyhow::bail!("một số kiểm tra không đạt / some checks failed")
+            }
+        }
+        Command::Restore { from, database } => {
+            let settings = Settings::load(cli.config.as_deref(), database.overrides())?;
+            telemetry::init(&settings.log);
+            let summary = ecabinet::backup::restore(&settings, &from).await?;
+            println!(
+                "restored {} into {} ({} database, {} documents' files)",
+                summary.archive.display(),
+                settings.data.display(),
+                summary.backend,
+                summary.blobs
+            );
+            Ok(())
+        }
         Command::Audit {
             command: AuditCommand::Verify { meeting, database },
         } => {
@@ -182,14 +229,41 @@ async fn serve(mut settings: Settings, pools: &mut Vec<PoolThreads>) -> anyhow::
     } else {
         format!("{}:{}", addr.ip(), app.port())
     };
+    let scheme = if state.settings.tls.cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     println!(
-        "ecabinet is running: open http://{shown}/ (database: {:?})",
+        "ecabinet is running: open {scheme}://{shown}/ (database: {:?})",
         state.db.backend()
     );
     tracing::info!(port = app.port(), "serving");
+    tell_systemd_ready();
     app.run_until_stopped().await?;
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Under systemd (`Type=notify`): says the server listens, then pings the watchdog at half
+/// its interval from the server's own runtime, so a runtime that stops turning gets the
+/// service restarted. Outside systemd both are no-ops.
+fn tell_systemd_ready() {
+    if let Err(e) = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]) {
+        tracing::warn!(error = %e, "could not tell systemd the server is ready");
+    }
+    let mut usec = 0;
+    if sd_notify::watchdog_enabled(false, &mut usec) && usec > 0 {
+        let every = Duration::from_micros(usec / 2);
+        actix_web::rt::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+            }
+        });
+    }
 }
 
 fn print_demo_logins() {

@@ -101,6 +101,29 @@ fn keep_files_private(settings: &Settings) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The store of documents' files `--blobs` names.
+pub fn open_blobs(
+    settings: &Settings,
+    db: &Db,
+) -> anyhow::Result<Arc<dyn crate::documents::blobs::BlobStore>> {
+    use crate::documents::blobs::{LocalBlobs, Location};
+    let location = Location::parse(
+        settings.blobs.as_deref(),
+        &settings.data,
+        db.backend() == Backend::Postgres,
+    )
+    .map_err(anyhow::Error::msg)?;
+    Ok(match location {
+        Location::Dir(path) => Arc::new(LocalBlobs::open_dir(path)?),
+        Location::Database => Arc::new(crate::documents::db_blobs::DbBlobs::open(
+            db.clone(),
+            settings.data.join("blob-cache"),
+            settings.documents.blob_cache_bytes,
+            &settings.data.join("blobs"),
+        )?),
+    })
+}
+
 /// Opens the database named by the settings (creating the data directory), migrated.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     keep_files_private(settings)?;
@@ -147,6 +170,7 @@ impl Application {
         let files = Arc::new(crate::documents::files::Files::open(
             &settings.data,
             settings.documents.clone(),
+            open_blobs(&settings, &db)?,
         )?);
         actix_web::rt::spawn(sweep_files(files.clone(), db.clone()));
         actix_web::rt::spawn(close_due_meetings(
@@ -205,6 +229,26 @@ impl Application {
 
         let listener = TcpListener::bind(state.settings.bind)?;
         let port = listener.local_addr()?.port();
+        let tls = match state.settings.tls.files()? {
+            Some(files) => Some(crate::tls::Reloading::new(files)?),
+            None => None,
+        };
+        let redirect_listener = match (&tls, state.settings.tls.http_redirect) {
+            (Some(_), Some(addr)) => Some(TcpListener::bind(addr)?),
+            (None, Some(_)) => anyhow::bail!("--http-redirect needs --tls-cert and --tls-key"),
+            _ => None,
+        };
+        let redirect_addr = redirect_listener
+            .as_ref()
+            .map(TcpListener::local_addr)
+            .transpose()?;
+        let https = tls.as_ref().map(|_| {
+            web::Data::new(crate::tls::Https::new(
+                redirect_addr,
+                port,
+                state.settings.tls.hsts_max_age_secs,
+            ))
+        });
         let metrics_listener = state
             .settings
             .metrics
@@ -221,39 +265,53 @@ impl Application {
         ));
         let json_limit = state.settings.limits.json_body_bytes;
         let app_state = state.clone();
-        let web_dir = state.settings.web.dir.clone();
-        let mut server = HttpServer::new(move || {
-            App::new()
+        let web_dir = crate::client::resolve(&state.settings.web.dir);
+        let server = HttpServer::new(move || {
+            let mut app = App::new()
                 .app_data(app_state.clone())
-                .app_data(exposure.clone())
-                .app_data(
-                    web::JsonConfig::default()
-                        .limit(json_limit)
-                        .error_handler(move |e, _| error::json_error(e, json_limit).into()),
-                )
-                .app_data(
-                    web::PathConfig::default().error_handler(|e, _| error::path_error(e).into()),
-                )
-                .app_data(
-                    web::QueryConfig::default().error_handler(|e, _| error::query_error(e).into()),
-                )
-                .wrap(middleware::ErrorHandlers::new().handler(
-                    actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-                    error::method_not_allowed,
-                ))
-                .wrap(crate::headers::defaults())
-                .wrap(from_fn(metrics::listener_serves_metrics_only))
-                .wrap(from_fn(metrics::track))
-                .wrap(from_fn(crate::telemetry::request_id_header))
-                .wrap(middleware::NormalizePath::trim())
-                .wrap(TracingLogger::default())
-                .configure(|cfg| crate::routes::configure(cfg, &web_dir))
+                .app_data(exposure.clone());
+            if let Some(https) = &https {
+                app = app.app_data(https.clone());
+            }
+            app.app_data(
+                web::JsonConfig::default()
+                    .limit(json_limit)
+                    .error_handler(move |e, _| error::json_error(e, json_limit).into()),
+            )
+            .app_data(web::PathConfig::default().error_handler(|e, _| error::path_error(e).into()))
+            .app_data(
+                web::QueryConfig::default().error_handler(|e, _| error::query_error(e).into()),
+            )
+            .wrap(middleware::ErrorHandlers::new().handler(
+                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                error::method_not_allowed,
+            ))
+            .wrap(crate::headers::defaults())
+            .wrap(from_fn(metrics::listener_serves_metrics_only))
+            .wrap(from_fn(crate::tls::enforce))
+            .wrap(from_fn(metrics::track))
+            .wrap(from_fn(crate::telemetry::request_id_header))
+            .wrap(middleware::NormalizePath::trim())
+            .wrap(TracingLogger::default())
+            .configure(|cfg| crate::routes::configure(cfg, &web_dir))
         })
         // Live frames, acks and range replies are small writes that follow one another; with
         // Nagle's algorithm (actix leaves TCP_NODELAY unset) each waits for the peer's ACK of
         // the previous one, up to a delayed-ACK timeout of ~40 ms.
-        .tcp_nodelay(true)
-        .listen(listener)?;
+        .tcp_nodelay(true);
+        let mut server = match &tls {
+            Some(resolver) => {
+                actix_web::rt::spawn(crate::tls::watch(
+                    resolver.clone(),
+                    std::time::Duration::from_secs(state.settings.tls.reload_check_secs.max(1)),
+                ));
+                server.listen_rustls_0_23(listener, crate::tls::server_config(resolver.clone())?)?
+            }
+            None => server.listen(listener)?,
+        };
+        if let Some(redirect) = redirect_listener {
+            server = server.listen(redirect)?;
+        }
         if let Some(metrics_listener) = metrics_listener {
             server = server.listen(metrics_listener)?;
         }

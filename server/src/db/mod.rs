@@ -308,6 +308,12 @@ impl Db {
         self.read(move |conn| write_transaction(conn, f)).await
     }
 
+    /// A pooled connection for code already on a blocking thread (the blob store's calls,
+    /// which the document code makes inside `web::block`).
+    pub fn blocking(&self) -> Result<r2d2::PooledConnection<Manager>, ApiError> {
+        Ok(self.pool.get_timeout(self.acquire_timeout)?)
+    }
+
     /// True when a connection can be had and answers a trivial query.
     pub async fn ping(&self) -> bool {
         let pool = self.pool.clone();
@@ -375,6 +381,21 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
         }
     };
     result.map_err(|e| anyhow::anyhow!("running migrations: {e}"))
+}
+
+/// The versions of the migrations this binary embeds for `backend`, as diesel records them.
+pub fn migration_versions(backend: Backend) -> Vec<String> {
+    use diesel::migration::MigrationSource;
+    fn versions<DB: diesel::backend::Backend>(source: &impl MigrationSource<DB>) -> Vec<String> {
+        source
+            .migrations()
+            .map(|ms| ms.iter().map(|m| m.name().version().to_string()).collect())
+            .unwrap_or_default()
+    }
+    match backend {
+        Backend::Postgres => versions::<diesel::pg::Pg>(&POSTGRES_MIGRATIONS),
+        Backend::Sqlite => versions::<diesel::sqlite::Sqlite>(&SQLITE_MIGRATIONS),
+    }
 }
 
 /// Current time as stored in the database: UTC, microsecond precision (PostgreSQL's).

@@ -69,6 +69,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    blob_chunks (name, idx) {
+        name -> Text,
+        idx -> Integer,
+        data -> Binary,
+    }
+}
+
+diesel::table! {
+    blob_store (name) {
+        name -> Text,
+        size -> BigInt,
+        plan -> Nullable<Binary>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     blobs (sha256) {
         sha256 -> Text,
         bytes -> BigInt,
@@ -383,6 +400,7 @@ diesel::joinable!(annotations -> meetings (meeting_id));
 diesel::joinable!(annotations -> users (author_id));
 diesel::joinable!(audit_entries -> meetings (meeting_id));
 diesel::joinable!(ballots -> polls (poll_id));
+diesel::joinable!(blob_chunks -> blob_store (name));
 diesel::joinable!(device_sessions -> users (user_id));
 diesel::joinable!(document_versions -> blobs (sha256));
 diesel::joinable!(document_versions -> documents (document_id));
@@ -422,6 +440,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     annotations,
     audit_entries,
     ballots,
+    blob_chunks,
+    blob_store,
     blobs,
     device_sessions,
     document_versions,

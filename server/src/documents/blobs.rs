@@ -44,6 +44,35 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
     fn clear_staging(&self, older_than: Duration) -> io::Result<usize>;
 }
 
+/// Where the documents' files are kept, as `--blobs` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// Files in a directory of this machine.
+    Dir(PathBuf),
+    /// Files in the PostgreSQL database itself.
+    Database,
+}
+
+impl Location {
+    /// Parses `--blobs`: `dir:PATH`, `postgres`; unset means `dir:<data>/blobs` on SQLite
+    /// and `postgres` on PostgreSQL. `s3://` is named by the contract but not built.
+    pub fn parse(setting: Option<&str>, data: &Path, on_postgres: bool) -> Result<Self, String> {
+        match setting.map(str::trim) {
+            None | Some("") if on_postgres => Ok(Self::Database),
+            None | Some("") => Ok(Self::Dir(data.join("blobs"))),
+            Some("postgres") if on_postgres => Ok(Self::Database),
+            Some("postgres") => Err("--blobs postgres needs a PostgreSQL database".into()),
+            Some(s) if s.starts_with("dir:") && s.len() > 4 => {
+                Ok(Self::Dir(PathBuf::from(&s[4..])))
+            }
+            Some(s) if s.starts_with("s3://") => Err(
+                "--blobs s3://… is not available in this build; use postgres or dir:PATH".into(),
+            ),
+            Some(s) => Err(format!("--blobs {s}: expected dir:PATH or postgres")),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct LocalBlobs {
     root: PathBuf,
@@ -211,6 +240,24 @@ mod tests {
         assert_eq!(store.clear_staging(Duration::ZERO).unwrap(), 0);
         store.remove(SHA).unwrap();
         assert!(!store.contains(SHA));
+    }
+
+    #[test]
+    fn blob_locations_parse() {
+        let data = Path::new("/d");
+        assert_eq!(
+            Location::parse(None, data, false),
+            Ok(Location::Dir(PathBuf::from("/d/blobs")))
+        );
+        assert_eq!(Location::parse(None, data, true), Ok(Location::Database));
+        assert_eq!(
+            Location::parse(Some("dir:/srv/blobs"), data, true),
+            Ok(Location::Dir(PathBuf::from("/srv/blobs")))
+        );
+        assert!(Location::parse(Some("postgres"), data, false).is_err());
+        assert!(Location::parse(Some("s3://bucket"), data, true).is_err());
+        assert!(Location::parse(Some("ftp://x"), data, true).is_err());
+        assert!(Location::parse(Some("dir:"), data, true).is_err());
     }
 
     #[test]

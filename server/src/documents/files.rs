@@ -10,7 +10,7 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, web};
 use sha2::{Digest, Sha256};
 
-use super::blobs::{BlobStore, LocalBlobs};
+use super::blobs::BlobStore;
 use super::pdf::StampPlan;
 use super::serve::Outgoing;
 use super::stamp::PageAdditions;
@@ -39,12 +39,15 @@ pub struct Files {
 }
 
 impl Files {
-    pub fn open(data: &std::path::Path, settings: DocumentSettings) -> anyhow::Result<Self> {
-        let blobs = LocalBlobs::open_dir(data.join("blobs"))?;
+    pub fn open(
+        data: &std::path::Path,
+        settings: DocumentSettings,
+        blobs: Arc<dyn BlobStore>,
+    ) -> anyhow::Result<Self> {
         let books = data.join("cache").join("board-books");
         std::fs::create_dir_all(&books)?;
         Ok(Self {
-            blobs: Arc::new(blobs),
+            blobs,
             books,
             plans: quick_cache::sync::Cache::new(settings.cached_plans),
             tails: quick_cache::sync::Cache::new(settings.cached_stamps),

@@ -10,6 +10,7 @@
 
 pub mod blobs;
 pub mod book;
+pub mod db_blobs;
 pub mod files;
 pub mod font;
 pub mod handlers;
