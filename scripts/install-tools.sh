@@ -25,3 +25,5 @@ fi
 python3 -c "import docx, pyhanko" 2>/dev/null || pip install --quiet python-docx pyhanko
 command -v cargo-deny >/dev/null || cargo install --locked cargo-deny
 command -v diesel >/dev/null || cargo install --locked diesel_cli --no-default-features --features sqlite,postgres
+# cargo-deb builds the Debian package that scripts/package-check.sh installs and checks.
+command -v cargo-deb >/dev/null || cargo install --locked cargo-deb

@@ -25,3 +25,6 @@ cargo test --workspace --locked
 
 step "web client: npm ci, build, unit tests, end-to-end tests"
 (cd web && npm ci --no-audit --no-fund && npm run build && npm test && npm run e2e)
+
+step "Debian package: build, install, check the unit, remove"
+scripts/package-check.sh --dev

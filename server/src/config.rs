@@ -224,6 +224,12 @@ pub struct LiveSettings {
     /// Live sessions one user may have open at once on this instance.
     pub max_sessions_per_user: usize,
     /// Presence changes are sent at most this often.
+    /// With PostgreSQL: how long this instance gathers its committed events before telling
+    /// the others in one NOTIFY (so the NOTIFY rate does not grow with the event rate).
+    pub signal_batch_ms: u64,
+    /// With PostgreSQL: how often every open room is compared with the database, so an event
+    /// whose NOTIFY was lost (an instance died after its commit) still arrives.
+    pub catch_up_ms: u64,
     pub presence_interval_ms: u64,
     /// Points in one relayed ink batch.
     pub max_stroke_points: usize,
@@ -245,6 +251,8 @@ impl Default for LiveSettings {
             message_burst: 60,
             max_sessions_per_user: 8,
             presence_interval_ms: 250,
+            signal_batch_ms: 5,
+            catch_up_ms: 1_000,
             max_stroke_points: 1_000,
             replay_cache_events: 2_048,
             replay_cache_bytes: 4 * 1024 * 1024,

@@ -73,6 +73,7 @@ pub struct Metrics {
     pub live_slow_closed: Counter,
     pub ballots: Counter,
     pub ballot_batches: Counter,
+    pub pg_signals: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -131,6 +132,12 @@ impl Default for Metrics {
             "Transactions that committed ballots (group commit)",
             ballot_batches.clone(),
         );
+        let pg_signals = Counter::default();
+        registry.register(
+            "pg_signals",
+            "NOTIFYs sent to tell other instances of this one's committed events",
+            pg_signals.clone(),
+        );
         Self {
             registry,
             http_requests,
@@ -141,6 +148,7 @@ impl Default for Metrics {
             live_slow_closed,
             ballots,
             ballot_batches,
+            pg_signals,
         }
     }
 }

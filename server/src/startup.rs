@@ -160,12 +160,16 @@ impl Application {
             let (out_tx, out_rx) = mpsc::unbounded_channel();
             hub.set_outgoing(out_tx);
             let instance = uuid::Uuid::new_v4().to_string();
-            actix_web::rt::spawn(crate::live::pg::bridge(
-                settings.database_url(),
+            actix_web::rt::spawn(crate::live::pg::bridge(crate::live::pg::Bridge {
+                url: settings.database_url(),
                 instance,
-                wake_tx,
-                out_rx,
-            ));
+                wake: wake_tx,
+                outgoing: out_rx,
+                committed: bus.subscribe(),
+                batch: std::time::Duration::from_millis(settings.live.signal_batch_ms),
+                catch_up: std::time::Duration::from_millis(settings.live.catch_up_ms.max(50)),
+                metrics: metrics.clone(),
+            }));
         }
         let files = Arc::new(crate::documents::files::Files::open(
             &settings.data,

@@ -25,6 +25,7 @@ mod openapi;
 mod polls;
 mod room;
 mod secured;
+mod signals;
 mod signatures;
 mod signing;
 mod speakers;

@@ -98,13 +98,6 @@ pub fn append(
             events::at.eq(at),
         ))
         .execute(conn)?;
-    if let DbConnection::Postgresql(pg) = conn {
-        // Delivered by PostgreSQL when (and only if) the transaction commits.
-        diesel::sql_query("SELECT pg_notify($1, $2)")
-            .bind::<diesel::sql_types::Text, _>(crate::live::pg::EVENTS_CHANNEL)
-            .bind::<diesel::sql_types::Text, _>(crate::live::pg::event_payload(meeting_id, seq))
-            .execute(pg)?;
-    }
     Ok(Event {
         meeting_id: meeting_id.to_owned(),
         seq,
@@ -131,6 +124,18 @@ pub fn after(
         .into_iter()
         .map(Event::try_from)
         .collect()
+}
+
+/// The latest seq of each of `meeting_ids` that exists, in one query (the live channel's
+/// periodic catch-up over every open room).
+pub fn last_seqs(
+    conn: &mut DbConnection,
+    meeting_ids: &[String],
+) -> Result<Vec<(String, i64)>, ApiError> {
+    Ok(meetings::table
+        .filter(meetings::id.eq_any(meeting_ids))
+        .select((meetings::id, meetings::last_seq))
+        .load(conn)?)
 }
 
 /// The meeting's latest seq.

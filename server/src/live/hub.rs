@@ -542,14 +542,21 @@ pub async fn dispatch(
     }
 }
 
+/// Compares every open room with the database in one query and delivers what is missing.
 async fn resync(hub: &Arc<Hub>, db: &Db, delivered: &mut HashMap<String, i64>) {
-    for room in hub.rooms() {
-        let id = room.meeting_id.clone();
-        let latest = {
-            let id = id.clone();
-            db.read(move |c| events::last_seq(c, &id)).await
-        };
-        if let Ok(seq) = latest {
+    let ids: Vec<String> = hub.rooms().iter().map(|r| r.meeting_id.clone()).collect();
+    if ids.is_empty() {
+        return;
+    }
+    let latest = match db.read(move |c| events::last_seqs(c, &ids)).await {
+        Ok(latest) => latest,
+        Err(e) => {
+            tracing::warn!(error = %e, "live: could not compare rooms with the database");
+            return;
+        }
+    };
+    for (id, seq) in latest {
+        if delivered.get(&id).is_none_or(|done| seq > *done) {
             catch_up(hub, db, delivered, &id, seq, None).await;
         }
     }
