@@ -147,6 +147,21 @@ pub struct MeetingSettings {
     /// How often the server looks for written meetings whose deadline passed (and closes
     /// them); also at start.
     pub deadline_check_ms: u64,
+    /// When a working day ends, `HH:MM` in the organisation's time zone
+    /// (`organization.utc_offset_minutes`): a deadline given in working days falls then.
+    pub working_day_end: String,
+}
+
+impl MeetingSettings {
+    /// `working_day_end` read as a time of day.
+    pub fn working_day_end(&self) -> Result<chrono::NaiveTime, String> {
+        chrono::NaiveTime::parse_from_str(self.working_day_end.trim(), "%H:%M").map_err(|e| {
+            format!(
+                "meetings.working_day_end {:?} is not HH:MM: {e}",
+                self.working_day_end
+            )
+        })
+    }
 }
 
 impl Default for MeetingSettings {
@@ -155,6 +170,7 @@ impl Default for MeetingSettings {
             default_speech_limit_secs: 300,
             max_agenda_depth: 5,
             deadline_check_ms: 5_000,
+            working_day_end: "17:00".into(),
         }
     }
 }

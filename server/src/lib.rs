@@ -37,3 +37,4 @@ pub mod state;
 pub mod telemetry;
 pub mod typeset;
 pub mod users;
+pub mod workdays;

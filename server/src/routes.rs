@@ -63,6 +63,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                         .route(web::patch().to(crate::organization::update)),
                 )
                 .service(
+                    web::resource("/calendar/{year}")
+                        .route(web::get().to(crate::workdays::handlers::get))
+                        .route(web::put().to(crate::workdays::handlers::put)),
+                )
+                .service(
                     web::resource("/users")
                         .route(web::get().to(users::handlers::list))
                         .route(web::post().to(users::handlers::create)),

@@ -120,6 +120,10 @@ impl Application {
         {
             anyhow::bail!("metrics.token must have at least 16 characters");
         }
+        settings
+            .meetings
+            .working_day_end()
+            .map_err(anyhow::Error::msg)?;
         let db = open_database(&settings).await?;
         let key = secret::load_or_generate(settings.auth.jwt_secret.as_deref(), &settings.data)?;
         web::block(password::warm_up).await?;

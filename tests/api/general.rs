@@ -212,6 +212,8 @@ async fn openapi_covers_every_endpoint(backend: Backend) {
         ("/api/v1/meetings/{id}/calendar.ics", "get"),
         ("/api/v1/organization", "get"),
         ("/api/v1/organization", "patch"),
+        ("/api/v1/calendar/{year}", "get"),
+        ("/api/v1/calendar/{year}", "put"),
         ("/api/v1/meetings/{id}/minutes", "get"),
         ("/api/v1/meetings/{id}/minutes", "patch"),
         ("/api/v1/meetings/{id}/minutes/preview.pdf", "get"),

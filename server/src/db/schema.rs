@@ -78,6 +78,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    calendar_days (day) {
+        day -> Text,
+        year -> Integer,
+        kind -> Text,
+        name -> Text,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     device_sessions (family_id) {
         family_id -> Text,
         user_id -> Text,
@@ -383,6 +394,7 @@ diesel::joinable!(annotations -> meetings (meeting_id));
 diesel::joinable!(annotations -> users (author_id));
 diesel::joinable!(audit_entries -> meetings (meeting_id));
 diesel::joinable!(ballots -> polls (poll_id));
+diesel::joinable!(calendar_days -> users (updated_by));
 diesel::joinable!(device_sessions -> users (user_id));
 diesel::joinable!(document_versions -> blobs (sha256));
 diesel::joinable!(document_versions -> documents (document_id));
@@ -423,6 +435,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_entries,
     ballots,
     blobs,
+    calendar_days,
     device_sessions,
     document_versions,
     documents,

@@ -205,6 +205,7 @@ fn seed_meeting(conn: &mut DbConnection) -> Result<(), ApiError> {
         NewMeeting {
             kind: crate::meetings::written::Kind::Session,
             deadline: None,
+            deadline_working_days: None,
             silence: None,
             title: MEETING_TITLE.to_owned(),
             starts_at,

@@ -665,6 +665,7 @@ export const en: Record<Key, string> = {
   'err.invalid_image': 'A signature image must be a PNG of at most 512 KB and 2,000 pixels a side.',
   'err.meeting_sent': 'The meeting was sent to its members; the rule for unanswered members can no longer change.',
   'err.invalid_deadline': 'The deadline must come after the start and must not have passed.',
+  'err.invalid_calendar': 'The calendar could not be saved: each day must be in that year, listed once, with a name.',
   'err.invalid_silence': 'Only a meeting held in writing has a rule for unanswered members.',
   'err.comment_required': 'Choosing “Other opinion” needs a comment saying what.',
   'err.comment_too_long': 'The comment is longer than 2,000 characters.',

@@ -663,6 +663,7 @@ export const vi = {
   'err.invalid_image': 'Ảnh chữ ký phải là tệp PNG, tối đa 512 KB và 2.000 điểm ảnh mỗi chiều.',
   'err.meeting_sent': 'Cuộc họp đã được gửi đến thành viên; không đổi được quy tắc tính ý kiến không trả lời.',
   'err.invalid_deadline': 'Thời hạn trả lời phải sau thời điểm bắt đầu và chưa qua.',
+  'err.invalid_calendar': 'Không lưu được lịch: mỗi ngày phải thuộc năm đó, chỉ ghi một lần và có tên.',
   'err.invalid_silence': 'Chỉ cuộc họp lấy ý kiến bằng văn bản mới có quy tắc tính ý kiến không trả lời.',
   'err.comment_required': 'Chọn “Ý kiến khác” thì cần ghi rõ ý kiến.',
   'err.comment_too_long': 'Ý kiến dài quá 2.000 ký tự.',
