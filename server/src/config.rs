@@ -37,6 +37,25 @@ pub struct Settings {
     pub organization: OrganizationSettings,
     pub minutes: MinutesSettings,
     pub signing: SigningSettings,
+    pub notifications: NotificationSettings,
+}
+
+/// Notifications and reminders (docs/notifications.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// When members who have not answered every poll of an open meeting held in writing are
+    /// reminded, before its deadline: a number and a unit, `wd` (working days), `d`, `h`, `m`
+    /// or `s` (`"2wd"`, `"2h"`). Each is sent once per member and meeting.
+    pub reminders: Vec<String>,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        Self {
+            reminders: vec!["2wd".into(), "2h".into()],
+        }
+    }
 }
 
 /// Digital signatures (ký số).
@@ -465,6 +484,7 @@ impl Default for Settings {
             organization: OrganizationSettings::default(),
             minutes: MinutesSettings::default(),
             signing: SigningSettings::default(),
+            notifications: NotificationSettings::default(),
         }
     }
 }
@@ -564,6 +584,7 @@ const SECTIONS: &[&str] = &[
     "organization",
     "minutes",
     "signing",
+    "notifications",
 ];
 
 /// The top-level key of an environment key, whether or not its `__` became a `.` yet.

@@ -24,6 +24,7 @@ pub mod live;
 pub mod meetings;
 pub mod metrics;
 pub mod minutes;
+pub mod notifications;
 pub mod openapi;
 pub mod organization;
 pub mod patch;

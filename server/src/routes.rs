@@ -62,6 +62,18 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                         .route(web::get().to(crate::organization::get))
                         .route(web::patch().to(crate::organization::update)),
                 )
+                .route(
+                    "/me/notifications",
+                    web::get().to(crate::notifications::handlers::list),
+                )
+                .route(
+                    "/me/notifications/read-all",
+                    web::post().to(crate::notifications::handlers::read_all),
+                )
+                .route(
+                    "/me/notifications/{id}/read",
+                    web::post().to(crate::notifications::handlers::read),
+                )
                 .service(
                     web::resource("/calendar/{year}")
                         .route(web::get().to(crate::workdays::handlers::get))

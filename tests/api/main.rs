@@ -19,6 +19,7 @@ mod live_fuzz;
 mod meetings;
 mod mfa;
 mod minutes;
+mod notifications;
 mod polls;
 mod room;
 mod secured;

@@ -208,6 +208,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    notifications (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        meeting_id -> Nullable<Text>,
+        params -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     organization_settings (id) {
         id -> Text,
         data -> Text,
@@ -315,6 +327,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    reminders_sent (meeting_id, user_id, offset_key) {
+        meeting_id -> Text,
+        user_id -> Text,
+        offset_key -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     signature_images (user_id) {
         user_id -> Text,
         png -> Text,
@@ -408,6 +429,8 @@ diesel::joinable!(mfa_recovery_codes -> users (user_id));
 diesel::joinable!(minutes -> meetings (meeting_id));
 diesel::joinable!(minutes_items -> agenda_items (agenda_item_id));
 diesel::joinable!(minutes_items -> minutes (meeting_id));
+diesel::joinable!(notifications -> meetings (meeting_id));
+diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(organization_settings -> users (updated_by));
 diesel::joinable!(participants -> meetings (meeting_id));
 diesel::joinable!(poll_choices -> polls (poll_id));
@@ -419,6 +442,8 @@ diesel::joinable!(polls -> users (created_by));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(register_entries -> documents (document_id));
 diesel::joinable!(register_entries -> meetings (meeting_id));
+diesel::joinable!(reminders_sent -> meetings (meeting_id));
+diesel::joinable!(reminders_sent -> users (user_id));
 diesel::joinable!(signature_images -> users (user_id));
 diesel::joinable!(signature_rooms -> documents (document_id));
 diesel::joinable!(signings -> documents (document_id));
@@ -445,6 +470,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     mfa_recovery_codes,
     minutes,
     minutes_items,
+    notifications,
     organization_settings,
     participants,
     poll_choices,
@@ -454,6 +480,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     register_entries,
     registers,
+    reminders_sent,
     signature_images,
     signature_rooms,
     signings,

@@ -193,9 +193,13 @@ pub async fn update(
                     &organization,
                 )?;
             }
-            super::update(c, &id, patch)
+            let (meeting, events) = super::update(c, &id, patch)?;
+            let told = super::notices::on_update(c, &access.meeting, &meeting, &user.id)?;
+            Ok(((meeting, told), events))
         })
         .await?;
+    let (meeting, told) = meeting;
+    state.push_notifications(told);
     Ok(HttpResponse::Ok().json(meeting))
 }
 
@@ -250,11 +254,18 @@ pub async fn set_state(
             access.require(mover?)?;
             if kind == super::written::Kind::Written && to == super::MeetingState::Closed {
                 let events = super::written::close(c, &id)?;
-                return Ok((super::Meeting::try_from(super::get(c, &id)?)?, events));
+                return Ok((
+                    (super::Meeting::try_from(super::get(c, &id)?)?, Vec::new()),
+                    events,
+                ));
             }
-            super::set_state(c, &id, access.state, to)
+            let (meeting, events) = super::set_state(c, &id, access.state, to)?;
+            let told = super::notices::on_state(c, &meeting, access.state, to, &user.id)?;
+            Ok(((meeting, told), events))
         })
         .await?;
+    let (meeting, told) = meeting;
+    state.push_notifications(told);
     Ok(HttpResponse::Ok().json(meeting))
 }
 

@@ -8,7 +8,9 @@
 pub mod access;
 pub mod calendar;
 pub mod handlers;
+pub mod notices;
 pub mod participants;
+pub mod reminders;
 pub mod written;
 
 use std::fmt;

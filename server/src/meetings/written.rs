@@ -165,6 +165,25 @@ fn database_now(
     })
 }
 
+/// The database's clock, in UTC.
+pub fn database_clock(conn: &mut DbConnection) -> Result<NaiveDateTime, ApiError> {
+    let now = database_now(conn);
+    Ok(diesel::select(now)
+        .get_result::<Option<NaiveDateTime>>(conn)?
+        .unwrap_or_else(crate::db::now))
+}
+
+/// Written meetings still open whose deadline has not passed by the database's clock.
+pub fn open(conn: &mut DbConnection) -> Result<Vec<String>, ApiError> {
+    let now = database_now(conn);
+    Ok(meetings::table
+        .filter(meetings::kind.eq(Kind::Written.as_str()))
+        .filter(meetings::state.eq(MeetingState::Scheduled.as_str()))
+        .filter(meetings::deadline.gt(now))
+        .select(meetings::id)
+        .load(conn)?)
+}
+
 /// Written meetings whose deadline has passed by the database's clock and are still open.
 pub fn due(conn: &mut DbConnection) -> Result<Vec<String>, ApiError> {
     let now = database_now(conn);
