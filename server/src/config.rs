@@ -40,7 +40,7 @@ pub struct Settings {
     pub notifications: NotificationSettings,
 }
 
-/// Notifications and reminders (docs/notifications.md).
+/// Notifications, reminders and e-mail (docs/notifications.md).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NotificationSettings {
@@ -48,12 +48,53 @@ pub struct NotificationSettings {
     /// reminded, before its deadline: a number and a unit, `wd` (working days), `d`, `h`, `m`
     /// or `s` (`"2wd"`, `"2h"`). Each is sent once per member and meeting.
     pub reminders: Vec<String>,
+    /// Mail to users who have an e-mail address; none is sent without it.
+    pub smtp: Option<SmtpSettings>,
 }
 
 impl Default for NotificationSettings {
     fn default() -> Self {
         Self {
             reminders: vec!["2wd".into(), "2h".into()],
+            smtp: None,
+        }
+    }
+}
+
+/// The SMTP server notifications are mailed through.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    /// Upgrade the connection with STARTTLS (required when true).
+    pub starttls: bool,
+    /// Sign in with these when set (the password from the environment variable
+    /// `password_env`).
+    pub username: Option<String>,
+    pub password_env: String,
+    /// The sender, e.g. `"Văn phòng UBND <vanphong@example.gov.vn>"`.
+    pub from: String,
+    /// Tries per message before it is given up (logged).
+    pub max_attempts: u32,
+    /// Seconds before the first retry; doubled after each failure.
+    pub retry_secs: u64,
+    /// How often the outbox is looked at, in milliseconds.
+    pub poll_ms: u64,
+}
+
+impl Default for SmtpSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 25,
+            starttls: false,
+            username: None,
+            password_env: "ECABINET_SMTP_PASSWORD".into(),
+            from: "ecabinet <ecabinet@localhost>".into(),
+            max_attempts: 5,
+            retry_secs: 60,
+            poll_ms: 2_000,
         }
     }
 }

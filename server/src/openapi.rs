@@ -39,6 +39,7 @@ use crate::{
         crate::notifications::handlers::list,
         crate::notifications::handlers::read,
         crate::notifications::handlers::read_all,
+        users::handlers::update,
         crate::auth::mfa_handlers::enrol,
         crate::auth::mfa_handlers::confirm,
         crate::auth::mfa_handlers::disable,

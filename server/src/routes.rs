@@ -50,6 +50,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                         .route(web::post().to(auth::device_handlers::change_password)),
                 )
                 .service(
+                    web::resource("/users/{id}").route(web::patch().to(users::handlers::update)),
+                )
+                .service(
                     web::resource("/users/{id}/sessions")
                         .route(web::delete().to(auth::device_handlers::end_all)),
                 )

@@ -166,6 +166,9 @@ impl Application {
             .map_err(anyhow::Error::msg)?;
         let reminder_rules = crate::meetings::reminders::Rules::from_settings(&settings)
             .map_err(anyhow::Error::msg)?;
+        if let Some(smtp) = &settings.notifications.smtp {
+            crate::notifications::mail::check(smtp)?;
+        }
         let db = open_database(&settings).await?;
         let key = secret::load_or_generate(settings.auth.jwt_secret.as_deref(), &settings.data)?;
         web::block(password::warm_up).await?;
@@ -202,6 +205,9 @@ impl Application {
             std::time::Duration::from_millis(settings.meetings.deadline_check_ms.max(100)),
             Arc::new(reminder_rules),
         ));
+        if let Some(smtp) = &settings.notifications.smtp {
+            actix_web::rt::spawn(crate::notifications::mail::run(db.clone(), smtp.clone()));
+        }
         let polls = crate::polls::PollService::start(
             db.clone(),
             bus.clone(),

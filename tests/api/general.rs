@@ -217,6 +217,7 @@ async fn openapi_covers_every_endpoint(backend: Backend) {
         ("/api/v1/me/notifications", "get"),
         ("/api/v1/me/notifications/{id}/read", "post"),
         ("/api/v1/me/notifications/read-all", "post"),
+        ("/api/v1/users/{id}", "patch"),
         ("/api/v1/meetings/{id}/minutes", "get"),
         ("/api/v1/meetings/{id}/minutes", "patch"),
         ("/api/v1/meetings/{id}/minutes/preview.pdf", "get"),

@@ -1,8 +1,10 @@
 //! Notifications (issues 17 and 22): participants are told when a meeting is sent to them,
 //! moved or called off, with a list of their own, read and unread, pushed live to any meeting's
 //! channel they are on (also from another instance); reminders before a written meeting's
-//! deadline go out once to those who have not answered, however many instances look.
+//! deadline go out once to those who have not answered, however many instances look; and
+//! notifications are mailed through SMTP, retried when the server is not there yet.
 
+use std::io::BufRead;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -314,7 +316,168 @@ async fn reminders_go_out_once_to_those_who_have_not_answered(backend: Backend) 
     assert_eq!(rows, ["4s", "4s", "7s", "7s"]);
 }
 
+/// A local SMTP server (tests/tools/smtp_sink.py, Python's aiosmtpd) writing what it receives
+/// to a directory.
+struct Sink {
+    child: std::process::Child,
+    dir: tempfile::TempDir,
+}
+
+impl Sink {
+    fn start(port: u16, dir: tempfile::TempDir) -> Self {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/smtp_sink.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .arg(port.to_string())
+            .arg(dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 (with aiosmtpd: scripts/install-tools.sh)");
+        let mut line = String::new();
+        let stdout = child.stdout.take().unwrap();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(
+            line.trim(),
+            "ready",
+            "the SMTP sink did not start (is aiosmtpd installed?)"
+        );
+        Self { child, dir }
+    }
+
+    fn mails(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(self.dir.path()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "json") {
+                out.push(serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap());
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn notifications_are_mailed_and_retried(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut settings = env.settings();
+    settings.notifications.smtp = Some(ecabinet::config::SmtpSettings {
+        host: "127.0.0.1".into(),
+        port,
+        from: "Văn phòng UBND xã <vanphong@camthuy.gov.vn>".into(),
+        retry_secs: 1,
+        poll_ms: 100,
+        ..Default::default()
+    });
+    let app = TestApp::start(settings).unwrap();
+    let admin = person(&app, "quantri", ecabinet::users::Role::Admin).await;
+    let t = &admin.token;
+    let new_user = |username: &str, email: Value| json!({"username": username, "password": "mật khẩu dài", "role": "member", "email": email});
+    assert_problem(
+        app.post(
+            "/api/v1/users",
+            Some(t),
+            &new_user("uyvien", json!("không phải địa chỉ")),
+        )
+        .await,
+        422,
+        "invalid_email",
+    )
+    .await;
+    let member = expect(
+        app.post(
+            "/api/v1/users",
+            Some(t),
+            &new_user("uyvien", json!("uyvien@camthuy.gov.vn")),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(member["email"], "uyvien@camthuy.gov.vn");
+    let member2 = person(&app, "uyvien2", ecabinet::users::Role::Member).await;
+    let path = format!("/api/v1/users/{}", member2.id);
+    assert_problem(
+        patch(
+            &app,
+            &path,
+            &member2.token,
+            &json!({"email": "x@camthuy.gov.vn"}),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let changed = expect(
+        patch(&app, &path, t, &json!({"email": "uyvien2@camthuy.gov.vn"})).await,
+        200,
+    )
+    .await;
+    assert_eq!(changed["email"], "uyvien2@camthuy.gov.vn");
+    let cleared = expect(patch(&app, &path, t, &json!({"email": null})).await, 200).await;
+    assert_eq!(cleared["email"], Value::Null);
+
+    let m = expect(
+        app.post(
+            "/api/v1/meetings",
+            Some(t),
+            &json!({"title": "Phiên họp tháng 12", "starts_at": "2027-01-05T01:00:00Z", "location": "Hội trường UBND xã"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let id = m["id"].as_str().unwrap();
+    add_participant(&app, t, id, member["id"].as_str().unwrap(), "member").await;
+    add_participant(&app, t, id, &member2.id, "member").await;
+    // Sent while no SMTP server listens: the first attempt fails and is retried.
+    expect(set_state(&app, t, id, "scheduled").await, 200).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sink = Sink::start(port, tempfile::tempdir().unwrap());
+    let mut mails = Vec::new();
+    for _ in 0..100 {
+        mails = sink.mails();
+        if !mails.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(mails.len(), 1, "only the member with an address: {mails:?}");
+    let mail = &mails[0];
+    assert_eq!(mail["rcpt_tos"], json!(["uyvien@camthuy.gov.vn"]));
+    assert_eq!(mail["mail_from"], "vanphong@camthuy.gov.vn");
+    assert_eq!(mail["subject"], "Giấy mời họp: Phiên họp tháng 12");
+    let body = mail["body"].as_str().unwrap();
+    assert!(
+        body.contains("08:00 ngày 05/01/2027 tại Hội trường UBND xã"),
+        "{body}"
+    );
+    let attempts = env.query_strings(
+        "SELECT CAST(attempts AS TEXT) AS v FROM mail_outbox WHERE sent_at IS NOT NULL",
+    );
+    assert_eq!(attempts.len(), 1);
+    assert!(
+        attempts[0].parse::<i32>().unwrap() >= 2,
+        "retried: {attempts:?}"
+    );
+}
+
 backend_tests!(
     participants_are_told_when_meetings_are_sent_moved_or_cancelled,
     reminders_go_out_once_to_those_who_have_not_answered,
+    notifications_are_mailed_and_retried
 );

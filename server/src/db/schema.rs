@@ -140,6 +140,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    mail_outbox (id) {
+        id -> Text,
+        to_address -> Text,
+        subject -> Text,
+        body -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     meetings (id) {
         id -> Text,
         title -> Text,
@@ -403,6 +418,7 @@ diesel::table! {
         role -> Text,
         password_hash -> Text,
         created_at -> Timestamp,
+        email -> Nullable<Text>,
     }
 }
 
@@ -465,6 +481,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     document_versions,
     documents,
     events,
+    mail_outbox,
     meetings,
     mfa_challenges,
     mfa_recovery_codes,

@@ -280,6 +280,7 @@ async fn seed_users(db: &Db) -> Result<(), ApiError> {
             password: DEMO_PASSWORD.to_owned(),
             role: *role,
             display_name: Some((*display_name).to_owned()),
+            email: None,
         };
         match create_user(db, body).await {
             // Another instance seeding the same database at once: fine.

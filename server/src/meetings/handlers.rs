@@ -161,6 +161,7 @@ pub async fn update(
     let mut patch = body.into_inner();
     let day_end = working_day_end(&state)?;
     let organization = state.settings.organization.clone();
+    let mailing = state.settings.notifications.smtp.is_some();
     let meeting = state
         .commit(move |c| {
             let access = access::load_for_change(c, &id, &user)?;
@@ -195,6 +196,7 @@ pub async fn update(
             }
             let (meeting, events) = super::update(c, &id, patch)?;
             let told = super::notices::on_update(c, &access.meeting, &meeting, &user.id)?;
+            super::notices::mail(c, &told, mailing.then_some(&organization))?;
             Ok(((meeting, told), events))
         })
         .await?;
@@ -239,6 +241,12 @@ pub async fn set_state(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let to = body.into_inner().state;
+    let mailing = state
+        .settings
+        .notifications
+        .smtp
+        .is_some()
+        .then(|| state.settings.organization.clone());
     let meeting = state
         .commit(move |c| {
             let access = access::load_for_change(c, &id, &user)?;
@@ -261,6 +269,7 @@ pub async fn set_state(
             }
             let (meeting, events) = super::set_state(c, &id, access.state, to)?;
             let told = super::notices::on_state(c, &meeting, access.state, to, &user.id)?;
+            super::notices::mail(c, &told, mailing.as_ref())?;
             Ok(((meeting, told), events))
         })
         .await?;

@@ -79,3 +79,17 @@ pub fn on_update(
     params["previous_deadline"] = json!(previous_deadline);
     tell(conn, after, Kind::MeetingMoved, &params, actor)
 }
+
+/// Mails `created` when the server mails notifications (`Some`: the organisation's names as
+/// configured, for its time zone).
+pub fn mail(
+    conn: &mut DbConnection,
+    created: &[Created],
+    mailing: Option<&crate::config::OrganizationSettings>,
+) -> Result<(), ApiError> {
+    if let Some(organization) = mailing {
+        let offset = crate::organization::names(conn, organization)?.utc_offset_minutes;
+        notifications::mail::enqueue(conn, created, offset)?;
+    }
+    Ok(())
+}

@@ -81,6 +81,8 @@ pub struct Rules {
     pub offsets: Vec<Offset>,
     pub day_end: NaiveTime,
     pub organization: OrganizationSettings,
+    /// Whether notifications are also mailed (`notifications.smtp`).
+    pub mail: bool,
 }
 
 impl Rules {
@@ -94,6 +96,7 @@ impl Rules {
                 .collect::<Result<_, _>>()?,
             day_end: settings.meetings.working_day_end()?,
             organization: settings.organization.clone(),
+            mail: settings.notifications.smtp.is_some(),
         })
     }
 }
@@ -239,6 +242,7 @@ pub fn remind(
         return Ok(Vec::new());
     };
     let now = crate::db::now();
+    let utc_offset = crate::organization::names(conn, &rules.organization)?.utc_offset_minutes;
     let mut out = Vec::new();
     for (user, left) in &due.waiting {
         if !claim(conn, meeting_id, user, &due.key, now)? {
@@ -253,6 +257,9 @@ pub fn remind(
             Some(meeting_id),
             &params,
         )?;
+        if rules.mail {
+            notifications::mail::enqueue(conn, &created, utc_offset)?;
+        }
         out.extend(created);
     }
     if !out.is_empty() {

@@ -9,6 +9,7 @@
 //! to the user's tablets after the commit.
 
 pub mod handlers;
+pub mod mail;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;

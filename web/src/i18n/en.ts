@@ -666,6 +666,7 @@ export const en: Record<Key, string> = {
   'err.meeting_sent': 'The meeting was sent to its members; the rule for unanswered members can no longer change.',
   'err.invalid_deadline': 'The deadline must come after the start and must not have passed.',
   'err.invalid_calendar': 'The calendar could not be saved: each day must be in that year, listed once, with a name.',
+  'err.invalid_email': 'The e-mail address is not valid (for example name@example.gov.vn).',
   'notif.title': 'Notifications',
   'notif.unread': '{n} unread notifications',
   'notif.markAllRead': 'Mark all as read',

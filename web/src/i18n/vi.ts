@@ -664,6 +664,7 @@ export const vi = {
   'err.meeting_sent': 'Cuộc họp đã được gửi đến thành viên; không đổi được quy tắc tính ý kiến không trả lời.',
   'err.invalid_deadline': 'Thời hạn trả lời phải sau thời điểm bắt đầu và chưa qua.',
   'err.invalid_calendar': 'Không lưu được lịch: mỗi ngày phải thuộc năm đó, chỉ ghi một lần và có tên.',
+  'err.invalid_email': 'Địa chỉ thư điện tử không hợp lệ (ví dụ: ten@camthuy.gov.vn).',
   'notif.title': 'Thông báo',
   'notif.unread': '{n} thông báo chưa đọc',
   'notif.markAllRead': 'Đánh dấu đã đọc tất cả',
