@@ -76,7 +76,7 @@ pub fn render(kind: &str, params: &Value, utc_offset_minutes: i32) -> (String, S
             format!("Cuộc họp \"{title}\" dự kiến lúc {starts}{place} đã bị hủy."),
         ),
         "written_reminder" => (
-            format!("Nhắc cho ý kiến: {title}"),
+            format!("Nhắc việc: cho ý kiến về {title}"),
             format!(
                 "Đồng chí còn {} nội dung chưa cho ý kiến về \"{title}\".\nThời hạn trả lời: {deadline}.",
                 params["unanswered"].as_u64().unwrap_or(1)
@@ -316,7 +316,10 @@ mod tests {
             "unanswered": 2,
         });
         let (subject, body) = render("written_reminder", &params, 420);
-        assert_eq!(subject, "Nhắc cho ý kiến: Xin ý kiến về tờ trình số 12");
+        assert_eq!(
+            subject,
+            "Nhắc việc: cho ý kiến về Xin ý kiến về tờ trình số 12"
+        );
         assert!(body.contains("còn 2 nội dung"), "{body}");
         assert!(body.contains("17:00 ngày 05/05/2027"), "{body}");
         let (_, body) = render(

@@ -673,7 +673,7 @@ export const vi = {
   'notif.meeting_moved': 'Thay đổi lịch họp: “{title}” nay lúc {starts_at}{location}.',
   'notif.meeting_moved_written': 'Thay đổi thời hạn cho ý kiến: “{title}” nay hạn {deadline}.',
   'notif.meeting_cancelled': 'Hủy cuộc họp: “{title}” (dự kiến lúc {starts_at}).',
-  'notif.written_reminder': 'Nhắc cho ý kiến: còn {unanswered} nội dung chưa trả lời về “{title}”, hạn {deadline}.',
+  'notif.written_reminder': 'Nhắc việc: còn {unanswered} nội dung chưa cho ý kiến về “{title}”, hạn {deadline}.',
   'notif.at': ' tại {location}',
   'err.invalid_silence': 'Chỉ cuộc họp lấy ý kiến bằng văn bản mới có quy tắc tính ý kiến không trả lời.',
   'err.comment_required': 'Chọn “Ý kiến khác” thì cần ghi rõ ý kiến.',
