@@ -21,8 +21,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi
-# python-docx opens the record's .docx in a test; pyHanko signs PDFs as an outside tool would.
-python3 -c "import docx, pyhanko" 2>/dev/null || pip install --quiet python-docx pyhanko
+# python-docx opens the record's .docx in a test; pyHanko signs PDFs as an outside tool would;
+# aiosmtpd is the SMTP sink the notification e-mails are sent to in a test (tests/tools/smtp_sink.py).
+python3 -c "import docx, pyhanko, aiosmtpd" 2>/dev/null || pip install --quiet python-docx pyhanko aiosmtpd
 command -v cargo-deny >/dev/null || cargo install --locked cargo-deny
 command -v diesel >/dev/null || cargo install --locked diesel_cli --no-default-features --features sqlite,postgres
 # cargo-deb builds the Debian package that scripts/package-check.sh installs and checks.

@@ -41,6 +41,7 @@ pub struct Settings {
     /// Where document bytes are kept: `dir:PATH`, `postgres` or `s3://BUCKET?…`
     /// (docs/operations.md). Default: `dir:<data>/blobs` on SQLite, `postgres` on PostgreSQL.
     pub blobs: Option<String>,
+    pub notifications: NotificationSettings,
 }
 
 /// HTTPS of the server's own (`--tls-cert`, `--tls-key`).
@@ -81,6 +82,65 @@ impl TlsSettings {
             })),
             (None, None) => Ok(None),
             _ => anyhow::bail!("--tls-cert and --tls-key go together"),
+        }
+    }
+}
+
+/// Notifications, reminders and e-mail (docs/notifications.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// When members who have not answered every poll of an open meeting held in writing are
+    /// reminded, before its deadline: a number and a unit, `wd` (working days), `d`, `h`, `m`
+    /// or `s` (`"2wd"`, `"2h"`). Each is sent once per member and meeting.
+    pub reminders: Vec<String>,
+    /// Mail to users who have an e-mail address; none is sent without it.
+    pub smtp: Option<SmtpSettings>,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        Self {
+            reminders: vec!["2wd".into(), "2h".into()],
+            smtp: None,
+        }
+    }
+}
+
+/// The SMTP server notifications are mailed through.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    /// Upgrade the connection with STARTTLS (required when true).
+    pub starttls: bool,
+    /// Sign in with these when set (the password from the environment variable
+    /// `password_env`).
+    pub username: Option<String>,
+    pub password_env: String,
+    /// The sender, e.g. `"Văn phòng UBND <vanphong@example.gov.vn>"`.
+    pub from: String,
+    /// Tries per message before it is given up (logged).
+    pub max_attempts: u32,
+    /// Seconds before the first retry; doubled after each failure.
+    pub retry_secs: u64,
+    /// How often the outbox is looked at, in milliseconds.
+    pub poll_ms: u64,
+}
+
+impl Default for SmtpSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 25,
+            starttls: false,
+            username: None,
+            password_env: "ECABINET_SMTP_PASSWORD".into(),
+            from: "ecabinet <ecabinet@localhost>".into(),
+            max_attempts: 5,
+            retry_secs: 60,
+            poll_ms: 2_000,
         }
     }
 }
@@ -193,6 +253,21 @@ pub struct MeetingSettings {
     /// How often the server looks for written meetings whose deadline passed (and closes
     /// them); also at start.
     pub deadline_check_ms: u64,
+    /// When a working day ends, `HH:MM` in the organisation's time zone
+    /// (`organization.utc_offset_minutes`): a deadline given in working days falls then.
+    pub working_day_end: String,
+}
+
+impl MeetingSettings {
+    /// `working_day_end` read as a time of day.
+    pub fn working_day_end(&self) -> Result<chrono::NaiveTime, String> {
+        chrono::NaiveTime::parse_from_str(self.working_day_end.trim(), "%H:%M").map_err(|e| {
+            format!(
+                "meetings.working_day_end {:?} is not HH:MM: {e}",
+                self.working_day_end
+            )
+        })
+    }
 }
 
 impl Default for MeetingSettings {
@@ -201,6 +276,7 @@ impl Default for MeetingSettings {
             default_speech_limit_secs: 300,
             max_agenda_depth: 5,
             deadline_check_ms: 5_000,
+            working_day_end: "17:00".into(),
         }
     }
 }
@@ -509,6 +585,7 @@ impl Default for Settings {
             signing: SigningSettings::default(),
             tls: TlsSettings::default(),
             blobs: None,
+            notifications: NotificationSettings::default(),
         }
     }
 }
@@ -625,6 +702,7 @@ const SECTIONS: &[&str] = &[
     "signing",
     "tls",
     "blobs",
+    "notifications",
 ];
 
 /// The top-level key of an environment key, whether or not its `__` became a `.` yet.

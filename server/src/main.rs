@@ -73,6 +73,7 @@ async fn run(cli: Cli, pools: &mut Vec<PoolThreads>) -> anyhow::Result<()> {
                     password,
                     role,
                     display_name,
+                    email: None,
                 },
             )
             .await

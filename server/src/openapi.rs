@@ -34,6 +34,12 @@ use crate::{
         meetings::handlers::calendar,
         crate::organization::get,
         crate::organization::update,
+        crate::workdays::handlers::get,
+        crate::workdays::handlers::put,
+        crate::notifications::handlers::list,
+        crate::notifications::handlers::read,
+        crate::notifications::handlers::read_all,
+        users::handlers::update,
         crate::auth::mfa_handlers::enrol,
         crate::auth::mfa_handlers::confirm,
         crate::auth::mfa_handlers::disable,
@@ -114,6 +120,8 @@ use crate::{
         (name = "audit", description = "The per-meeting hash chain of decisions"),
         (name = "annotations", description = "Ink, highlights and notes on documents; docs/annotations.md"),
         (name = "live", description = "The live channel (websocket); protocol in docs/live.md"),
+        (name = "notifications", description = "A user's notifications; docs/notifications.md"),
+        (name = "calendar", description = "Working days and holidays, for deadlines in working days; docs/api.md"),
     )
 )]
 pub struct ApiDoc;

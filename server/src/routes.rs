@@ -50,6 +50,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                         .route(web::post().to(auth::device_handlers::change_password)),
                 )
                 .service(
+                    web::resource("/users/{id}").route(web::patch().to(users::handlers::update)),
+                )
+                .service(
                     web::resource("/users/{id}/sessions")
                         .route(web::delete().to(auth::device_handlers::end_all)),
                 )
@@ -61,6 +64,23 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                     web::resource("/organization")
                         .route(web::get().to(crate::organization::get))
                         .route(web::patch().to(crate::organization::update)),
+                )
+                .route(
+                    "/me/notifications",
+                    web::get().to(crate::notifications::handlers::list),
+                )
+                .route(
+                    "/me/notifications/read-all",
+                    web::post().to(crate::notifications::handlers::read_all),
+                )
+                .route(
+                    "/me/notifications/{id}/read",
+                    web::post().to(crate::notifications::handlers::read),
+                )
+                .service(
+                    web::resource("/calendar/{year}")
+                        .route(web::get().to(crate::workdays::handlers::get))
+                        .route(web::put().to(crate::workdays::handlers::put)),
                 )
                 .service(
                     web::resource("/users")

@@ -48,10 +48,49 @@ async fn sweep_files(files: Arc<crate::documents::files::Files>, db: Db) {
     }
 }
 
+/// Sends the reminders due of open written meetings (`meetings::reminders`): a read finds the
+/// meetings with one due, and each is sent in its own transaction.
+async fn remind(db: &Db, hub: &Arc<Hub>, rules: &Arc<crate::meetings::reminders::Rules>) {
+    use crate::meetings::{reminders, written};
+    let r = rules.clone();
+    let due = db
+        .read(move |c| {
+            let mut due = Vec::new();
+            for id in written::open(c)? {
+                if reminders::is_due(c, &id, &r)? {
+                    due.push(id);
+                }
+            }
+            Ok(due)
+        })
+        .await;
+    match due {
+        Ok(ids) => {
+            for id in ids {
+                let r = rules.clone();
+                match db.write(move |c| reminders::remind(c, &id, &r)).await {
+                    Ok(created) => {
+                        crate::live::notify::push(hub.clone(), db.clone(), created).await;
+                    }
+                    Err(err) => tracing::warn!(%err, "sending reminders failed"),
+                }
+            }
+        }
+        Err(err) => tracing::warn!(%err, "looking for reminders due failed"),
+    }
+}
+
 /// Closes written meetings whose deadline passed: at start (a deadline that passed while the
 /// server was down), then every `meetings.deadline_check_ms`. Each closes in its own
-/// transaction under the meeting's lock, so of several instances only one closes it.
-async fn close_due_meetings(db: Db, bus: crate::events::EventBus, every: std::time::Duration) {
+/// transaction under the meeting's lock, so of several instances only one closes it. Then
+/// sends the reminders due (`notifications.reminders`), on the same cadence.
+async fn close_due_meetings(
+    db: Db,
+    bus: crate::events::EventBus,
+    hub: Arc<Hub>,
+    every: std::time::Duration,
+    rules: Arc<crate::meetings::reminders::Rules>,
+) {
     loop {
         match db.read(crate::meetings::written::due).await {
             Ok(ids) => {
@@ -69,6 +108,7 @@ async fn close_due_meetings(db: Db, bus: crate::events::EventBus, every: std::ti
                 tracing::warn!(%err, "looking for written meetings past their deadline failed")
             }
         }
+        remind(&db, &hub, &rules).await;
         tokio::time::sleep(every).await;
     }
 }
@@ -143,6 +183,15 @@ impl Application {
         {
             anyhow::bail!("metrics.token must have at least 16 characters");
         }
+        settings
+            .meetings
+            .working_day_end()
+            .map_err(anyhow::Error::msg)?;
+        let reminder_rules = crate::meetings::reminders::Rules::from_settings(&settings)
+            .map_err(anyhow::Error::msg)?;
+        if let Some(smtp) = &settings.notifications.smtp {
+            crate::notifications::mail::check(smtp)?;
+        }
         let db = open_database(&settings).await?;
         let key = secret::load_or_generate(settings.auth.jwt_secret.as_deref(), &settings.data)?;
         web::block(password::warm_up).await?;
@@ -180,8 +229,13 @@ impl Application {
         actix_web::rt::spawn(close_due_meetings(
             db.clone(),
             bus.clone(),
+            hub.clone(),
             std::time::Duration::from_millis(settings.meetings.deadline_check_ms.max(100)),
+            Arc::new(reminder_rules),
         ));
+        if let Some(smtp) = &settings.notifications.smtp {
+            actix_web::rt::spawn(crate::notifications::mail::run(db.clone(), smtp.clone()));
+        }
         let polls = crate::polls::PollService::start(
             db.clone(),
             bus.clone(),

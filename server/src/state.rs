@@ -45,6 +45,17 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Pushes notifications written by a committed change to their users' tablets.
+    pub fn push_notifications(&self, created: Vec<crate::notifications::Created>) {
+        if !created.is_empty() {
+            actix_web::rt::spawn(crate::live::notify::push(
+                self.hub.clone(),
+                self.db.clone(),
+                created,
+            ));
+        }
+    }
+
     /// Runs a change in one write transaction and, once it committed, publishes its events.
     pub async fn commit<T, F>(&self, change: F) -> Result<T, ApiError>
     where

@@ -21,6 +21,7 @@ mod live_fuzz;
 mod meetings;
 mod mfa;
 mod minutes;
+mod notifications;
 mod openapi;
 mod polls;
 mod room;

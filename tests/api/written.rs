@@ -301,7 +301,116 @@ async fn members_answer_in_writing_and_silence_can_count_as_agreeing(backend: Ba
     assert_eq!(vote(&c.member2, "agree").await, 409);
 }
 
+fn instant(text: &Value) -> chrono::DateTime<Utc> {
+    text.as_str()
+        .unwrap_or_else(|| panic!("not a time: {text}"))
+        .parse()
+        .unwrap()
+}
+
+async fn deadlines_in_working_days_follow_the_calendar(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let app = TestApp::start(env.settings()).unwrap();
+    let admin = person(&app, "quantri", ecabinet::users::Role::Admin).await;
+    let member = person(&app, "uyvien", ecabinet::users::Role::Member).await;
+    let t = &admin.token;
+    // Monday 26/4/2027, 08:00 in Việt Nam. 30/4 is a Friday, 1/5 a Saturday made up on Monday
+    // 3/5: five working days are 27, 28, 29/4, 4/5 and 5/5, ending at 17:00 (+07).
+    let start = "2027-04-26T01:00:00Z";
+    let body = |n: Value| json!({"title": "Xin ý kiến", "starts_at": start, "kind": "written", "deadline_working_days": n});
+    let m = expect(create(&app, t, body(json!(5))).await, 201).await;
+    assert_eq!(
+        instant(&m["deadline"]),
+        instant(&json!("2027-05-05T10:00:00Z")),
+        "{m}"
+    );
+    for bad in [
+        json!({"title": "x", "starts_at": start, "kind": "written", "deadline_working_days": 5, "deadline": "2027-05-10T10:00:00Z"}),
+        body(json!(0)),
+        body(json!(61)),
+        json!({"title": "x", "starts_at": start, "deadline_working_days": 5}),
+    ] {
+        assert_problem(create(&app, t, bad).await, 422, "invalid_deadline").await;
+    }
+
+    // The calendar: everyone reads it, only admins change it.
+    let year = get_json(&app, "/api/v1/calendar/2027", &member.token).await;
+    let days = year["days"].as_array().unwrap();
+    for (date, source) in [
+        ("2027-04-30", "law"),
+        ("2027-05-03", "law"),
+        ("2027-09-02", "law"),
+    ] {
+        assert!(
+            days.iter()
+                .any(|d| d["date"] == date && d["kind"] == "holiday" && d["source"] == source),
+            "{date} in {year}"
+        );
+    }
+    let entered = json!({"days": [
+        {"date": "2027-05-04", "kind": "holiday", "name": "Nghỉ theo quyết định của Thủ tướng"},
+        {"date": "2027-05-08", "kind": "working", "name": "Làm bù cho ngày 4/5"},
+    ]});
+    assert_problem(
+        crate::support::put(&app, "/api/v1/calendar/2027", &member.token, &entered).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    for (path, bad) in [
+        (
+            "/api/v1/calendar/2027",
+            json!({"days": [{"date": "2028-01-02", "kind": "holiday", "name": "x"}]}),
+        ),
+        (
+            "/api/v1/calendar/2027",
+            json!({"days": [{"date": "2027-01-02", "kind": "holiday", "name": " "}]}),
+        ),
+        ("/api/v1/calendar/1999", json!({"days": []})),
+    ] {
+        assert_problem(
+            crate::support::put(&app, path, t, &bad).await,
+            422,
+            "invalid_calendar",
+        )
+        .await;
+    }
+    let year = expect(
+        crate::support::put(&app, "/api/v1/calendar/2027", t, &entered).await,
+        200,
+    )
+    .await;
+    let days = year["days"].as_array().unwrap();
+    assert!(
+        days.iter()
+            .any(|d| d["date"] == "2027-05-08" && d["kind"] == "working" && d["source"] == "admin"),
+        "{year}"
+    );
+    // 4/5 is now a day off: the fifth working day is 6/5. A draft's deadline is recomputed
+    // when given in working days again.
+    let id = m["id"].as_str().unwrap();
+    let path = format!("/api/v1/meetings/{id}");
+    let moved = expect(
+        patch(&app, &path, t, &json!({"deadline_working_days": 5})).await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        instant(&moved["deadline"]),
+        instant(&json!("2027-05-06T10:00:00Z")),
+        "{moved}"
+    );
+    expect(set_state(&app, t, id, "scheduled").await, 200).await;
+    assert_problem(
+        patch(&app, &path, t, &json!({"deadline_working_days": 6})).await,
+        409,
+        "meeting_sent",
+    )
+    .await;
+}
+
 backend_tests!(
+    deadlines_in_working_days_follow_the_calendar,
     written_meetings_have_a_deadline_and_are_never_live,
     the_deadline_closes_the_meeting_once_across_restarts_and_instances,
     members_answer_in_writing_and_silence_can_count_as_agreeing

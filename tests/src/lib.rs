@@ -284,6 +284,7 @@ impl TestApp {
             password: PASSWORD.into(),
             role,
             display_name: Some(format!("Người dùng {username}")),
+            email: None,
         };
         let user = create_user(&self.state.db, body)
             .await

@@ -95,6 +95,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    calendar_days (day) {
+        day -> Text,
+        year -> Integer,
+        kind -> Text,
+        name -> Text,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     device_sessions (family_id) {
         family_id -> Text,
         user_id -> Text,
@@ -142,6 +153,21 @@ diesel::table! {
         event_type -> Text,
         data -> Text,
         at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Text,
+        to_address -> Text,
+        subject -> Text,
+        body -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }
 
@@ -210,6 +236,18 @@ diesel::table! {
         agenda_item_id -> Text,
         notes -> Text,
         conclusion -> Text,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        meeting_id -> Nullable<Text>,
+        params -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
     }
 }
 
@@ -321,6 +359,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    reminders_sent (meeting_id, user_id, offset_key) {
+        meeting_id -> Text,
+        user_id -> Text,
+        offset_key -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     signature_images (user_id) {
         user_id -> Text,
         png -> Text,
@@ -388,6 +435,7 @@ diesel::table! {
         role -> Text,
         password_hash -> Text,
         created_at -> Timestamp,
+        email -> Nullable<Text>,
     }
 }
 
@@ -401,6 +449,7 @@ diesel::joinable!(annotations -> users (author_id));
 diesel::joinable!(audit_entries -> meetings (meeting_id));
 diesel::joinable!(ballots -> polls (poll_id));
 diesel::joinable!(blob_chunks -> blob_store (name));
+diesel::joinable!(calendar_days -> users (updated_by));
 diesel::joinable!(device_sessions -> users (user_id));
 diesel::joinable!(document_versions -> blobs (sha256));
 diesel::joinable!(document_versions -> documents (document_id));
@@ -414,6 +463,8 @@ diesel::joinable!(mfa_recovery_codes -> users (user_id));
 diesel::joinable!(minutes -> meetings (meeting_id));
 diesel::joinable!(minutes_items -> agenda_items (agenda_item_id));
 diesel::joinable!(minutes_items -> minutes (meeting_id));
+diesel::joinable!(notifications -> meetings (meeting_id));
+diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(organization_settings -> users (updated_by));
 diesel::joinable!(participants -> meetings (meeting_id));
 diesel::joinable!(poll_choices -> polls (poll_id));
@@ -425,6 +476,8 @@ diesel::joinable!(polls -> users (created_by));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(register_entries -> documents (document_id));
 diesel::joinable!(register_entries -> meetings (meeting_id));
+diesel::joinable!(reminders_sent -> meetings (meeting_id));
+diesel::joinable!(reminders_sent -> users (user_id));
 diesel::joinable!(signature_images -> users (user_id));
 diesel::joinable!(signature_rooms -> documents (document_id));
 diesel::joinable!(signings -> documents (document_id));
@@ -443,15 +496,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     blob_chunks,
     blob_store,
     blobs,
+    calendar_days,
     device_sessions,
     document_versions,
     documents,
     events,
+    mail_outbox,
     meetings,
     mfa_challenges,
     mfa_recovery_codes,
     minutes,
     minutes_items,
+    notifications,
     organization_settings,
     participants,
     poll_choices,
@@ -461,6 +517,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     register_entries,
     registers,
+    reminders_sent,
     signature_images,
     signature_rooms,
     signings,

@@ -205,6 +205,7 @@ fn seed_meeting(conn: &mut DbConnection) -> Result<(), ApiError> {
         NewMeeting {
             kind: crate::meetings::written::Kind::Session,
             deadline: None,
+            deadline_working_days: None,
             silence: None,
             title: MEETING_TITLE.to_owned(),
             starts_at,
@@ -279,6 +280,7 @@ async fn seed_users(db: &Db) -> Result<(), ApiError> {
             password: DEMO_PASSWORD.to_owned(),
             role: *role,
             display_name: Some((*display_name).to_owned()),
+            email: None,
         };
         match create_user(db, body).await {
             // Another instance seeding the same database at once: fine.

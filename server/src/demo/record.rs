@@ -117,6 +117,7 @@ pub fn hold(
         NewMeeting {
             kind: crate::meetings::written::Kind::Session,
             deadline: None,
+            deadline_working_days: None,
             silence: None,
             title: TITLE.to_owned(),
             starts_at: start.and_utc(),

@@ -211,6 +211,10 @@ pub enum JoinError {
     ShuttingDown,
 }
 
+/// The meeting id an ephemeral event for one user carries when it is for every room the user
+/// is in (never a meeting's id: those are UUIDs).
+pub const EVERY_ROOM: &str = "*";
+
 /// Work for the dispatcher besides the local bus.
 #[derive(Debug)]
 pub enum Wake {
@@ -400,6 +404,20 @@ impl Hub {
         self.pass_on(meeting_id, Some(user_id), text);
     }
 
+    /// Sends an ephemeral event to every session of one user, whatever meeting's room it is
+    /// in, here and, with PostgreSQL, on other instances: how notifications reach a user.
+    pub fn send_to_user_everywhere(&self, user_id: &str, text: String) {
+        self.deliver_to_user_everywhere(user_id, &text);
+        self.pass_on(EVERY_ROOM, Some(user_id), text);
+    }
+
+    fn deliver_to_user_everywhere(&self, user_id: &str, text: &str) {
+        let item = Outbound::Text(text_frame(text.as_bytes()));
+        for room in self.rooms() {
+            room.send_to_user(user_id, &item, &self.metrics);
+        }
+    }
+
     fn pass_on(&self, meeting_id: &str, user_id: Option<&str>, text: String) {
         if let Ok(o) = self.outgoing.lock()
             && let Some(tx) = o.as_ref()
@@ -518,6 +536,9 @@ pub async fn dispatch(
             w = wake.recv(), if wake_open => match w {
                 Some(Wake::Committed { meeting_id, seq }) => {
                     catch_up(&hub, &db, &mut delivered, &meeting_id, seq, None).await;
+                }
+                Some(Wake::Ephemeral { meeting_id, user_id: Some(user), text }) if meeting_id == EVERY_ROOM => {
+                    hub.deliver_to_user_everywhere(&user, &text);
                 }
                 Some(Wake::Ephemeral { meeting_id, user_id, text }) => {
                     if let Some(room) = hub.room(&meeting_id) {

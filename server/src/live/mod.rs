@@ -11,6 +11,7 @@
 
 pub mod handlers;
 pub mod hub;
+pub mod notify;
 pub mod outbox;
 pub mod pg;
 pub mod protocol;

@@ -48,9 +48,21 @@ pub async fn create(
     body: web::Json<NewMeeting>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin, Role::Secretary])?;
-    let new = body.into_inner();
+    let mut new = body.into_inner();
+    let day_end = working_day_end(&state)?;
+    let organization = state.settings.organization.clone();
     let meeting = state
-        .commit(move |c| super::create(c, &user.id, new))
+        .commit(move |c| {
+            new.deadline = super::written::deadline_from_working_days(
+                c,
+                new.starts_at,
+                new.deadline,
+                new.deadline_working_days.take(),
+                day_end,
+                &organization,
+            )?;
+            super::create(c, &user.id, new)
+        })
         .await?;
     Ok(HttpResponse::Created().json(meeting))
 }
@@ -146,7 +158,10 @@ pub async fn update(
     body: web::Json<MeetingPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let patch = body.into_inner();
+    let mut patch = body.into_inner();
+    let day_end = working_day_end(&state)?;
+    let organization = state.settings.organization.clone();
+    let mailing = state.settings.notifications.smtp.is_some();
     let meeting = state
         .commit(move |c| {
             let access = access::load_for_change(c, &id, &user)?;
@@ -156,9 +171,37 @@ pub async fn update(
                 Mover::Managers
             })?;
             access.require_open()?;
-            super::update(c, &id, patch)
+            if let Some(n) = patch.deadline_working_days.take() {
+                if access.meeting.kind() == super::written::Kind::Session {
+                    super::written::refuse_for_session(true, false)?;
+                }
+                if access.state != MeetingState::Draft {
+                    return Err(ApiError::conflict(
+                        "meeting_sent",
+                        "a deadline in working days is set while the meeting is a draft; move the deadline itself after",
+                    ));
+                }
+                let starts_at = patch
+                    .starts_at
+                    .flatten()
+                    .unwrap_or_else(|| access.meeting.starts_at.and_utc());
+                patch.deadline = super::written::deadline_from_working_days(
+                    c,
+                    starts_at,
+                    patch.deadline,
+                    Some(n),
+                    day_end,
+                    &organization,
+                )?;
+            }
+            let (meeting, events) = super::update(c, &id, patch)?;
+            let told = super::notices::on_update(c, &access.meeting, &meeting, &user.id)?;
+            super::notices::mail(c, &told, mailing.then_some(&organization))?;
+            Ok(((meeting, told), events))
         })
         .await?;
+    let (meeting, told) = meeting;
+    state.push_notifications(told);
     Ok(HttpResponse::Ok().json(meeting))
 }
 
@@ -198,6 +241,12 @@ pub async fn set_state(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let to = body.into_inner().state;
+    let mailing = state
+        .settings
+        .notifications
+        .smtp
+        .is_some()
+        .then(|| state.settings.organization.clone());
     let meeting = state
         .commit(move |c| {
             let access = access::load_for_change(c, &id, &user)?;
@@ -213,11 +262,19 @@ pub async fn set_state(
             access.require(mover?)?;
             if kind == super::written::Kind::Written && to == super::MeetingState::Closed {
                 let events = super::written::close(c, &id)?;
-                return Ok((super::Meeting::try_from(super::get(c, &id)?)?, events));
+                return Ok((
+                    (super::Meeting::try_from(super::get(c, &id)?)?, Vec::new()),
+                    events,
+                ));
             }
-            super::set_state(c, &id, access.state, to)
+            let (meeting, events) = super::set_state(c, &id, access.state, to)?;
+            let told = super::notices::on_state(c, &meeting, access.state, to, &user.id)?;
+            super::notices::mail(c, &told, mailing.as_ref())?;
+            Ok(((meeting, told), events))
         })
         .await?;
+    let (meeting, told) = meeting;
+    state.push_notifications(told);
     Ok(HttpResponse::Ok().json(meeting))
 }
 
@@ -291,6 +348,15 @@ pub async fn remove_participant(
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// When a working day ends (`meetings.working_day_end`, checked at start).
+fn working_day_end(state: &AppState) -> Result<chrono::NaiveTime, ApiError> {
+    state
+        .settings
+        .meetings
+        .working_day_end()
+        .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))
 }
 
 /// Locks the meeting and checks the caller may prepare it and it is not closed.

@@ -8,7 +8,9 @@
 pub mod access;
 pub mod calendar;
 pub mod handlers;
+pub mod notices;
 pub mod participants;
+pub mod reminders;
 pub mod written;
 
 use std::fmt;
@@ -273,8 +275,12 @@ pub struct NewMeeting {
     /// `session` (default) or `written`.
     #[serde(default)]
     pub kind: written::Kind,
-    /// Required for a written meeting: when members must have answered (after `starts_at`).
+    /// Required for a written meeting (or `deadline_working_days`): when members must have
+    /// answered (after `starts_at`).
     pub deadline: Option<DateTime<Utc>>,
+    /// Instead of `deadline`: the end of the Nth working day (1–60) after the start's date
+    /// (`meetings.working_day_end` in the organisation's time zone; docs/polls.md).
+    pub deadline_working_days: Option<u32>,
     /// A written meeting's rule for silence (default `none`).
     pub silence: Option<written::Silence>,
 }
@@ -312,6 +318,8 @@ pub struct MeetingPatch {
     pub deadline: Option<DateTime<Utc>>,
     /// A written meeting's silence rule, while it is a draft (409 `meeting_sent` after).
     pub silence: Option<written::Silence>,
+    /// Instead of `deadline`, while a draft: the end of the Nth working day after the start.
+    pub deadline_working_days: Option<u32>,
 }
 
 impl MeetingPatch {
@@ -326,6 +334,7 @@ impl MeetingPatch {
             && self.chair_votes.is_none()
             && self.deadline.is_none()
             && self.silence.is_none()
+            && self.deadline_working_days.is_none()
     }
 }
 

@@ -319,3 +319,20 @@ pub fn one(
             what: "participant",
         })
 }
+
+/// Everyone taking part in the meeting: its participants and their substitutes, each once.
+pub fn people(conn: &mut DbConnection, meeting_id: &str) -> Result<Vec<String>, ApiError> {
+    let rows: Vec<(String, Option<String>)> = p::table
+        .filter(p::meeting_id.eq(meeting_id))
+        .select((p::user_id, p::substitute_id))
+        .load(conn)?;
+    let mut out: Vec<String> = Vec::with_capacity(rows.len());
+    for (user, substitute) in rows {
+        for id in std::iter::once(user).chain(substitute) {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+    }
+    Ok(out)
+}

@@ -94,6 +94,49 @@ pub fn check_deadline(
     Ok(deadline.naive_utc())
 }
 
+/// Working days a deadline may be given in.
+pub const WORKING_DAYS: std::ops::RangeInclusive<u32> = 1..=60;
+
+/// The deadline a written meeting gets: `deadline` as given, or, given
+/// `deadline_working_days` instead, the end of that many working days after the local date of
+/// `starts_at` (`day_end` in the organisation's time zone, by its calendar of working days).
+/// Both at once: 422 `invalid_deadline`.
+pub fn deadline_from_working_days(
+    conn: &mut DbConnection,
+    starts_at: DateTime<Utc>,
+    deadline: Option<DateTime<Utc>>,
+    working_days: Option<u32>,
+    day_end: chrono::NaiveTime,
+    organization: &crate::config::OrganizationSettings,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let Some(n) = working_days else {
+        return Ok(deadline);
+    };
+    if deadline.is_some() {
+        return Err(ApiError::invalid(
+            "invalid_deadline",
+            "give either a deadline or deadline_working_days, not both",
+        ));
+    }
+    if !WORKING_DAYS.contains(&n) {
+        return Err(ApiError::invalid(
+            "invalid_deadline",
+            format!(
+                "deadline_working_days is {} to {}",
+                WORKING_DAYS.start(),
+                WORKING_DAYS.end()
+            ),
+        ));
+    }
+    let offset = crate::organization::names(conn, organization)?.utc_offset_minutes;
+    let day_end = crate::workdays::DayEnd::new(day_end, offset);
+    let year = chrono::Datelike::year(&starts_at.with_timezone(&day_end.offset));
+    let calendar = crate::workdays::store::calendar_from(conn, year)?;
+    Ok(Some(crate::workdays::deadline_after(
+        &calendar, starts_at, n, day_end,
+    )))
+}
+
 /// Refuses a deadline or silence rule on a meeting held in session.
 pub fn refuse_for_session(deadline: bool, silence: bool) -> Result<(), ApiError> {
     if deadline {
@@ -120,6 +163,25 @@ fn database_now(
         DbConnection::Postgresql(_) => "(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')",
         DbConnection::Sqlite(_) => "CURRENT_TIMESTAMP",
     })
+}
+
+/// The database's clock, in UTC.
+pub fn database_clock(conn: &mut DbConnection) -> Result<NaiveDateTime, ApiError> {
+    let now = database_now(conn);
+    Ok(diesel::select(now)
+        .get_result::<Option<NaiveDateTime>>(conn)?
+        .unwrap_or_else(crate::db::now))
+}
+
+/// Written meetings still open whose deadline has not passed by the database's clock.
+pub fn open(conn: &mut DbConnection) -> Result<Vec<String>, ApiError> {
+    let now = database_now(conn);
+    Ok(meetings::table
+        .filter(meetings::kind.eq(Kind::Written.as_str()))
+        .filter(meetings::state.eq(MeetingState::Scheduled.as_str()))
+        .filter(meetings::deadline.gt(now))
+        .select(meetings::id)
+        .load(conn)?)
 }
 
 /// Written meetings whose deadline has passed by the database's clock and are still open.

@@ -17,6 +17,18 @@ pub struct CreateUser {
     pub role: Role,
     /// Defaults to the username.
     pub display_name: Option<String>,
+    /// Where notifications are mailed (optional).
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// An admin's change of a user; absent fields stay, `"email": null` clears the address.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    #[serde(default, deserialize_with = "crate::patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -47,12 +59,14 @@ pub async fn create_user(db: &Db, body: CreateUser) -> Result<User, ApiError> {
     validate_password(&body.password)?;
     let display_name =
         validate_display_name(body.display_name.as_deref().unwrap_or(username.as_str()))?;
+    let email = super::validate_email(body.email.as_deref())?;
     let password_hash = password::hash_blocking(body.password).await?;
     let new = NewUser {
         username,
         display_name,
         role: body.role,
         password_hash,
+        email,
     };
     db.write(move |c| super::insert(c, new)).await
 }
@@ -76,4 +90,31 @@ pub async fn list(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpRe
         })
         .await?;
     Ok(HttpResponse::Ok().json(UserList { users }))
+}
+
+/// Changes a user's e-mail address (admins).
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
+    request_body = UserPatch, security(("bearer" = [])),
+    responses((status = 200, body = User), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    path: web::Path<String>,
+    body: web::Json<UserPatch>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin])?;
+    let id = path.into_inner();
+    let patch = body.into_inner();
+    let user = match patch.email {
+        None => state.db.read(move |c| super::find(c, &id)).await?,
+        Some(email) => {
+            let email = super::validate_email(email.as_deref())?;
+            state
+                .db
+                .write(move |c| super::set_email(c, &id, email.as_deref()))
+                .await?
+        }
+    };
+    Ok(HttpResponse::Ok().json(user))
 }

@@ -121,6 +121,8 @@ pub struct UserRow {
     pub role: String,
     pub password_hash: String,
     pub created_at: NaiveDateTime,
+    /// Where notifications are mailed (`notifications.smtp`); null for none.
+    pub email: Option<String>,
 }
 
 /// A user as the API shows it.
@@ -131,6 +133,9 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub created_at: DateTime<Utc>,
+    /// Where notifications are mailed; null for none.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 impl TryFrom<UserRow> for User {
@@ -148,6 +153,7 @@ impl TryFrom<UserRow> for User {
             username: row.username,
             display_name: row.display_name,
             created_at: row.created_at.and_utc(),
+            email: row.email,
         })
     }
 }
@@ -159,6 +165,7 @@ pub struct NewUser {
     pub display_name: String,
     pub role: Role,
     pub password_hash: String,
+    pub email: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, new: NewUser) -> Result<User, ApiError> {
@@ -179,6 +186,7 @@ pub fn insert(conn: &mut DbConnection, new: NewUser) -> Result<User, ApiError> {
         role: new.role.as_str().to_owned(),
         password_hash: new.password_hash,
         created_at: db::now(),
+        email: new.email,
     };
     diesel::insert_into(users::table)
         .values((
@@ -188,6 +196,7 @@ pub fn insert(conn: &mut DbConnection, new: NewUser) -> Result<User, ApiError> {
             users::role.eq(&row.role),
             users::password_hash.eq(&row.password_hash),
             users::created_at.eq(row.created_at),
+            users::email.eq(&row.email),
         ))
         .execute(conn)
         .map_err(|e| match e {
@@ -198,6 +207,45 @@ pub fn insert(conn: &mut DbConnection, new: NewUser) -> Result<User, ApiError> {
             other => other.into(),
         })?;
     User::try_from(row)
+}
+
+/// An e-mail address: one that mail can be sent to (RFC 5321 as `lettre` reads it), at most
+/// 254 characters; blank is none.
+pub fn validate_email(raw: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.len() <= 254 && text.parse::<lettre::Address>().is_ok() {
+        Ok(Some(text.to_owned()))
+    } else {
+        Err(ApiError::invalid(
+            "invalid_email",
+            "an e-mail address looks like name@example.gov.vn",
+        ))
+    }
+}
+
+/// Sets or clears a user's e-mail address (already validated).
+pub fn set_email(conn: &mut DbConnection, id: &str, email: Option<&str>) -> Result<User, ApiError> {
+    let n = diesel::update(users::table.find(id))
+        .set(users::email.eq(email))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(ApiError::NotFound { what: "user" });
+    }
+    find(conn, id)
+}
+
+/// The e-mail addresses of `ids` that have one.
+pub fn emails(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<(String, String)>, ApiError> {
+    let rows: Vec<(String, Option<String>)> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::email))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, email)| email.map(|e| (id, e)))
+        .collect())
 }
 
 pub fn find_by_username(conn: &mut DbConnection, name: &str) -> Result<Option<UserRow>, ApiError> {
@@ -248,6 +296,20 @@ mod tests {
         );
         assert!(validate_display_name("   ").is_err());
         assert!(validate_display_name("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn email_addresses() {
+        assert_eq!(
+            validate_email(Some(" an.nv@camthuy.gov.vn "))
+                .unwrap()
+                .as_deref(),
+            Some("an.nv@camthuy.gov.vn")
+        );
+        assert_eq!(validate_email(Some("  ")).unwrap(), None);
+        for bad in ["an", "an@", "@x.vn", "a b@x.vn", "a@x.vn\nBcc: b@y.vn"] {
+            assert!(validate_email(Some(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]
