@@ -3,6 +3,7 @@ import { session, useLocale, useUser, errorText } from '../app';
 import { t } from '../i18n';
 import { groupOf, type ListGroup } from '../meeting/state';
 import type { Meeting } from '../types';
+import { isWritten } from '../written/logic';
 import { Link } from './App';
 import { MeetingWhen, StateBadge } from './bits';
 
@@ -56,7 +57,8 @@ export function MeetingList() {
       {meetings === null && !error && <p class="muted">{t('common.loading')}</p>}
       {meetings &&
         GROUPS.map((g) => {
-          let items = meetings.filter((m) => groupOf(m) === g);
+          // Consultations held in writing have their own list (ui/Written.tsx).
+          let items = meetings.filter((m) => !isWritten(m) && groupOf(m) === g);
           if (g === 'past') items = items.slice().reverse();
           return (
             <section class="list-group" aria-labelledby={`group-${g}`} data-group={g}>
