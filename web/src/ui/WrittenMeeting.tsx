@@ -230,7 +230,7 @@ function Questions({ h, view, user, mine }: Props & { mine: AnswersState }) {
   );
 }
 
-function QuestionCard({ h, view, user, poll: p, n, mine }: Props & { poll: Poll; n: number; mine: AnswersState }) {
+export function QuestionCard({ h, view, user, poll: p, n, mine }: Props & { poll: Poll; n: number; mine: AnswersState }) {
   const now = useNow(1000);
   const m = view.meeting;
   const voter = answersInWriting(view.participants, user.id, m.chair_votes !== false);
