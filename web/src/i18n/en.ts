@@ -765,4 +765,7 @@ export const en: Record<Key, string> = {
   'written.who': 'Each member’s answer',
   'written.deemed': 'No answer (deemed to agree)',
   'written.noAnswer': 'No answer',
+  'written.awaitingCount': '{n} written consultation(s) awaiting your answer.',
+  'written.lateCount': '{n} answer(s) sent after the deadline were not counted.',
+  'written.list.open': 'See the consultations',
 };

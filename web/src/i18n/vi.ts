@@ -763,6 +763,9 @@ export const vi = {
   'written.who': 'Ý kiến của từng thành viên',
   'written.deemed': 'Không trả lời (coi như đồng ý)',
   'written.noAnswer': 'Không trả lời',
+  'written.awaitingCount': '{n} phiếu xin ý kiến đang chờ bạn trả lời.',
+  'written.lateCount': '{n} ý kiến gửi sau hạn trả lời không được ghi nhận.',
+  'written.list.open': 'Xem phiếu xin ý kiến',
 } as const;
 
 export type Key = keyof typeof vi;

@@ -6,6 +6,7 @@ import type { Meeting } from '../types';
 import { isWritten } from '../written/logic';
 import { Link } from './App';
 import { MeetingWhen, StateBadge } from './bits';
+import { AwaitingConsultations } from './Written';
 
 const GROUPS: ListGroup[] = ['live', 'upcoming', 'past'];
 
@@ -49,6 +50,7 @@ export function MeetingList() {
           </Link>
         )}
       </div>
+      <AwaitingConsultations />
       {error && (
         <p class="error" role="alert">
           {errorText(error.e)}

@@ -9,7 +9,7 @@ import { LIMITS, overLimit } from '../limits';
 import { answeredPolls, answersInWriting, countdown, isWritten, orderConsultations, standingOf, type Entry } from '../written/logic';
 import { useAnswers, type AnswersState } from '../written/sync';
 import { ApiError } from '../session';
-import type { Meeting, MeetingDetail, Silence } from '../types';
+import type { Meeting, MeetingDetail, Silence, User } from '../types';
 import { Link } from './App';
 import { fromLocalInput, TextField, toLocalInput } from './bits';
 
@@ -24,11 +24,11 @@ interface Loaded {
   details: Map<string, MeetingDetail>;
 }
 
-export function Consultations() {
-  useLocale();
-  const user = useUser()!;
-  const now = useNow(1000);
-  const mine = useAnswers(user);
+/**
+ * The written meetings the user sees, each with where the user stands, in the list's order;
+ * read again every `REFRESH_MS`. Open ones are read whole (their polls and participants).
+ */
+export function useConsultations(user: User, mine: AnswersState, now: number) {
   const [data, setData] = useState<Loaded | null>(null);
   const [error, setError] = useState<{ e: unknown } | null>(null);
   useEffect(() => {
@@ -61,7 +61,6 @@ export function Consultations() {
       clearInterval(id);
     };
   }, []);
-  const mayCreate = user.role === 'admin' || user.role === 'secretary';
   const answered = answeredPolls(user, mine.answers);
   const voters = new Set<string>();
   const queued = new Set<string>();
@@ -72,7 +71,16 @@ export function Consultations() {
     if (d?.polls.some((p) => mine.answers[`${user.id}/${p.id}`]?.state === 'queued')) queued.add(m.id);
     return { meeting: m, standing: standingOf(m, d?.polls ?? null, voter, answered, now) };
   });
-  const ordered = orderConsultations(entries);
+  return { loaded: data !== null, error, ordered: orderConsultations(entries), voters, queued };
+}
+
+export function Consultations() {
+  useLocale();
+  const user = useUser()!;
+  const now = useNow(1000);
+  const mine = useAnswers(user);
+  const { loaded, error, ordered, voters, queued } = useConsultations(user, mine, now);
+  const mayCreate = user.role === 'admin' || user.role === 'secretary';
   return (
     <div class="page written-list">
       <div class="page-head">
@@ -89,8 +97,8 @@ export function Consultations() {
           {errorText(error.e)}
         </p>
       )}
-      {data === null && !error && <p class="muted">{t('common.loading')}</p>}
-      {data && ordered.length === 0 && <p class="muted">{t('written.list.empty')}</p>}
+      {!loaded && !error && <p class="muted">{t('common.loading')}</p>}
+      {loaded && ordered.length === 0 && <p class="muted">{t('written.list.empty')}</p>}
       {ordered.length > 0 && (
         <ul class="meeting-cards written-cards" data-testid="written-list">
           {ordered.map((e) => (
@@ -132,6 +140,23 @@ function ConsultationCard({ e, now, voter, queued }: { e: Entry; now: number; vo
         </span>
       )}
     </Link>
+  );
+}
+
+/** On the meeting list: how many consultations wait for the user's answer, one tap from them. */
+export function AwaitingConsultations() {
+  const user = useUser()!;
+  const now = useNow(30_000);
+  const mine = useAnswers(user);
+  const { ordered } = useConsultations(user, mine, now);
+  const n = ordered.filter((e) => e.standing === 'awaiting').length;
+  if (!n && !mine.late.length) return null;
+  return (
+    <p class="hint" role="status" data-testid="written-awaiting">
+      {n > 0 && <span>{t('written.awaitingCount', { n })} </span>}
+      {mine.late.length > 0 && <span>{t('written.lateCount', { n: mine.late.length })} </span>}
+      <Link href={WRITTEN_PATH}>{t('written.list.open')}</Link>
+    </p>
   );
 }
 
