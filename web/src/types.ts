@@ -5,6 +5,8 @@ export type SystemRole = 'admin' | 'secretary' | 'member';
 export type MeetingState = 'draft' | 'scheduled' | 'live' | 'closed' | 'cancelled';
 export type MeetingRole = 'chair' | 'secretary' | 'member' | 'observer';
 export type Attendance = 'unknown' | 'present' | 'absent' | 'substituted';
+export type MeetingKind = 'session' | 'written';
+export type Silence = 'agree' | 'none';
 export type SpeakerState = 'waiting' | 'speaking' | 'done' | 'withdrawn';
 
 export interface User {
@@ -30,6 +32,12 @@ export interface Meeting {
   /** When it went live and when it closed (contract v2; null before, absent from older servers). */
   started_at?: string | null;
   ended_at?: string | null;
+  /** Contract v2: `written` is a meeting held in writing (lấy ý kiến bằng văn bản); absent on older servers. */
+  kind?: MeetingKind;
+  /** A written meeting's deadline for answers (RFC 3339); null for sessions. */
+  deadline?: string | null;
+  /** A written meeting's rule for who does not answer: deemed to agree, or not counted; null for sessions. */
+  silence?: Silence | null;
   last_seq: number;
   created_by: string;
   created_at: string;
@@ -134,7 +142,9 @@ export interface Poll {
   members?: number;
   result: PollResult | null;
   /** Named polls, once closed: `user_id` is the member's seat, `cast_by` the substitute who voted in it. */
-  ballots?: { user_id: string; choice: string; cast_by?: string }[];
+  ballots?: { user_id: string; choice: string; cast_by?: string; comment?: string }[];
+  /** A written meeting's members who did not answer and count as agreeing, once closed: `{"agree": n}` apart from `tally`. */
+  deemed?: Record<string, number>;
   opened_at?: string | null;
   closed_at?: string | null;
 }

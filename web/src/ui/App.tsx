@@ -7,6 +7,7 @@ import { MeetingScreen } from './MeetingScreen';
 import { SignIn } from './SignIn';
 import { Security } from './Security';
 import { Users } from './Users';
+import { Consultations, CreateWritten, WRITTEN_PATH } from './Written';
 
 export const SECURITY_PATH = '/account/security';
 
@@ -29,6 +30,8 @@ export function App() {
   if (path === SECURITY_PATH || enrolmentRequired) page = <Security required={enrolmentRequired} />;
   else if (path === '/users' && user.role === 'admin') page = <Users />;
   else if (path === '/meetings/new') page = <CreateMeeting />;
+  else if (path === WRITTEN_PATH) page = <Consultations />;
+  else if (path === `${WRITTEN_PATH}/new` && (user.role === 'admin' || user.role === 'secretary')) page = <CreateWritten />;
   else if (m) page = <MeetingScreen key={m[1]} id={decodeURIComponent(m[1])} initialTab={search.get('tab')} />;
   else page = <MeetingList />;
   return (
@@ -72,6 +75,9 @@ function Header() {
       <nav class="topnav" aria-label={t('nav.label')}>
         <Link href="/" class="navlink">
           {t('nav.meetings')}
+        </Link>
+        <Link href={WRITTEN_PATH} class="navlink">
+          {t('nav.written')}
         </Link>
         {user.role === 'admin' && (
           <Link href="/users" class="navlink">

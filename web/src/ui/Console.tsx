@@ -417,7 +417,7 @@ function AgendaRow(props: {
 
 const ROLES: MeetingRole[] = ['chair', 'secretary', 'member', 'observer'];
 
-function ParticipantsEditor({ h, view }: Props) {
+export function ParticipantsEditor({ h, view }: Props) {
   const m = view.meeting;
   const closed = isFinal(m.state);
   const [users, setUsers] = useState<User[] | null>(null);

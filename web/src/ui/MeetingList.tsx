@@ -3,8 +3,10 @@ import { session, useLocale, useUser, errorText } from '../app';
 import { t } from '../i18n';
 import { groupOf, type ListGroup } from '../meeting/state';
 import type { Meeting } from '../types';
+import { isWritten } from '../written/logic';
 import { Link } from './App';
 import { MeetingWhen, StateBadge } from './bits';
+import { AwaitingConsultations } from './Written';
 
 const GROUPS: ListGroup[] = ['live', 'upcoming', 'past'];
 
@@ -48,6 +50,7 @@ export function MeetingList() {
           </Link>
         )}
       </div>
+      <AwaitingConsultations />
       {error && (
         <p class="error" role="alert">
           {errorText(error.e)}
@@ -56,7 +59,8 @@ export function MeetingList() {
       {meetings === null && !error && <p class="muted">{t('common.loading')}</p>}
       {meetings &&
         GROUPS.map((g) => {
-          let items = meetings.filter((m) => groupOf(m) === g);
+          // Consultations held in writing have their own list (ui/Written.tsx).
+          let items = meetings.filter((m) => !isWritten(m) && groupOf(m) === g);
           if (g === 'past') items = items.slice().reverse();
           return (
             <section class="list-group" aria-labelledby={`group-${g}`} data-group={g}>

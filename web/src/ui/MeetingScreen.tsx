@@ -29,6 +29,8 @@ import { documentsOf } from '../meeting/state';
 import { isRecordDoc } from '../minutes/model';
 import { useMinutes, type MinutesHandle } from '../minutes/useMinutes';
 import { ItemMinutes, MinutesPanel } from './Minutes';
+import { WrittenBody } from './WrittenMeeting';
+import { isWritten } from '../written/logic';
 
 type Tab = 'meeting' | 'console';
 
@@ -55,6 +57,7 @@ export function MeetingScreen({ id, initialTab }: { id: string; initialTab: stri
         <p class="muted">{t('common.loading')}</p>
       </div>
     );
+  if (isWritten(view.meeting)) return <WrittenBody h={h} view={view} user={user} tab={tab} setTab={setTab} />;
   return <MeetingBody h={h} view={view} user={user} tab={tab} setTab={setTab} />;
 }
 
@@ -159,7 +162,7 @@ function MeetingBody({ h, view, user, tab, setTab }: PanelProps & { tab: Tab; se
 export const BACK_BANNER_MS = 5000;
 
 /** "Connection lost" while offline, then "back online" for a few seconds. */
-function ConnectionBanner({ status }: { status: LiveStatus }) {
+export function ConnectionBanner({ status }: { status: LiveStatus }) {
   const [back, setBack] = useState(false);
   const wasOffline = useRef(false);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
