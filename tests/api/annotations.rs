@@ -1448,12 +1448,7 @@ async fn old_plans_are_made_again_for_an_export(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
-    let plan_path = env
-        .data
-        .path()
-        .join("blobs")
-        .join(&sha[..2])
-        .join(format!("{sha}.plan"));
+    let plan_path = env.blob_dir().join(&sha[..2]).join(format!("{sha}.plan"));
     let mut plan: Value = serde_json::from_slice(&std::fs::read(&plan_path).unwrap()).unwrap();
     assert!(plan["pages"].as_array().is_some_and(|p| p.len() == 3));
     plan.as_object_mut().unwrap().remove("pages");

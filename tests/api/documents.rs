@@ -56,7 +56,26 @@ async fn download(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
 
 /// Files stored under the blob directory (not counting staging).
 fn stored_files(env: &TestEnv) -> Vec<String> {
-    let root = env.data.path().join("blobs");
+    if env.backend == Backend::Postgres {
+        // Files kept in the database: each row has its local copy in the instance that
+        // stored it, so the copies tell the rows too; check they agree.
+        let rows = env.query_strings("SELECT name AS v FROM blob_store WHERE plan IS NOT NULL");
+        let copies = local_files(env);
+        for row in &rows {
+            assert!(copies.contains(row), "{row} stored without its local copy");
+        }
+        assert_eq!(
+            rows.len(),
+            copies.iter().filter(|f| !f.contains('.')).count(),
+            "rows {rows:?}, copies {copies:?}"
+        );
+        return copies;
+    }
+    local_files(env)
+}
+
+fn local_files(env: &TestEnv) -> Vec<String> {
+    let root = env.blob_dir();
     let mut out = Vec::new();
     for dir in std::fs::read_dir(&root).expect("blobs dir").flatten() {
         if dir.file_name() == "staging" {
@@ -74,7 +93,7 @@ fn stored_files(env: &TestEnv) -> Vec<String> {
 }
 
 fn staging_files(env: &TestEnv) -> usize {
-    std::fs::read_dir(env.data.path().join("blobs").join("staging"))
+    std::fs::read_dir(env.blob_dir().join("staging"))
         .map(|d| d.count())
         .unwrap_or(0)
 }

@@ -179,6 +179,16 @@ impl TestEnv {
         }
     }
 
+    /// Where a server on this environment keeps documents' files on disk: `<data>/blobs` on
+    /// SQLite; on PostgreSQL (files kept in the database) the instance's local copies, which
+    /// the instance that stored a file keeps from the start.
+    pub fn blob_dir(&self) -> std::path::PathBuf {
+        match self.backend {
+            Backend::Sqlite => self.data.path().join("blobs"),
+            Backend::Postgres => self.data.path().join("blob-cache"),
+        }
+    }
+
     /// Settings for a server on this environment: free port, quiet, known secret.
     pub fn settings(&self) -> Settings {
         let mut s = Settings::default();

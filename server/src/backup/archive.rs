@@ -171,6 +171,9 @@ pub fn verify(path: &Path) -> anyhow::Result<Manifest> {
             entry
                 .read_to_end(&mut text)
                 .context("the archive is truncated")?;
+            if text.len() as u64 != entry.size() {
+                bail!("the archive is truncated in its manifest");
+            }
             let parsed: Manifest =
                 serde_json::from_slice(&text).context("the archive's manifest is not valid")?;
             manifest = Some(parsed);
