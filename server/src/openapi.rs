@@ -101,6 +101,8 @@ use crate::{
         polls::handlers::open,
         polls::handlers::close,
         polls::handlers::cast,
+        polls::handlers::answers,
+        polls::handlers::my_ballot,
         audit::handlers::list,
     ),
     components(schemas(crate::error::Problem)),

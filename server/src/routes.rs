@@ -258,6 +258,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                     web::resource("/polls/{id}/open").route(web::post().to(polls::handlers::open)),
                 )
                 .service(
+                    web::resource("/polls/{id}/answers")
+                        .route(web::get().to(polls::handlers::answers)),
+                )
+                .service(
+                    web::resource("/polls/{id}/my-ballot")
+                        .route(web::get().to(polls::handlers::my_ballot)),
+                )
+                .service(
                     web::resource("/polls/{id}/close")
                         .route(web::post().to(polls::handlers::close)),
                 )

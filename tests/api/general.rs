@@ -207,6 +207,8 @@ async fn openapi_covers_every_endpoint(backend: Backend) {
         ("/api/v1/polls/{id}/open", "post"),
         ("/api/v1/polls/{id}/close", "post"),
         ("/api/v1/polls/{id}/ballots", "post"),
+        ("/api/v1/polls/{id}/answers", "get"),
+        ("/api/v1/polls/{id}/my-ballot", "get"),
         ("/api/v1/meetings/{id}/audit", "get"),
         ("/api/v1/meetings/{id}", "delete"),
         ("/api/v1/meetings/{id}/calendar.ics", "get"),

@@ -299,7 +299,7 @@ async fn ballots_are_refused_for_every_reason(backend: Backend) {
     assert_problem(
         ballot(&app, &c.member2.token, &p, "yes").await,
         409,
-        "poll_not_open",
+        "poll_closed",
     )
     .await;
     let done = poll_state(&app, &c.chair.token, &p).await;

@@ -227,9 +227,11 @@ async fn members_answer_in_writing_and_silence_can_count_as_agreeing(backend: Ba
     // Not before it is sent.
     assert_problem(act("open").await, 409, "meeting_not_open").await;
     expect(set_state(&app, t, &id, "scheduled").await, 200).await;
-    // Nobody checks in: every voting participant may answer.
-    let opened = expect(act("open").await, 200).await;
+    // Sending opens its questions; nobody checks in: every voting participant may answer.
+    let opened = crate::support::get_json(&app, &format!("/api/v1/polls/{pid}"), t).await;
+    assert_eq!(opened["state"], "open", "{opened}");
     assert_eq!(opened["eligible"], 3, "{opened}");
+    assert_problem(act("open").await, 409, "poll_open").await;
     let vote = |who: &crate::support::Person, choice: &str| {
         let req = app
             .client
@@ -276,6 +278,46 @@ async fn members_answer_in_writing_and_silence_can_count_as_agreeing(backend: Ba
     .await
     .unwrap();
     assert!(matches!(cast.status().as_u16(), 200 | 201));
+    // Each member sees their own last answer, on any device.
+    let mine = get_json(
+        &app,
+        &format!("/api/v1/polls/{pid}/my-ballot"),
+        &c.member2.token,
+    )
+    .await;
+    assert_eq!(
+        (
+            mine["voted"].as_bool(),
+            mine["choice"].as_str(),
+            mine["comment"].as_str()
+        ),
+        (Some(true), Some("disagree"), Some(comment)),
+        "{mine}"
+    );
+    let mine = get_json(
+        &app,
+        &format!("/api/v1/polls/{pid}/my-ballot"),
+        &c.chair.token,
+    )
+    .await;
+    assert_eq!(mine["voted"], false, "{mine}");
+    // The presiders follow who has answered, and when, while it is open; members may not.
+    let who = get_json(&app, &format!("/api/v1/polls/{pid}/answers"), t).await;
+    assert_eq!(who["answered"], 2, "{who}");
+    let rows = who["answers"].as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{who}");
+    let row_of = |id: &str| rows.iter().find(|r| r["user_id"] == id).unwrap().clone();
+    assert_eq!(row_of(&c.member2.id)["answered"], true);
+    assert!(row_of(&c.member2.id)["answered_at"].is_string());
+    assert_eq!(row_of(&c.chair.id)["answered"], false);
+    let refused = app
+        .client
+        .get(app.url(&format!("/api/v1/polls/{pid}/answers")))
+        .bearer_auth(&c.member.token)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(refused, 403, "forbidden").await;
     // The chair does not answer. The deadline closes the meeting and its poll.
     let closed = wait_closed(&app, t, &id).await;
     assert_eq!(closed["state"], "closed");
@@ -297,8 +339,16 @@ async fn members_answer_in_writing_and_silence_can_count_as_agreeing(backend: Ba
     assert_eq!(with_comment[0]["user_id"], c.member2.id.as_str());
     // 1 agreeing and 1 deemed of 3 members: more than half of all members.
     assert_eq!(result["result"], "adopted", "{result}");
-    // Too late now.
-    assert_eq!(vote(&c.member2, "agree").await, 409);
+    // Too late now: 409 poll_closed.
+    let late = app
+        .client
+        .post(app.url(&format!("/api/v1/polls/{pid}/ballots")))
+        .bearer_auth(&c.member2.token)
+        .json(&json!({ "choice": "agree" }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(late, 409, "poll_closed").await;
 }
 
 fn instant(text: &Value) -> chrono::DateTime<Utc> {

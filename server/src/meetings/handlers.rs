@@ -267,7 +267,12 @@ pub async fn set_state(
                     events,
                 ));
             }
-            let (meeting, events) = super::set_state(c, &id, access.state, to)?;
+            let (meeting, mut events) = super::set_state(c, &id, access.state, to)?;
+            if kind == super::written::Kind::Written && to == MeetingState::Scheduled {
+                // Sent: its questions open now, in the same transaction (none without voters).
+                let sent = access::load_for_change(c, &id, &user)?;
+                events.extend(crate::polls::open_drafts(c, &sent)?);
+            }
             let told = super::notices::on_state(c, &meeting, access.state, to, &user.id)?;
             super::notices::mail(c, &told, mailing.as_ref())?;
             Ok(((meeting, told), events))

@@ -221,7 +221,7 @@ fn plan(
         return Step::NotEligible;
     };
     if !f.open {
-        return Step::Answer(Err(not_open()));
+        return Step::Answer(Err(not_open(&f.row.state)));
     }
     if !f.options.contains(&req.choice) {
         return Step::Answer(Err(ApiError::invalid(
@@ -591,7 +591,7 @@ fn refusal(conn: &mut DbConnection, row: &PollRow, user: &AuthUser) -> ApiError 
         return ApiError::forbidden("forbidden", "only voting participants vote");
     }
     if row.state != PollState::Open.as_str() {
-        return not_open();
+        return not_open(&row.state);
     }
     ApiError::forbidden(
         "not_eligible",
@@ -599,8 +599,18 @@ fn refusal(conn: &mut DbConnection, row: &PollRow, user: &AuthUser) -> ApiError 
     )
 }
 
-fn not_open() -> ApiError {
-    ApiError::conflict("poll_not_open", "the poll is not open for voting")
+/// A draft poll is not open yet (409 `poll_not_open`); one that is closed, or closing as the
+/// ballot arrives, is past (409 `poll_closed`: the deadline of a meeting held in writing has
+/// passed, the chair has closed the vote).
+fn not_open(state: &str) -> ApiError {
+    if state == PollState::Draft.as_str() {
+        ApiError::conflict("poll_not_open", "the poll is not open for voting yet")
+    } else {
+        ApiError::conflict(
+            "poll_closed",
+            "the poll is closed; ballots are no longer taken",
+        )
+    }
 }
 
 /// Drops the idempotency keys of a closed poll's ballots: they answer retries while the poll
@@ -889,7 +899,7 @@ mod tests {
         );
         assert_eq!(
             answers,
-            [Err("not_in_snapshot".into()), Err("poll_not_open".into())]
+            [Err("not_in_snapshot".into()), Err("poll_closed".into())]
         );
         assert!(writes.ballots.is_empty());
         let mut writes = Writes::default();

@@ -69,6 +69,46 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(poll))
 }
 
+/// Who of the poll's electorate has answered, and when (named polls); the meeting's presiders.
+#[utoipa::path(get, path = "/api/v1/polls/{id}/answers", tag = "polls", params(("id" = String, Path)),
+    security(("bearer" = [])), responses((status = 200, body = super::answers::Answers),
+    (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn answers(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let poll_id = path.into_inner();
+    let answers = state
+        .db
+        .read(move |c| {
+            let (row, access) = super::load(c, &poll_id, &user)?;
+            super::answers::who_answered(c, &access, &row)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(answers))
+}
+
+/// The caller's own ballot in the poll (its choice and comment for named polls).
+#[utoipa::path(get, path = "/api/v1/polls/{id}/my-ballot", tag = "polls", params(("id" = String, Path)),
+    security(("bearer" = [])), responses((status = 200, body = super::answers::MyBallot),
+    (status = 404, body = Problem)))]
+pub async fn my_ballot(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let poll_id = path.into_inner();
+    let mine = state
+        .db
+        .read(move |c| {
+            let (row, _) = super::load(c, &poll_id, &user)?;
+            super::answers::mine(c, &row, &user.id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(mine))
+}
+
 /// Changes a draft poll.
 #[utoipa::path(patch, path = "/api/v1/polls/{id}", tag = "polls", params(("id" = String, Path)),
     request_body = PollPatch, security(("bearer" = [])),

@@ -12,6 +12,7 @@
 //! anything that links a member to a choice in a secret poll (no user id, time or order next to
 //! a choice: see `ballots`).
 
+pub mod answers;
 pub mod ballots;
 pub mod handlers;
 pub mod keys;
@@ -847,6 +848,22 @@ pub fn list(conn: &mut DbConnection, meeting_id: &str) -> Result<Vec<Poll>, ApiE
         .select(PollRow::as_select())
         .load(conn)?;
     rows.into_iter().map(|r| view(conn, r)).collect()
+}
+
+/// Opens every draft poll of a meeting held in writing as it is sent (its access already
+/// says `scheduled`): members answer from then until the deadline.
+pub fn open_drafts(conn: &mut DbConnection, access: &Access) -> Result<Vec<Event>, ApiError> {
+    let rows: Vec<PollRow> = polls::table
+        .filter(polls::meeting_id.eq(&access.meeting.id))
+        .filter(polls::state.eq(PollState::Draft.as_str()))
+        .order((polls::created_at.asc(), polls::id.asc()))
+        .select(PollRow::as_select())
+        .load(conn)?;
+    let mut events = Vec::new();
+    for row in rows {
+        events.extend(open(conn, access, row)?.1);
+    }
+    Ok(events)
 }
 
 /// How many polls hang on these agenda items (the agenda refuses to delete them silently).

@@ -204,17 +204,10 @@ function WrittenControls({ h, view, user }: Props) {
 }
 
 /**
- * "Gửi": the meeting is sent (scheduled), then each question opens for answers (the server
- * opens a written meeting's polls on request only once it is sent).
+ * "Gửi": the meeting is sent (scheduled); the server opens its questions in the same step.
  */
 async function send(h: MeetingHandle, view: MeetingView) {
-  const m = view.meeting;
-  const sent = await h.act('POST', `/meetings/${m.id}/state`, { state: 'scheduled' }, { where: 'state' });
-  if (!sent) return;
-  for (const p of view.polls.filter((p) => p.state === 'draft')) {
-    const r = await h.act('POST', `/polls/${encodeURIComponent(p.id)}/open`, undefined, { where: 'state' });
-    if (!r) return;
-  }
+  await h.act('POST', `/meetings/${view.meeting.id}/state`, { state: 'scheduled' }, { where: 'state' });
 }
 
 function Questions({ h, view, user, mine }: Props & { mine: AnswersState }) {
