@@ -1,7 +1,8 @@
 // Meetings held in writing (lấy ý kiến bằng văn bản, contract v2) on the tablet: which
 // consultations come first in the list, how long is left until the deadline, what an answer
-// needs before it is sent, and the answers this tablet sent (the server does not say what a
-// member answered until the poll closes). Pure functions; the screens are ui/Written*.tsx.
+// needs before it is sent, the answers this tablet gave and how they meet the server's word
+// (`my-ballot`), and who has answered (`answers`, for the presiders). Pure functions; the
+// screens are ui/Written*.tsx.
 import { textLength } from '../limits';
 import type { Meeting, Participant, Poll, User } from '../types';
 
