@@ -3,7 +3,7 @@
 // agreeing, invites the chair and three members, attaches a document and sends it; the members
 // see it first in their list with the deadline counting down; one answers "Không đồng ý" and
 // changes to "Đồng ý" while offline (queued, sent when back), another answers "Ý kiến khác",
-// which needs a comment; the chair follows the count; the third member and the chair stay
+// which needs a comment; the chair follows the count and who has answered; the third member and the chair stay
 // silent. At the deadline the server closes it and every tablet shows the result: adopted,
 // with two answers deemed to agree and each member's answer and comment; the dossier opens in
 // the reader. Screenshots (list, form, result) in both languages with SCREENSHOTS=1.
@@ -131,9 +131,13 @@ describe('a meeting held in writing', () => {
     await m1.page.goto(meetingPath);
     await answer(m1, 'Không đồng ý');
     await waitText(question(m1).getByTestId('my-answer'), 'Không đồng ý');
-    // The chair follows the count (names and comments come at closing).
+    // The chair follows the count and who has answered (what each answered comes at closing).
     await chair.page.goto(meetingPath);
     await waitText(chair.page.getByTestId('answered-count'), 'Đã trả lời: 2/4');
+    const who = question(chair).getByTestId('answered-list');
+    await waitText(who, 'Phạm Quốc Bảo');
+    await waitText(who, 'Hoàng Thị Lan');
+    await waitText(question(chair).getByTestId('waiting-list'), 'Võ Minh Tuấn');
     await m1.context.setOffline(true);
     await question(m1).getByRole('button', { name: 'Sửa ý kiến' }).click();
     await answer(m1, 'Đồng ý');

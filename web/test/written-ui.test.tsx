@@ -20,6 +20,9 @@ const json = (status: number, body: unknown) => new Response(JSON.stringify(body
 
 let ballots: { body: any; key: string | null }[];
 let mode: 'up' | 'down' | 'closed';
+/** An answer given on another device, as `GET /polls/p1/my-ballot` reports it. */
+let answersReads = 0;
+let elsewhere: { choice: string; comment: string | null; cast_at: string } | null;
 let root: HTMLElement;
 
 async function server(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
@@ -30,6 +33,25 @@ async function server(input: RequestInfo | URL, init?: RequestInit): Promise<Res
     if (mode === 'closed') return json(409, { status: 409, code: 'poll_not_open' });
     ballots.push({ body: JSON.parse(String(init?.body)), key: new Headers(init?.headers).get('Idempotency-Key') });
     return json(201, { poll_id: 'p1', receipt: `r${ballots.length}` });
+  }
+  if (p === '/api/v1/polls/p1/answers') {
+    answersReads++;
+    return json(200, {
+      poll_id: 'p1',
+      secret: false,
+      answered: 1,
+      answers: [
+        { user_id: 'u2', display_name: 'Lê Thị Mai', answered: true, answered_at: '2026-12-08T02:05:00Z' },
+        { user_id: 'u3', display_name: 'Trần Văn Nam', answered: false, answered_at: null },
+      ],
+    });
+  }
+  if (p === '/api/v1/polls/p1/my-ballot') {
+    if (mode === 'down') throw new TypeError('Failed to fetch');
+    const last = ballots.at(-1);
+    if (last) return json(200, { poll_id: 'p1', voted: true, choice: last.body.choice, comment: last.body.comment ?? null, cast_at: new Date().toISOString() });
+    if (elsewhere) return json(200, { poll_id: 'p1', voted: true, ...elsewhere });
+    return json(200, { poll_id: 'p1', voted: false, choice: null, comment: null, cast_at: null });
   }
   return json(404, { status: 404, code: 'not_found' });
 }
@@ -94,6 +116,7 @@ async function send() {
 beforeEach(async () => {
   localStorage.clear();
   ballots = [];
+  elsewhere = null;
   mode = 'up';
   vi.stubGlobal('fetch', vi.fn(server));
   setLocale('vi');
@@ -150,6 +173,18 @@ describe('answering in writing', () => {
     expect(root.querySelector('[data-testid="answer-queued"]')).toBeNull();
   });
 
+  it('an answer given on another device shows, from the server', async () => {
+    render(null, root);
+    elsewhere = { choice: 'disagree', comment: 'Gửi từ máy tính bảng khác.', cast_at: new Date(Date.now() - 60_000).toISOString() };
+    await act(() => void render(<Card />, root));
+    await flush();
+    const mine = root.querySelector('[data-testid="my-answer"]')!;
+    expect(mine.getAttribute('data-choice')).toBe('disagree');
+    expect(mine.textContent).toContain('Gửi từ máy tính bảng khác.');
+    expect(root.querySelector('[data-testid="answer-form"]')).toBeNull();
+    expect(button('Sửa ý kiến')).toBeTruthy();
+  });
+
   it('an answer that reaches a closed poll is said not to count', async () => {
     mode = 'down';
     await act(async () => button('Đồng ý', 'radio').click());
@@ -164,5 +199,29 @@ describe('answering in writing', () => {
     expect(root.querySelector('[data-testid="my-answer"]')).toBeNull();
     await act(async () => (late!.querySelector('button') as HTMLButtonElement).click());
     expect(root.querySelector('[data-testid="answer-late"]')).toBeNull();
+  });
+});
+
+describe("the chair's view while open", () => {
+  it('lists who has answered, with the time, and who has not yet; read again on a live count', async () => {
+    render(null, root);
+    answersReads = 0;
+    const chairView: MeetingView = { ...view, participants: [{ ...view.participants[0], role: 'chair' }] };
+    const Chair = ({ voted }: { voted: number }) => {
+      const mine = useAnswers(user);
+      const p = { ...chairView.polls[0], voted };
+      return <QuestionCard h={h} view={{ ...chairView, polls: [p] }} user={user} poll={p} n={1} mine={mine} />;
+    };
+    await act(() => void render(<Chair voted={0} />, root));
+    await flush();
+    const answered = root.querySelector('[data-testid="answered-list"]')!;
+    expect(answered.textContent).toContain('Đã trả lời (1)');
+    expect(answered.textContent).toContain('Lê Thị Mai');
+    expect(answered.querySelector('li')?.textContent).toMatch(/lúc 08\/12\/2026 \d\d:\d\d/);
+    expect(root.querySelector('[data-testid="waiting-list"]')?.textContent).toContain('Trần Văn Nam');
+    const before = answersReads;
+    await act(() => void render(<Chair voted={1} />, root));
+    await flush();
+    expect(answersReads).toBe(before + 1);
   });
 });

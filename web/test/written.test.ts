@@ -7,14 +7,19 @@ import {
   COMMENT_MAX,
   countdown,
   loadAnswers,
+  mergeAnswer,
   myAnswer,
+  splitAnswers,
   orderConsultations,
   saveAnswer,
   standingOf,
   validateAnswer,
   writtenResult,
   writtenVoters,
+  type AnswersList,
   type Entry,
+  type MyAnswer,
+  type ServerBallot,
 } from '../src/written/logic';
 import type { Meeting, Participant } from '../src/types';
 import { poll } from './fixtures';
@@ -179,5 +184,63 @@ describe('the result', () => {
       deemed: 2,
       members: 4,
     });
+  });
+});
+
+describe("the member's answer from the server", () => {
+  const server = (o: Partial<ServerBallot> = {}): ServerBallot => ({ poll_id: 'p1', voted: true, choice: 'disagree', comment: 'Cần sửa điều 3', cast_at: '2026-12-08T02:00:00Z', ...o });
+  const sent: MyAnswer = { choice: 'agree', comment: null, at: '2026-12-08T01:00:00Z', state: 'sent' };
+
+  it("shows an answer given on another device over the tablet's older one", () => {
+    expect(mergeAnswer(server(), sent)).toEqual({ choice: 'disagree', comment: 'Cần sửa điều 3', at: '2026-12-08T02:00:00Z', state: 'sent' });
+    expect(mergeAnswer(server(), null)?.choice).toBe('disagree');
+  });
+
+  it('falls back to what the tablet remembers when the server could not be asked', () => {
+    expect(mergeAnswer(null, sent)).toBe(sent);
+    expect(mergeAnswer(null, null)).toBeNull();
+  });
+
+  it('keeps a queued answer newer than the server\'s, not an older one', () => {
+    const queued: MyAnswer = { ...sent, state: 'queued', at: '2026-12-08T03:00:00Z' };
+    expect(mergeAnswer(server(), queued)).toBe(queued);
+    expect(mergeAnswer(server({ voted: false, choice: null, comment: null, cast_at: null }), queued)).toBe(queued);
+    expect(mergeAnswer(server(), { ...queued, at: '2026-12-08T01:30:00Z' })?.choice).toBe('disagree');
+  });
+
+  it('trusts the server that the seat has not answered', () => {
+    expect(mergeAnswer(server({ voted: false, choice: null, comment: null, cast_at: null }), sent)).toBeNull();
+  });
+
+  it('on a secret poll says only that the seat answered, unless the tablet knows its own choice', () => {
+    const secret = server({ choice: null, comment: null });
+    expect(mergeAnswer(secret, null)).toEqual({ choice: null, comment: null, at: '2026-12-08T02:00:00Z', state: 'sent' });
+    expect(mergeAnswer(secret, sent)).toBe(sent);
+  });
+});
+
+describe('who has answered (the presiders)', () => {
+  const list: AnswersList = {
+    poll_id: 'p1',
+    secret: false,
+    answered: 2,
+    answers: [
+      { user_id: 'u3', display_name: 'Trần Thị Hoa', answered: true, answered_at: '2026-12-08T02:05:00Z' },
+      { user_id: 'u1', display_name: 'Đỗ Văn An', answered: false, answered_at: null },
+      { user_id: 'u2', display_name: 'Bùi Minh Châu', answered: true, answered_at: '2026-12-08T01:05:00Z' },
+      { user_id: 'u4', display_name: 'Bùi Anh', answered: false, answered_at: null },
+    ],
+  };
+
+  it('lists those who answered by time and those who have not yet by name', () => {
+    const { answered, waiting } = splitAnswers(list);
+    expect(answered.map((a) => a.user_id)).toEqual(['u2', 'u3']);
+    expect(waiting.map((a) => a.user_id)).toEqual(['u4', 'u1']);
+  });
+
+  it('orders a secret poll\'s answers (no times) by name', () => {
+    const secret = { ...list, secret: true, answers: list.answers.map((a) => ({ ...a, answered: true, answered_at: null })) };
+    expect(splitAnswers(secret).answered.map((a) => a.display_name)).toEqual(['Bùi Anh', 'Bùi Minh Châu', 'Đỗ Văn An', 'Trần Thị Hoa']);
+    expect(splitAnswers(secret).waiting).toEqual([]);
   });
 });

@@ -779,5 +779,10 @@ export const en: Record<Key, string> = {
   'written.noAnswer': 'No answer',
   'written.awaitingCount': '{n} written consultation(s) awaiting your answer.',
   'written.lateCount': '{n} answer(s) sent after the deadline were not counted.',
+  'written.answeredSecret': 'You have answered (secret: the choice is not shown).',
+  'written.answeredList': 'Answered ({n})',
+  'written.waitingList': 'Not yet answered ({n})',
+  'written.at': 'at {time}',
+  'written.nobody': 'Nobody.',
   'written.list.open': 'See the consultations',
 };

@@ -777,6 +777,11 @@ export const vi = {
   'written.noAnswer': 'Không trả lời',
   'written.awaitingCount': '{n} phiếu xin ý kiến đang chờ bạn trả lời.',
   'written.lateCount': '{n} ý kiến gửi sau hạn trả lời không được ghi nhận.',
+  'written.answeredSecret': 'Bạn đã trả lời (phiếu kín: lựa chọn không được hiển thị).',
+  'written.answeredList': 'Đã trả lời ({n})',
+  'written.waitingList': 'Chưa trả lời ({n})',
+  'written.at': 'lúc {time}',
+  'written.nobody': 'Không có ai.',
   'written.list.open': 'Xem phiếu xin ý kiến',
 } as const;
 

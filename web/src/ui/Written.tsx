@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { errorText, navigate, session, useLocale, useNow, useUser } from '../app';
 import { fmtDateTime, t, type Key } from '../i18n';
 import { LIMITS, overLimit } from '../limits';
-import { answeredPolls, answersInWriting, countdown, isWritten, orderConsultations, standingOf, type Entry } from '../written/logic';
+import { answeredPolls, answersInWriting, countdown, isWritten, orderConsultations, standingOf, type Entry, type ServerBallot } from '../written/logic';
 import { useAnswers, type AnswersState } from '../written/sync';
 import { ApiError } from '../session';
 import type { Meeting, MeetingDetail, Silence, User } from '../types';
@@ -15,13 +15,15 @@ import { fromLocalInput, TextField, toLocalInput } from './bits';
 
 export const WRITTEN_PATH = '/written';
 
-/** How often the list looks again (the deadlines, answers given on another tablet). */
+/** How often the list looks again (the deadlines, answers given on another device). */
 const REFRESH_MS = 15_000;
 
 interface Loaded {
   meetings: Meeting[];
   /** Open consultations looked into: their polls and participants. */
   details: Map<string, MeetingDetail>;
+  /** Open polls the server says the user has answered (on any device: `GET /polls/{id}/my-ballot`). */
+  answered: Set<string>;
 }
 
 /**
@@ -40,14 +42,26 @@ export function useConsultations(user: User, mine: AnswersState, now: number) {
         // Only an open consultation can be waiting for an answer: look into those.
         const open = written.filter((m) => m.state === 'scheduled');
         const details = new Map<string, MeetingDetail>();
+        const answered = new Set<string>();
         await Promise.all(
           open.map(async (m) => {
             const d = await session.request<MeetingDetail>('GET', `/meetings/${encodeURIComponent(m.id)}`).catch(() => null);
-            if (d) details.set(m.id, d);
+            if (!d) return;
+            details.set(m.id, d);
+            if (!answersInWriting(d.participants, user.id, d.chair_votes !== false)) return;
+            // An answer given on another device counts too; one that cannot be asked about is left to the tablet's memory.
+            await Promise.all(
+              d.polls
+                .filter((p) => p.state === 'open')
+                .map(async (p) => {
+                  const b = await session.request<ServerBallot>('GET', `/polls/${encodeURIComponent(p.id)}/my-ballot`).catch(() => null);
+                  if (b?.voted) answered.add(p.id);
+                }),
+            );
           }),
         );
         if (alive) {
-          setData({ meetings: written, details });
+          setData({ meetings: written, details, answered });
           setError(null);
         }
       } catch (e) {
@@ -61,7 +75,7 @@ export function useConsultations(user: User, mine: AnswersState, now: number) {
       clearInterval(id);
     };
   }, []);
-  const answered = answeredPolls(user, mine.answers);
+  const answered = new Set([...answeredPolls(user, mine.answers), ...(data?.answered ?? [])]);
   const voters = new Set<string>();
   const queued = new Set<string>();
   const entries: Entry[] = (data?.meetings ?? []).map((m) => {

@@ -6,14 +6,15 @@
 // questions, documents, participants) and send it.
 import { useEffect, useState } from 'preact/hooks';
 import { errorText, navigate, session, setHeaderRole, useNow } from '../app';
-import { fmtDateTime, fmtNumber, fmtTime, t } from '../i18n';
+import { fmtDateTime, fmtNumber, fmtTime, t, tag } from '../i18n';
 import { LIMITS, overLimit } from '../limits';
 import { canManage, canPreside, isFinal, myParticipant, type MeetingView } from '../meeting/state';
 import type { MeetingHandle } from '../meeting/useMeeting';
 import { ApiError } from '../session';
 import type { MeetingState, Poll, Silence, User } from '../types';
-import { answersInWriting, COMMENT_MAX, countdown, myAnswer, validateAnswer, writtenResult, writtenVoters, type MyAnswer } from '../written/logic';
-import { submitAnswer, useAnswers, type AnswersState } from '../written/sync';
+import { answersInWriting, COMMENT_MAX, countdown, mergeAnswer, myAnswer, splitAnswers, validateAnswer, writtenResult, writtenVoters, type MyAnswer } from '../written/logic';
+import { submitAnswer, useAnswers, useMyBallot, usePollAnswers, type AnswersState } from '../written/sync';
+import { fmtSignedAt } from '../signatures/model';
 import { Link } from './App';
 import { ActionError, ConfirmButton, fromLocalInput, TextField, toLocalInput } from './bits';
 import { ParticipantsEditor } from './Console';
@@ -230,7 +231,10 @@ export function QuestionCard({ h, view, user, poll: p, n, mine }: Props & { poll
   const preside = canPreside(view, user);
   const over = !!m.deadline && Date.parse(m.deadline) <= now;
   const open = p.state === 'open' && m.state === 'scheduled' && !over;
-  const answer = myAnswer(p, user.id, mine.answers);
+  const local = myAnswer(p, user.id, mine.answers);
+  // While open the server's word (an answer given on another device shows), else what the tablet remembers.
+  const server = useMyBallot(p.id, open && voter, `${local?.state ?? ''}/${local?.at ?? ''}`);
+  const answer = open ? mergeAnswer(server, local) : local;
   const [changing, setChanging] = useState(false);
   useEffect(() => {
     if (!open) setChanging(false);
@@ -280,10 +284,14 @@ export function QuestionCard({ h, view, user, poll: p, n, mine }: Props & { poll
 
 function CurrentAnswer({ answer }: { answer: MyAnswer }) {
   return (
-    <div class={`ok receipt written-answer ${answer.state}`} role="status" data-testid="my-answer" data-choice={answer.choice} data-state={answer.state}>
-      <p>
-        {answer.at ? t('written.yourAnswerAt', { time: fmtTime(answer.at) }) : t('written.yourAnswer')}: <strong>{answerLabel(answer.choice)}</strong>
-      </p>
+    <div class={`ok receipt written-answer ${answer.state}`} role="status" data-testid="my-answer" data-choice={answer.choice ?? ''} data-state={answer.state}>
+      {answer.choice === null ? (
+        <p>{t('written.answeredSecret')}</p>
+      ) : (
+        <p>
+          {answer.at ? t('written.yourAnswerAt', { time: fmtTime(answer.at) }) : t('written.yourAnswer')}: <strong>{answerLabel(answer.choice)}</strong>
+        </p>
+      )}
       {answer.comment && <blockquote class="written-comment">{answer.comment}</blockquote>}
       {answer.state === 'queued' && (
         <p class="hint warn" data-testid="answer-queued">
@@ -356,9 +364,13 @@ function AnswerForm({ user, view, poll: p, initial, onDone, onCancel }: { user: 
   );
 }
 
-/** While open, for the chair and the secretary: how many answered, and the counts (named polls). */
+/**
+ * While open, for the chair and the secretary: how many answered, the counts (named polls), and
+ * who has answered and who not yet, read again on each live count of the poll.
+ */
 function Progress({ poll: p }: { poll: Poll }) {
   const total = p.members ?? p.eligible;
+  const list = usePollAnswers(p.id, p.state === 'open', `${p.voted}/${JSON.stringify(p.tally ?? null)}`);
   return (
     <div class="written-progress" data-testid="written-progress">
       <h4>{t('written.progress')}</h4>
@@ -375,7 +387,43 @@ function Progress({ poll: p }: { poll: Poll }) {
           ))}
         </ul>
       )}
+      {list && <WhoAnswered list={list} />}
       <p class="muted small">{t(p.secret ? 'poll.secretHidden' : 'written.whoLater')}</p>
+    </div>
+  );
+}
+
+function WhoAnswered({ list }: { list: NonNullable<ReturnType<typeof usePollAnswers>> }) {
+  const { answered, waiting } = splitAnswers(list, tag());
+  return (
+    <div class="written-who row2">
+      <div data-testid="answered-list">
+        <h5>{t('written.answeredList', { n: answered.length })}</h5>
+        {answered.length ? (
+          <ul>
+            {answered.map((a) => (
+              <li data-user={a.user_id}>
+                {a.display_name}
+                {a.answered_at && <span class="muted small"> · {t('written.at', { time: fmtSignedAt(a.answered_at) })}</span>}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p class="muted small">{t('written.nobody')}</p>
+        )}
+      </div>
+      <div data-testid="waiting-list">
+        <h5>{t('written.waitingList', { n: waiting.length })}</h5>
+        {waiting.length ? (
+          <ul>
+            {waiting.map((a) => (
+              <li data-user={a.user_id}>{a.display_name}</li>
+            ))}
+          </ul>
+        ) : (
+          <p class="muted small">{t('written.nobody')}</p>
+        )}
+      </div>
     </div>
   );
 }

@@ -1,7 +1,8 @@
 // Meetings held in writing (lấy ý kiến bằng văn bản, contract v2) on the tablet: which
 // consultations come first in the list, how long is left until the deadline, what an answer
-// needs before it is sent, and the answers this tablet sent (the server does not say what a
-// member answered until the poll closes). Pure functions; the screens are ui/Written*.tsx.
+// needs before it is sent, the answers this tablet gave and how they meet the server's word
+// (`my-ballot`), and who has answered (`answers`, for the presiders). Pure functions; the
+// screens are ui/Written*.tsx.
 import { textLength } from '../limits';
 import type { Meeting, Participant, Poll, User } from '../types';
 
@@ -32,7 +33,8 @@ export function writtenVoters(participants: Participant[], chairVotes = true): P
 
 /** What this tablet knows of the user's answer to one poll. */
 export interface MyAnswer {
-  choice: string;
+  /** Null: the server says the seat answered a secret poll, and this tablet does not know what. */
+  choice: string | null;
   comment: string | null;
   /** When it was given (RFC 3339, this tablet's idea of the server's time). */
   at: string;
@@ -199,4 +201,46 @@ export function writtenResult(p: Poll): WrittenResult {
   const rows = options.map((option) => ({ option, count: p.tally?.[option] ?? 0, deemed: p.deemed?.[option] ?? 0 }));
   const deemed = rows.reduce((n, r) => n + r.deemed, 0);
   return { rows, answered: p.voted, deemed, members: p.members ?? p.eligible };
+}
+
+// --- what the server says (docs/polls.md "In a meeting held in writing") ----------------------
+
+/** `GET /polls/{id}/my-ballot`: the caller's current answer while the poll is open (no choice on a secret poll). */
+export interface ServerBallot {
+  poll_id: string;
+  voted: boolean;
+  choice: string | null;
+  comment: string | null;
+  cast_at: string | null;
+}
+
+/**
+ * The answer to show while a poll is open: the server's (given on any device) unless the tablet
+ * holds a queued answer given after it; what the tablet remembers when the server could not be
+ * asked (`server` null). A secret poll's server answer has no choice: the tablet's own sent
+ * answer fills it in, else it shows as answered without saying what.
+ */
+export function mergeAnswer(server: ServerBallot | null, local: MyAnswer | null): MyAnswer | null {
+  if (!server) return local;
+  if (local?.state === 'queued' && (!server.voted || !server.cast_at || Date.parse(local.at) >= Date.parse(server.cast_at))) return local;
+  if (!server.voted) return null;
+  if (server.choice === null) return local ?? { choice: null, comment: null, at: server.cast_at ?? '', state: 'sent' };
+  return { choice: server.choice, comment: server.comment ?? null, at: server.cast_at ?? local?.at ?? '', state: 'sent' };
+}
+
+/** `GET /polls/{id}/answers` (the meeting's presiders): who of the electorate has answered. */
+export interface AnswersList {
+  poll_id: string;
+  secret: boolean;
+  answered: number;
+  answers: { user_id: string; display_name: string; answered: boolean; answered_at: string | null }[];
+}
+
+/** Those who answered (the latest answer last; by name when there is no time) and those who have not yet (by name). */
+export function splitAnswers(list: AnswersList, locale = 'vi') {
+  const byName = (a: { display_name: string }, b: { display_name: string }) => a.display_name.localeCompare(b.display_name, locale);
+  const answered = list.answers.filter((a) => a.answered);
+  answered.sort((a, b) => (a.answered_at && b.answered_at ? Date.parse(a.answered_at) - Date.parse(b.answered_at) : 0) || byName(a, b));
+  const waiting = list.answers.filter((a) => !a.answered).sort(byName);
+  return { answered, waiting };
 }

@@ -6,7 +6,7 @@ import { session } from '../app';
 import { randomId } from '../ids';
 import { serverClockOffset } from '../session';
 import type { Meeting, Poll, User } from '../types';
-import { answerBody, forgetAnswer, loadAnswers, saveAnswer, type MyAnswer } from './logic';
+import { answerBody, forgetAnswer, loadAnswers, saveAnswer, type AnswersList, type MyAnswer, type ServerBallot } from './logic';
 import { AnswerOutbox, unreached, type Outcome, type Pending } from './outbox';
 
 const serverNow = () => Date.now() + serverClockOffset();
@@ -98,4 +98,61 @@ export function useAnswers(user: User): AnswersState {
       changed();
     },
   };
+}
+
+/**
+ * The user's current answer as the server has it (`GET /polls/{id}/my-ballot`), read when
+ * `enabled` turns on (the form opens) and whenever `trigger` changes (the tablet's own answer
+ * was given, sent or dropped). Null while unknown or
+ * when the server could not be asked: the screen then shows what the tablet remembers.
+ */
+export function useMyBallot(pollId: string, enabled: boolean, trigger: string): ServerBallot | null {
+  const [server, setServer] = useState<ServerBallot | null>(null);
+  useEffect(() => {
+    if (!enabled) return;
+    let alive = true;
+    // What the server said before the tablet's own answer changed is stale: the tablet's stands until the read.
+    setServer(null);
+    session
+      .request<ServerBallot>('GET', `/polls/${encodeURIComponent(pollId)}/my-ballot`)
+      .then((b) => alive && setServer(b && typeof b.voted === 'boolean' ? b : null))
+      .catch(() => alive && setServer(null));
+    return () => {
+      alive = false;
+    };
+  }, [pollId, enabled, trigger]);
+  return enabled ? server : null;
+}
+
+/** How often the presiders' list of who answered is read again without a live event. */
+export const ANSWERS_REFRESH_MS = 10_000;
+
+/**
+ * Who has answered an open poll (`GET /polls/{id}/answers`, the meeting's presiders only), read
+ * again when `trigger` changes (a live tally or ballot event for the poll) and every
+ * `ANSWERS_REFRESH_MS`. Null until read or when refused; the last list stays while offline.
+ */
+export function usePollAnswers(pollId: string, enabled: boolean, trigger: string): AnswersList | null {
+  const [list, setList] = useState<AnswersList | null>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (!enabled) return;
+    const id = setInterval(() => setTick((x) => x + 1), ANSWERS_REFRESH_MS);
+    return () => clearInterval(id);
+  }, [enabled]);
+  useEffect(() => {
+    if (!enabled) return;
+    let alive = true;
+    session
+      .request<AnswersList>('GET', `/polls/${encodeURIComponent(pollId)}/answers`)
+      .then((l) => alive && setList(l && Array.isArray(l.answers) ? l : null))
+      .catch((e) => {
+        // Refused (403, 404): nothing to show; not reached: keep the last list.
+        if (alive && typeof (e as { status?: number })?.status === 'number') setList(null);
+      });
+    return () => {
+      alive = false;
+    };
+  }, [pollId, enabled, trigger, tick]);
+  return enabled ? list : null;
 }
