@@ -9,21 +9,9 @@ use ecabinet_tests::{Backend, TestApp, TestEnv, backend_tests, pdfs};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::support::{Person, advance_to, cast, check_in, expect, get_json, id_of, person};
-
-async fn upload(app: &TestApp, token: &str, meeting: &str, title: &str, bytes: Vec<u8>) -> Value {
-    let res = app
-        .client
-        .post(app.url(&format!("/api/v1/meetings/{meeting}/documents")))
-        .query(&[("title", title)])
-        .bearer_auth(token)
-        .header("content-type", "application/pdf")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    expect(res, 201).await
-}
+use crate::support::{
+    Person, advance_to, cast, check_in, expect, get_json, id_of, person, upload_pdf,
+};
 
 async fn ballot(app: &TestApp, who: &Person, poll: &str, choice: &str) {
     expect(
@@ -70,7 +58,7 @@ async fn backup_while_ballots_arrive_then_restore_elsewhere(backend: Backend) {
     let m = c.meeting.clone();
     let mut documents = Vec::new();
     for (i, title) in ["Tờ trình số 12", "Dự thảo Nghị quyết"].iter().enumerate() {
-        let doc = upload(
+        let doc = upload_pdf(
             &app,
             &c.secretary.token,
             &m,
@@ -201,7 +189,7 @@ async fn damaged_archives_are_refused_before_anything_is_written(backend: Backen
     let app = TestApp::start(env.settings()).unwrap();
     let admin = person(&app, "quantri", ecabinet::users::Role::Admin).await;
     let m = crate::support::create_meeting(&app, &admin.token, "Phiên họp chỉ để hỏng").await;
-    upload(&app, &admin.token, &m, "Tờ trình", pdfs::simple(1, "x")).await;
+    upload_pdf(&app, &admin.token, &m, "Tờ trình", pdfs::simple(1, "x")).await;
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("a.backup");
     ecabinet::backup::backup(&env.settings(), &archive)

@@ -7,20 +7,10 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use ecabinet_tests::{Backend, TestApp, TestEnv, pdfs};
 use sha2::{Digest, Sha256};
 
-use crate::support::{create_meeting, expect, id_of, person};
+use crate::support::{create_meeting, id_of, person, upload_pdf};
 
 async fn upload(app: &TestApp, token: &str, meeting: &str, bytes: Vec<u8>) -> String {
-    let res = app
-        .client
-        .post(app.url(&format!("/api/v1/meetings/{meeting}/documents")))
-        .query(&[("title", "Tờ trình")])
-        .bearer_auth(token)
-        .header("content-type", "application/pdf")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    id_of(&expect(res, 201).await)
+    id_of(&upload_pdf(app, token, meeting, "Tờ trình", bytes).await)
 }
 
 async fn file(app: &TestApp, token: &str, doc: &str, range: Option<&str>) -> reqwest::Response {

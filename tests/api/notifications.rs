@@ -257,15 +257,8 @@ async fn reminders_go_out_once_to_those_who_have_not_answered(backend: Backend) 
         .await;
         polls.push(poll["id"].as_str().unwrap().to_owned());
     }
+    // Sending opens the questions.
     expect(set_state(&a, t, &w, "scheduled").await, 200).await;
-    for p in &polls {
-        expect(
-            a.post(&format!("/api/v1/polls/{p}/open"), Some(t), &json!({}))
-                .await,
-            200,
-        )
-        .await;
-    }
     let answer = |app: &TestApp, who: &Person, poll: &str| {
         app.client
             .post(app.url(&format!("/api/v1/polls/{poll}/ballots")))

@@ -281,3 +281,24 @@ pub async fn check_in(app: &TestApp, who: &Person, meeting: &str) {
     )
     .await;
 }
+
+/// Uploads a PDF to a meeting as raw bytes (201), returning the document.
+pub async fn upload_pdf(
+    app: &TestApp,
+    token: &str,
+    meeting: &str,
+    title: &str,
+    bytes: Vec<u8>,
+) -> Value {
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/meetings/{meeting}/documents")))
+        .query(&[("title", title)])
+        .bearer_auth(token)
+        .header("content-type", "application/pdf")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("upload: {e}"));
+    expect(res, 201).await
+}

@@ -306,6 +306,34 @@ mod tests {
         assert!(err.contains("database/one"), "{err}");
     }
 
+    /// A source that fails halfway, as a disk that fills up or a file that vanishes would.
+    struct Failing(usize);
+
+    impl Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0 == 0 {
+                return Err(io::Error::other("No space left on device"));
+            }
+            let n = buf.len().min(self.0);
+            buf[..n].fill(b'x');
+            self.0 -= n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_failed_backup_leaves_nothing_that_looks_complete() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("a.tar");
+        let mut w = Writer::create(&out).unwrap();
+        w.add("database/one", 5, &b"hello"[..]).unwrap();
+        assert!(w.add("blobs/two", 1 << 20, Failing(4096)).is_err());
+        w.abandon();
+        assert!(!out.exists());
+        assert!(!dir.path().join("a.tar.partial").exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
     #[test]
     fn an_existing_archive_is_not_overwritten() {
         let dir = tempfile::tempdir().unwrap();
