@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use ecabinet_tests::{Backend, TestApp, TestEnv, backend_tests, pdfs};
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::support::{
