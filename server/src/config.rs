@@ -414,6 +414,9 @@ pub struct PollSettings {
     /// The majority of a poll that names none: the organisation's rule. Default
     /// `absolute_all` (quá nửa tổng số thành viên), the rule of People's Committees.
     pub default_majority: crate::polls::Majority,
+    /// Who breaks a tie in the polls of a meeting held in writing: `chair` (the chair's
+    /// answer decides, the rule of People's Committees' working rules) or `none`.
+    pub written_ties: crate::polls::TieBreak,
 }
 
 impl Default for PollSettings {
@@ -426,6 +429,7 @@ impl Default for PollSettings {
             queue_capacity: 20_000,
             sqlite_full_sync: true,
             default_majority: crate::polls::Majority::AbsoluteAll,
+            written_ties: crate::polls::TieBreak::Chair,
         }
     }
 }

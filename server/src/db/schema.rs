@@ -321,6 +321,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamp>,
         members -> Nullable<Integer>,
         deemed -> Nullable<Integer>,
+        tie_break -> Nullable<Text>,
     }
 }
 

@@ -253,6 +253,7 @@ fn seed_meeting(conn: &mut DbConnection) -> Result<(), ApiError> {
             majority: Some(*majority),
             quorum: None,
             allow_change: None,
+            tie_break: None,
         };
         polls::create(conn, &meeting.id, new, *majority, &admin)?;
     }

@@ -223,6 +223,7 @@ pub fn hold(
                     majority: Some(Majority::AbsoluteAll),
                     quorum: None,
                     allow_change: None,
+                    tie_break: None,
                 },
                 Majority::AbsoluteAll,
                 &chair.id,

@@ -779,6 +779,7 @@ mod tests {
             closed_at: None,
             members: Some(3),
             deemed: None,
+            tie_break: None,
         };
         PollFacts {
             options: row.options().unwrap(),

@@ -34,13 +34,14 @@ pub async fn create(
     let meeting_id = path.into_inner();
     let new = body.into_inner();
     let default_majority = state.settings.polls.default_majority;
+    let written_ties = state.settings.polls.written_ties;
     let poll = state
         .commit(move |c| {
             let access = access::load_for_change(c, &meeting_id, &user)?;
             access.require(Mover::Presiders)?;
             access.require_open()?;
             let new = if access.meeting.kind() == crate::meetings::written::Kind::Written {
-                new.written_defaults()
+                new.written_defaults(written_ties)
             } else {
                 new
             };

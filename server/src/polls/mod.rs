@@ -40,7 +40,7 @@ use crate::meetings::MeetingState;
 use crate::meetings::access::{self, Access};
 use crate::patch;
 
-pub use rules::{Majority, Outcome};
+pub use rules::{Majority, Outcome, TieBreak};
 pub use service::PollService;
 
 /// The options a poll gets when it names none (shown as Tán thành / Không tán thành / Không
@@ -201,6 +201,7 @@ pub struct PollRow {
     pub closed_at: Option<NaiveDateTime>,
     pub members: Option<i32>,
     pub deemed: Option<i32>,
+    pub tie_break: Option<String>,
 }
 
 impl PollRow {
@@ -217,6 +218,13 @@ impl PollRow {
         Majority::parse(&self.majority).ok_or_else(|| {
             ApiError::internal(anyhow::anyhow!("unknown majority {}", self.majority))
         })
+    }
+
+    pub fn tie_break(&self) -> TieBreak {
+        self.tie_break
+            .as_deref()
+            .and_then(TieBreak::parse)
+            .unwrap_or(TieBreak::None)
     }
 }
 
@@ -266,6 +274,10 @@ pub struct Poll {
     /// rule `agree`), once closed: `{"agree": n}`, apart from `tally`; the result counts them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deemed: Option<BTreeMap<String, u64>>,
+    /// `chair` where a tie follows the chair's answer (a meeting held in writing, by the
+    /// setting `polls.written_ties`); left out where a tie is not adopted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tie_break: Option<TieBreak>,
     pub result: Option<Outcome>,
     /// Named polls, once closed: who chose what.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -293,13 +305,20 @@ pub struct NewPoll {
     /// Default false; true in a meeting held in writing (answers change until the deadline).
     #[serde(default)]
     pub allow_change: Option<bool>,
+    /// Set by the server, never by the caller: a written meeting's polls take
+    /// `polls.written_ties`.
+    #[serde(skip)]
+    pub tie_break: Option<TieBreak>,
 }
 
 impl NewPoll {
     /// The defaults of a poll in a meeting held in writing (contract v2): the options Đồng
     /// ý / Không đồng ý / Ý kiến khác, more than half of all members, and answers that may
     /// change until the deadline (named polls).
-    pub fn written_defaults(mut self) -> Self {
+    pub fn written_defaults(mut self, ties: TieBreak) -> Self {
+        if ties == TieBreak::Chair {
+            self.tie_break = Some(ties);
+        }
         if self.options.is_none() {
             self.options = Some(vec!["agree".into(), "disagree".into(), "other".into()]);
         }
@@ -426,6 +445,7 @@ fn definition(row: &PollRow) -> Result<serde_json::Value, ApiError> {
         "majority": row.majority,
         "quorum": row.quorum,
         "allow_change": row.allow_change,
+        "tie_break": row.tie_break,
     }))
 }
 
@@ -477,6 +497,7 @@ pub fn create(
             polls::majority.eq(majority.as_str()),
             polls::quorum.eq(new.quorum),
             polls::allow_change.eq(allow_change),
+            polls::tie_break.eq(new.tie_break.map(TieBreak::as_str)),
             polls::state.eq(PollState::Draft.as_str()),
             polls::created_by.eq(created_by),
             polls::created_at.eq(db::now()),
@@ -715,7 +736,14 @@ pub fn close(conn: &mut DbConnection, row: PollRow) -> Result<(Poll, Vec<Event>)
         members,
     );
     let quorum = row.quorum.and_then(|q| u64::try_from(q).ok());
-    let outcome = rules::decide(row.majority()?, quorum, counts);
+    let tie_break = row.tie_break();
+    let chair_for = if tie_break == TieBreak::Chair && !row.secret {
+        chair_answer(conn, &row)?.map(|choice| Some(&choice) == motion.as_ref())
+    } else {
+        None
+    };
+    let (outcome, by_chair) =
+        rules::decide_with_tie_break(row.majority()?, quorum, counts, tie_break, chair_for);
     diesel::update(polls::table.find(&row.id))
         .set((
             polls::final_tally.eq(serde_json::to_string(&tally).map_err(ApiError::internal)?),
@@ -743,6 +771,9 @@ pub fn close(conn: &mut DbConnection, row: PollRow) -> Result<(Poll, Vec<Event>)
     if let Some(n) = deemed {
         entry["deemed"] = n.into();
     }
+    if by_chair {
+        entry["tie_broken_by_chair"] = true.into();
+    }
     let poll = view(conn, row)?;
     if let Some(named) = &poll.ballots {
         entry["ballots"] = serde_json::to_value(named).map_err(ApiError::internal)?;
@@ -765,6 +796,22 @@ pub fn tally_data(poll: &Poll) -> serde_json::Value {
         data["tally"] = serde_json::json!(tally);
     }
     data
+}
+
+/// The choice of the meeting's chair's own seat in a named poll, if they answered.
+pub fn chair_answer(conn: &mut DbConnection, row: &PollRow) -> Result<Option<String>, ApiError> {
+    use crate::db::schema::participants as pa;
+    Ok(b::table
+        .inner_join(
+            pa::table.on(pa::user_id
+                .eq(b::user_id)
+                .and(pa::meeting_id.eq(&row.meeting_id))),
+        )
+        .filter(b::poll_id.eq(&row.id))
+        .filter(pa::role.eq(crate::meetings::MeetingRole::Chair.as_str()))
+        .select(b::choice)
+        .first(conn)
+        .optional()?)
 }
 
 /// Ballots per option as they stand (all options listed).
@@ -822,6 +869,7 @@ pub fn view(conn: &mut DbConnection, row: PollRow) -> Result<Poll, ApiError> {
         }),
         eligible: u64::try_from(row.eligible.unwrap_or(0)).unwrap_or(0),
         members: row.members.and_then(|m| u64::try_from(m).ok()),
+        tie_break: Some(row.tie_break()).filter(|t| *t == TieBreak::Chair),
         tally,
         voted,
         ballots,

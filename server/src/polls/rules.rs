@@ -10,6 +10,11 @@
 //! - `absolute_all` (quá nửa tổng số thành viên): more than half of all voting participants of
 //!   the meeting, present or not, for: the rule of People's Committees and Councils.
 //! - `two_thirds` (hai phần ba): at least two thirds of the eligible voters for.
+//! - ties (`TieBreak::Chair`, meetings held in writing by default): when as many are for the
+//!   motion as against it and, under a rule that counts against a total, exactly half of that
+//!   total is for, the motion missed by the tie alone; the chair's side decides ("trường hợp
+//!   biểu quyết ngang nhau thì quyết định theo ý kiến mà Chủ tịch đã biểu quyết"), when the
+//!   chair answered. `two_thirds` has no tie.
 //! - quorum: when the poll sets one, at least that many voting members must have been present
 //!   at opening; otherwise the result is `no_quorum`, whatever the ballots say.
 
@@ -74,6 +79,33 @@ impl Outcome {
     }
 }
 
+/// Who breaks a tie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TieBreak {
+    /// The chair's answer decides, when the chair answered (a named ballot).
+    Chair,
+    /// A tie is not adopted.
+    None,
+}
+
+impl TieBreak {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Chair => "chair",
+            Self::None => "none",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "chair" => Some(Self::Chair),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+}
+
 /// The key of the abstention option.
 pub const ABSTAIN: &str = "abstain";
 
@@ -129,6 +161,41 @@ pub fn decide(majority: Majority, quorum: Option<u64>, counts: Counts) -> Outcom
         Outcome::Adopted
     } else {
         Outcome::Rejected
+    }
+}
+
+/// Whether the counts are a tie: as many for as against (someone for), and under a rule that
+/// counts against a total, exactly half of it for: the motion missed by the tie alone.
+pub fn is_tie(majority: Majority, counts: Counts) -> bool {
+    if counts.for_motion == 0 || counts.for_motion != counts.against {
+        return false;
+    }
+    match majority {
+        Majority::Simple => true,
+        Majority::Absolute => 2 * counts.for_motion == counts.eligible,
+        Majority::AbsoluteAll => 2 * counts.for_motion == counts.members,
+        Majority::TwoThirds => false,
+    }
+}
+
+/// The result, with a tie broken by the chair's side where the poll says so. `chair_for`:
+/// whether the chair's own answer was for the motion (None: the chair did not answer, or the
+/// poll is secret). Returns the outcome and whether the chair's side decided it.
+pub fn decide_with_tie_break(
+    majority: Majority,
+    quorum: Option<u64>,
+    counts: Counts,
+    tie_break: TieBreak,
+    chair_for: Option<bool>,
+) -> (Outcome, bool) {
+    let outcome = decide(majority, quorum, counts);
+    if outcome == Outcome::NoQuorum || tie_break != TieBreak::Chair || !is_tie(majority, counts) {
+        return (outcome, false);
+    }
+    match chair_for {
+        Some(true) => (Outcome::Adopted, true),
+        Some(false) => (Outcome::Rejected, true),
+        None => (outcome, false),
     }
 }
 
@@ -227,6 +294,77 @@ mod tests {
         assert_eq!(
             decide(Simple, None, Counts::from_tally(custom, 5, 5)),
             Rejected
+        );
+    }
+
+    #[test]
+    fn ties_follow_the_chair_only_when_they_are_ties() {
+        let counts = |for_motion, against, eligible, members| Counts {
+            for_motion,
+            against,
+            eligible,
+            members,
+        };
+        use TieBreak::Chair;
+        // (majority, counts, chair for?, expected, broken by the chair)
+        let cases = [
+            // 5 of 10 for, 5 against: the motion missed by the tie alone; the chair decides.
+            (AbsoluteAll, counts(5, 5, 10, 10), Some(true), Adopted, true),
+            (
+                AbsoluteAll,
+                counts(5, 5, 10, 10),
+                Some(false),
+                Rejected,
+                true,
+            ),
+            // The chair did not answer (or the poll is secret): the rule stands.
+            (AbsoluteAll, counts(5, 5, 10, 10), None, Rejected, false),
+            // 3 for, 3 against, 4 silent of 10: not over half of all members, whatever the chair.
+            (
+                AbsoluteAll,
+                counts(3, 3, 10, 10),
+                Some(true),
+                Rejected,
+                false,
+            ),
+            // 5 for, 4 against of 10: half for but not a tie.
+            (
+                AbsoluteAll,
+                counts(5, 4, 10, 10),
+                Some(true),
+                Rejected,
+                false,
+            ),
+            // Already adopted: nothing to break.
+            (
+                AbsoluteAll,
+                counts(6, 4, 10, 10),
+                Some(false),
+                Adopted,
+                false,
+            ),
+            (Simple, counts(2, 2, 9, 9), Some(true), Adopted, true),
+            (Simple, counts(0, 0, 9, 9), Some(true), Rejected, false),
+            (Absolute, counts(4, 4, 8, 10), Some(true), Adopted, true),
+            (Absolute, counts(4, 4, 9, 10), Some(true), Rejected, false),
+            (TwoThirds, counts(3, 3, 6, 6), Some(true), Rejected, false),
+        ];
+        for (majority, c, chair_for, expected, broken) in cases {
+            assert_eq!(
+                decide_with_tie_break(majority, None, c, Chair, chair_for),
+                (expected, broken),
+                "{majority:?} {c:?} chair {chair_for:?}"
+            );
+            // Without the rule a tie is never adopted.
+            let (plain, by_chair) =
+                decide_with_tie_break(majority, None, c, TieBreak::None, chair_for);
+            assert_eq!(plain, decide(majority, None, c));
+            assert!(!by_chair);
+        }
+        // The quorum still comes first.
+        assert_eq!(
+            decide_with_tie_break(Simple, Some(20), counts(2, 2, 9, 9), Chair, Some(true)),
+            (NoQuorum, false)
         );
     }
 }
