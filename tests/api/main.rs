@@ -36,3 +36,4 @@ mod tokens;
 mod users;
 mod voting_rules;
 mod written;
+mod written_record;

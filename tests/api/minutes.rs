@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::support::{
-    Cast, add_item, advance_to, cast, check_in, events, expect, get_json, id_of, patch, person,
+    Cast, add_item, advance_to, cast, check_in, events, expect, get_json, id_of, patch, pdf_text,
+    person,
 };
 
 fn minutes_path(m: &str) -> String {
@@ -29,21 +30,6 @@ async fn finalize(app: &TestApp, token: &str, m: &str) -> reqwest::Response {
         &json!({}),
     )
     .await
-}
-
-/// The text `pdftotext` reads from a PDF.
-fn pdf_text(bytes: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("record.pdf");
-    std::fs::write(&path, bytes).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is installed");
-    assert!(out.status.success(), "pdftotext failed");
-    String::from_utf8(out.stdout).unwrap()
 }
 
 async fn download(app: &TestApp, token: &str, path: &str) -> (String, Vec<u8>) {

@@ -800,8 +800,126 @@ async fn a_broken_seal_configuration_stops_the_server(backend: Backend) {
     .await;
 }
 
+/// The summary of a meeting held in writing has one block, the chair's: the chair signs it
+/// first (no secretary's turn to wait for), the seal may follow; outside verifiers agree.
+async fn the_summary_of_a_written_meeting_is_signed_by_the_chair(backend: Backend) {
+    let r = room(backend).await;
+    let (app, c) = (&r.app, &r.cast);
+    let t = &c.admin.token;
+    let start = (chrono::Utc::now() - chrono::Duration::seconds(60)).to_rfc3339();
+    let deadline = (chrono::Utc::now() + chrono::Duration::seconds(3600)).to_rfc3339();
+    let m = expect(
+        app.post(
+            "/api/v1/meetings",
+            Some(t),
+            &json!({"title": "Xin ý kiến về kế hoạch năm 2027", "starts_at": start,
+                "kind": "written", "deadline": deadline, "silence": "agree"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let id = m["id"].as_str().unwrap().to_owned();
+    for (p, role) in [
+        (&c.chair, "chair"),
+        (&c.clerk, "secretary"),
+        (&c.member, "member"),
+    ] {
+        add_participant(app, t, &id, &p.id, role).await;
+    }
+    let poll = expect(
+        app.post(
+            &format!("/api/v1/meetings/{id}/polls"),
+            Some(t),
+            &json!({"title": "Thông qua kế hoạch năm 2027"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    expect(
+        crate::support::set_state(app, t, &id, "scheduled").await,
+        200,
+    )
+    .await;
+    let pid = poll["id"].as_str().unwrap();
+    let cast = app
+        .client
+        .post(app.url(&format!("/api/v1/polls/{pid}/ballots")))
+        .bearer_auth(&c.member.token)
+        .json(&json!({"choice": "agree"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(cast.status().is_success());
+    expect(
+        crate::support::set_state(app, &c.chair.token, &id, "closed").await,
+        200,
+    )
+    .await;
+    let done = expect(
+        app.post(
+            &format!("/api/v1/meetings/{id}/minutes/finalize"),
+            Some(&c.clerk.token),
+            &json!({}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(done["number"], "01/BC-UBND", "{done}");
+    let doc = done["minutes_document_id"].as_str().unwrap();
+    let clerk = r.pki.issue("Lê Thị Thư");
+    assert_problem(
+        prepare(
+            app,
+            &c.clerk.token,
+            doc,
+            json!({"certificate_chain": clerk.chain, "block": "secretary"}),
+        )
+        .await,
+        422,
+        "invalid_block",
+    )
+    .await;
+    let chair = r.pki.issue("Nguyễn Văn Hùng");
+    sign_block(app, &c.chair.token, doc, "chair", &chair).await;
+    let sealed = app
+        .post(
+            &format!("/api/v1/documents/{doc}/seal"),
+            Some(&c.clerk.token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(sealed.status(), 201);
+    let bytes = file(app, &c.member.token, doc).await;
+    let pdf = r.work.path().join("summary.pdf");
+    std::fs::write(&pdf, &bytes).unwrap();
+    let report = pdfsig(r.work.path(), &pdf);
+    assert_eq!(report.matches("Signature is Valid.").count(), 2, "{report}");
+    assert_eq!(
+        report.matches("Certificate is Trusted.").count(),
+        2,
+        "{report}"
+    );
+    assert_eq!(
+        report.matches("Total document signed").count(),
+        1,
+        "{report}"
+    );
+    let hanko = pyhanko(r.work.path(), &pdf);
+    let lines: Vec<&str> = hanko.lines().collect();
+    assert_eq!(lines.len(), 2, "{hanko}");
+    assert!(
+        lines.iter().all(|l| l.contains("INTACT:TRUSTED")),
+        "{hanko}"
+    );
+    assert!(lines[1].ends_with("ENTIRE_FILE"), "{hanko}");
+}
+
 backend_tests!(
     the_record_is_signed_by_the_secretary_the_chair_and_the_seal,
+    the_summary_of_a_written_meeting_is_signed_by_the_chair,
     signers_and_signed_files_that_do_not_qualify_are_refused,
     a_broken_seal_configuration_stops_the_server
 );

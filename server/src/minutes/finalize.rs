@@ -27,13 +27,14 @@ use super::register::{self, Kind};
 use super::render::{self, Fonts};
 use super::{MinutesState, MinutesUpdated};
 
-/// What finalising answers.
+/// What finalising answers. A meeting held in writing makes one document (the summary,
+/// "…/BC-…"), so its conclusions fields are null.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Finalized {
     pub number: String,
-    pub conclusions_number: String,
+    pub conclusions_number: Option<String>,
     pub minutes_document_id: String,
-    pub conclusions_document_id: String,
+    pub conclusions_document_id: Option<String>,
 }
 
 /// What the finalisation needs besides the meeting.
@@ -60,12 +61,28 @@ fn audit_head(
         .optional()?)
 }
 
+/// The documents a record makes, in order: the main one first (the biên bản, or a written
+/// meeting's summary), then the thông báo kết luận of a session.
+fn kinds(written: bool) -> &'static [Kind] {
+    if written {
+        &[Kind::Report]
+    } else {
+        &[Kind::Minutes, Kind::Notice]
+    }
+}
+
+/// The kind of the record's main document, whose number a draft announces.
+pub fn main_kind(meeting: crate::meetings::written::Kind) -> Kind {
+    kinds(meeting == crate::meetings::written::Kind::Written)[0]
+}
+
 /// What the record was made from, to check it still holds when it is recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Basis {
     version: i32,
     audit_head: Option<(i64, String)>,
-    numbers: (i32, i32),
+    kinds: &'static [Kind],
+    numbers: Vec<i32>,
     year: i32,
 }
 
@@ -89,12 +106,16 @@ fn check(
     Ok(access)
 }
 
-/// The next numbers (biên bản, thông báo) the record would take now.
-pub fn next_numbers(conn: &mut crate::db::DbConnection, year: i32) -> Result<(i32, i32), ApiError> {
-    Ok((
-        register::peek(conn, crate::organization::ID, Kind::Minutes, year)?,
-        register::peek(conn, crate::organization::ID, Kind::Notice, year)?,
-    ))
+/// The next numbers of `kinds` the record would take now.
+fn next_numbers(
+    conn: &mut crate::db::DbConnection,
+    kinds: &[Kind],
+    year: i32,
+) -> Result<Vec<i32>, ApiError> {
+    kinds
+        .iter()
+        .map(|kind| register::peek(conn, crate::organization::ID, *kind, year))
+        .collect()
 }
 
 fn prepare(
@@ -103,19 +124,25 @@ fn prepare(
     user: &AuthUser,
     configured: &OrganizationSettings,
 ) -> Result<(Record, Basis), ApiError> {
-    check(conn, meeting_id, user)?;
+    let access = check(conn, meeting_id, user)?;
+    let kinds = kinds(access.meeting.kind() == crate::meetings::written::Kind::Written);
     let names = crate::organization::names(conn, configured)?;
     let date = gather::today(&names);
     let year = chrono::Datelike::year(&date);
-    let numbers = next_numbers(conn, year)?;
+    let numbers = next_numbers(conn, kinds, year)?;
+    let printed: Vec<String> = kinds
+        .iter()
+        .zip(&numbers)
+        .map(|(kind, n)| register::format(*n, *kind, &names.sign))
+        .collect();
     let version = super::find(conn, meeting_id)?.map_or(0, |r| r.version);
     let record = gather::record(
         conn,
         meeting_id,
         &names,
         Issue {
-            minutes_number: Some(register::format(numbers.0, Kind::Minutes, &names.sign)),
-            conclusions_number: Some(register::format(numbers.1, Kind::Notice, &names.sign)),
+            minutes_number: printed.first().cloned(),
+            conclusions_number: printed.get(1).cloned(),
             date,
             draft: false,
         },
@@ -123,6 +150,7 @@ fn prepare(
     let basis = Basis {
         version,
         audit_head: record.audit_head.clone(),
+        kinds,
         numbers,
         year,
     };
@@ -131,6 +159,32 @@ fn prepare(
 
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
+}
+
+/// One document the record made, stored and waiting to be recorded.
+struct Made {
+    kind: Kind,
+    /// As printed: "05/BB-UBND".
+    number: String,
+    sha256: String,
+    file: crate::documents::StoredFile,
+    rooms: Vec<crate::signatures::rooms::Room>,
+}
+
+/// Renders the record's documents, in the order of `kinds`.
+fn render_all(
+    record: &Record,
+    fonts: &Fonts,
+    kinds: &[Kind],
+) -> Result<Vec<render::RenderedPdf>, ApiError> {
+    kinds
+        .iter()
+        .map(|kind| match kind {
+            Kind::Minutes => render::minutes_pdf_with_boxes(record, fonts),
+            Kind::Notice => render::conclusions_pdf_with_boxes(record, fonts),
+            Kind::Report => render::summary_pdf_with_boxes(record, fonts),
+        })
+        .collect()
 }
 
 /// Finalises the record of `meeting_id`; returns what was made and the events to publish.
@@ -145,32 +199,38 @@ pub async fn finalize(
             .db
             .read(move |c| prepare(c, &id, &who, &configured))
             .await?;
-        let numbers = (
-            record.minutes_number.clone().unwrap_or_default(),
-            record.conclusions_number.clone().unwrap_or_default(),
-        );
+        let printed: Vec<String> = [&record.minutes_number, &record.conclusions_number]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
         let fonts = ctx.fonts.clone();
-        let (minutes_pdf, conclusions_pdf) = actix_web::web::block(move || {
-            Ok::<_, ApiError>((
-                render::minutes_pdf_with_boxes(&record, &fonts)?,
-                render::conclusions_pdf_with_boxes(&record, &fonts)?,
-            ))
-        })
-        .await
-        .map_err(ApiError::internal)??;
-        let rooms = (rooms_of(&minutes_pdf), rooms_of(&conclusions_pdf));
-        let (minutes_pdf, conclusions_pdf) = (minutes_pdf.bytes, conclusions_pdf.bytes);
-        let hashes = (sha256_hex(&minutes_pdf), sha256_hex(&conclusions_pdf));
-        let minutes_file = ctx.files.ingest_bytes(ctx.db, minutes_pdf).await?;
-        let conclusions_file = ctx.files.ingest_bytes(ctx.db, conclusions_pdf).await?;
-        let (id, who) = (meeting_id.to_owned(), user.clone());
+        let kinds = basis.kinds;
+        let rendered = actix_web::web::block(move || render_all(&record, &fonts, kinds))
+            .await
+            .map_err(ApiError::internal)??;
+        let mut made = Vec::with_capacity(rendered.len());
+        for ((pdf, kind), number) in rendered.into_iter().zip(kinds).zip(printed) {
+            let rooms = rooms_of(&pdf);
+            let sha256 = sha256_hex(&pdf.bytes);
+            let file = ctx.files.ingest_bytes(ctx.db, pdf.bytes).await?;
+            made.push(Made {
+                kind: *kind,
+                number,
+                sha256,
+                file,
+                rooms,
+            });
+        }
         let year = basis.year;
         ctx.db
             .write(move |c| {
-                register::open(c, crate::organization::ID, Kind::Minutes, year)?;
-                register::open(c, crate::organization::ID, Kind::Notice, year)
+                kinds
+                    .iter()
+                    .try_for_each(|kind| register::open(c, crate::organization::ID, *kind, year))
             })
             .await?;
+        let (id, who) = (meeting_id.to_owned(), user.clone());
         let outcome = ctx
             .db
             .write(move |c| {
@@ -182,26 +242,14 @@ pub async fn finalize(
                 }
                 // Taken first: on PostgreSQL this waits for a finalisation that holds the
                 // register, then sees the number it took.
-                let taken = (
-                    register::take(c, crate::organization::ID, Kind::Minutes, year)?,
-                    register::take(c, crate::organization::ID, Kind::Notice, year)?,
-                );
+                let taken = kinds
+                    .iter()
+                    .map(|kind| register::take(c, crate::organization::ID, *kind, year))
+                    .collect::<Result<Vec<_>, _>>()?;
                 if taken != basis.numbers {
                     return Err(changed());
                 }
-                record_final(
-                    c,
-                    &access,
-                    Numbers {
-                        taken,
-                        printed: numbers,
-                        year,
-                    },
-                    &hashes,
-                    &minutes_file,
-                    &conclusions_file,
-                    &rooms,
-                )
+                record_final(c, &access, &made, &taken, year)
             })
             .await;
         match outcome {
@@ -223,13 +271,6 @@ fn changed() -> ApiError {
     )
 }
 
-/// The numbers a record takes: as the register counts them and as the documents print them.
-struct Numbers {
-    taken: (i32, i32),
-    printed: (String, String),
-    year: i32,
-}
-
 /// Where a rendered record's signatures go, for signing it later.
 fn rooms_of(rendered: &render::RenderedPdf) -> Vec<crate::signatures::rooms::Room> {
     rendered
@@ -243,93 +284,90 @@ fn rooms_of(rendered: &render::RenderedPdf) -> Vec<crate::signatures::rooms::Roo
         .collect()
 }
 
-/// Records the finalised record; call in the transaction that checked its basis.
-#[allow(clippy::too_many_arguments)]
+/// The document's kind in its metadata and the words its title starts with.
+fn described(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Minutes => ("minutes", "Biên bản"),
+        Kind::Notice => ("conclusions", "Thông báo kết luận"),
+        // The summary is the record of a meeting held in writing: its "minutes" (contract v2).
+        Kind::Report => ("minutes", "Báo cáo tổng hợp ý kiến"),
+    }
+}
+
+/// Records the finalised record; call in the transaction that checked its basis. `made[0]`
+/// is the main document, `made[1]` (sessions) the conclusions notice.
 fn record_final(
     conn: &mut crate::db::DbConnection,
     access: &access::Access,
-    issued: Numbers,
-    hashes: &(String, String),
-    minutes_file: &crate::documents::StoredFile,
-    conclusions_file: &crate::documents::StoredFile,
-    rooms: &(
-        Vec<crate::signatures::rooms::Room>,
-        Vec<crate::signatures::rooms::Room>,
-    ),
+    made: &[Made],
+    taken: &[i32],
+    year: i32,
 ) -> Result<(Finalized, Vec<Event>), ApiError> {
     use crate::db::schema::minutes as m;
-    let numbers = &issued.printed;
     let meeting_id = access.meeting_id().to_owned();
     let user_id = access.user_id.clone();
     // A record that was never edited has no row yet.
     super::ensure_row(conn, &meeting_id)?;
-    let (minutes_doc, mut events) = crate::documents::create_record(
-        conn,
-        &meeting_id,
-        &user_id,
-        &format!("Biên bản {}", numbers.0),
-        "minutes",
-        minutes_file,
-    )?;
-    let (conclusions_doc, more) = crate::documents::create_record(
-        conn,
-        &meeting_id,
-        &user_id,
-        &format!("Thông báo kết luận {}", numbers.1),
-        "conclusions",
-        conclusions_file,
-    )?;
-    events.extend(more);
-    crate::signatures::rooms::save(conn, &minutes_doc.id, &rooms.0)?;
-    crate::signatures::rooms::save(conn, &conclusions_doc.id, &rooms.1)?;
-    register::enter(
-        conn,
-        crate::organization::ID,
-        Kind::Minutes,
-        issued.year,
-        issued.taken.0,
-        &meeting_id,
-        &minutes_doc.id,
-    )?;
-    register::enter(
-        conn,
-        crate::organization::ID,
-        Kind::Notice,
-        issued.year,
-        issued.taken.1,
-        &meeting_id,
-        &conclusions_doc.id,
-    )?;
+    let mut events = Vec::new();
+    let mut ids = Vec::with_capacity(made.len());
+    for (doc, number) in made.iter().zip(taken) {
+        let (kind, title) = described(doc.kind);
+        let (created, more) = crate::documents::create_record(
+            conn,
+            &meeting_id,
+            &user_id,
+            &format!("{title} {}", doc.number),
+            kind,
+            &doc.file,
+        )?;
+        events.extend(more);
+        crate::signatures::rooms::save(conn, &created.id, &doc.rooms)?;
+        register::enter(
+            conn,
+            crate::organization::ID,
+            doc.kind,
+            year,
+            *number,
+            &meeting_id,
+            &created.id,
+        )?;
+        ids.push(created.id);
+    }
+    let (Some(main), Some(minutes_id)) = (made.first(), ids.first().cloned()) else {
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "a record without documents"
+        )));
+    };
+    let notice = made.get(1).map(|d| d.number.clone());
+    let notice_id = ids.get(1).cloned();
     let now = crate::db::now();
     let version = super::find(conn, &meeting_id)?.map_or(0, |r| r.version) + 1;
     diesel::update(m::table.find(&meeting_id))
         .set((
             m::state.eq("final"),
             m::version.eq(version),
-            m::number.eq(&numbers.0),
-            m::conclusions_number.eq(&numbers.1),
-            m::minutes_document_id.eq(&minutes_doc.id),
-            m::conclusions_document_id.eq(&conclusions_doc.id),
+            m::number.eq(&main.number),
+            m::conclusions_number.eq(&notice),
+            m::minutes_document_id.eq(&minutes_id),
+            m::conclusions_document_id.eq(&notice_id),
             m::finalized_by.eq(&user_id),
             m::finalized_at.eq(now),
             m::updated_by.eq(&user_id),
             m::updated_at.eq(now),
         ))
         .execute(conn)?;
-    crate::audit::append(
-        conn,
-        &meeting_id,
-        "minutes.finalized",
-        &serde_json::json!({
-            "number": numbers.0,
-            "conclusions_number": numbers.1,
-            "minutes_document_id": minutes_doc.id,
-            "minutes_sha256": hashes.0,
-            "conclusions_document_id": conclusions_doc.id,
-            "conclusions_sha256": hashes.1,
-            "finalized_by": user_id,
-        }),
-    )?;
+    let mut entry = serde_json::json!({
+        "number": main.number,
+        "minutes_document_id": minutes_id,
+        "minutes_sha256": main.sha256,
+        "finalized_by": user_id,
+    });
+    if let (Some(number), Some(id), Some(doc)) = (&notice, &notice_id, made.get(1)) {
+        entry["conclusions_number"] = number.clone().into();
+        entry["conclusions_document_id"] = id.clone().into();
+        entry["conclusions_sha256"] = doc.sha256.clone().into();
+    }
+    crate::audit::append(conn, &meeting_id, "minutes.finalized", &entry)?;
     events.push(crate::events::append(
         conn,
         &meeting_id,
@@ -341,17 +379,17 @@ fn record_final(
             items: Vec::new(),
             opening: false,
             closing: false,
-            number: Some(numbers.0.clone()),
-            minutes_document_id: Some(minutes_doc.id.clone()),
-            conclusions_document_id: Some(conclusions_doc.id.clone()),
+            number: Some(main.number.clone()),
+            minutes_document_id: Some(minutes_id.clone()),
+            conclusions_document_id: notice_id.clone(),
         },
     )?);
     Ok((
         Finalized {
-            number: numbers.0.clone(),
-            conclusions_number: numbers.1.clone(),
-            minutes_document_id: minutes_doc.id,
-            conclusions_document_id: conclusions_doc.id,
+            number: main.number.clone(),
+            conclusions_number: notice,
+            minutes_document_id: minutes_id,
+            conclusions_document_id: notice_id,
         },
         events,
     ))

@@ -136,6 +136,9 @@ pub fn record(
     let minutes = super::view(conn, meeting_id, None)?;
     let participants = crate::meetings::participants::list(conn, meeting_id)?;
     let started = meeting.started_at;
+    let consultation = (meeting.kind() == crate::meetings::written::Kind::Written)
+        .then(|| super::consultation::gather(conn, &meeting, zone))
+        .transpose()?;
 
     let mut chair = None;
     let mut secretary = None;
@@ -338,5 +341,6 @@ pub fn record(
         items,
         audit_head,
         draft: issue.draft,
+        consultation,
     })
 }

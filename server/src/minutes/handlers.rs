@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 
 use super::finalize::{self, Context, Finalized};
 use super::gather::{self, Issue};
-use super::register::{self, Kind};
+use super::register;
 use super::{Minutes, MinutesPatch, MinutesState, render};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Problem};
@@ -39,8 +39,9 @@ pub async fn get(
             } else {
                 let names = crate::organization::names(c, &configured)?;
                 let year = chrono::Datelike::year(&gather::today(&names));
-                let (n, _) = finalize::next_numbers(c, year)?;
-                Some(register::format(n, Kind::Minutes, &names.sign))
+                let kind = finalize::main_kind(access.meeting.kind());
+                let n = register::peek(c, crate::organization::ID, kind, year)?;
+                Some(register::format(n, kind, &names.sign))
             };
             super::view(c, &id, next)
         })
@@ -105,7 +106,17 @@ async fn draft_record(
         .await
 }
 
-/// The biên bản as it would be finalised now, marked as a draft.
+/// The draft's file name: the biên bản's, or the summary's of a meeting held in writing.
+fn draft_file_name(record: &super::record::Record) -> &'static str {
+    if record.consultation.is_some() {
+        "bao-cao-tong-hop-du-thao"
+    } else {
+        "bien-ban-du-thao"
+    }
+}
+
+/// The record's main document (the biên bản, or a written meeting's summary) as it would be
+/// finalised now, marked as a draft.
 #[utoipa::path(get, path = "/api/v1/meetings/{id}/minutes/preview.pdf", tag = "minutes",
     security(("bearer" = [])),
     responses((status = 200, content_type = "application/pdf"), (status = 404, body = Problem),
@@ -116,8 +127,9 @@ pub async fn preview(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let record = draft_record(&state, user, path.into_inner()).await?;
+    let name = draft_file_name(&record);
     let fonts = state.fonts.clone();
-    let pdf = web::block(move || render::minutes_pdf(&record, &fonts))
+    let pdf = web::block(move || render::record_pdf(&record, &fonts).map(|r| r.bytes))
         .await
         .map_err(ApiError::internal)??;
     Ok(HttpResponse::Ok()
@@ -125,7 +137,7 @@ pub async fn preview(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((
             header::CONTENT_DISPOSITION,
-            "inline; filename=\"bien-ban-du-thao.pdf\"",
+            format!("inline; filename=\"{name}.pdf\""),
         ))
         .body(pdf))
 }
@@ -142,6 +154,7 @@ pub async fn preview_docx(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let record = draft_record(&state, user, path.into_inner()).await?;
+    let name = draft_file_name(&record);
     let docx = web::block(move || render::minutes_docx(&record))
         .await
         .map_err(ApiError::internal)??;
@@ -150,7 +163,7 @@ pub async fn preview_docx(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((
             header::CONTENT_DISPOSITION,
-            "attachment; filename=\"bien-ban-du-thao.docx\"",
+            format!("attachment; filename=\"{name}.docx\""),
         ))
         .body(docx))
 }

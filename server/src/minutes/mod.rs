@@ -12,6 +12,7 @@
 //! a secretary's text in an event (events reach every participant; they carry only what
 //! changed, and who may read re-reads).
 
+pub mod consultation;
 pub mod finalize;
 pub mod gather;
 pub mod handlers;

@@ -131,4 +131,56 @@ pub struct Record {
     pub audit_head: Option<(i64, String)>,
     /// A preview, not the final record: the renderer marks every page "DỰ THẢO".
     pub draft: bool,
+    /// A meeting held in writing: its record is the summary of answers (báo cáo tổng hợp ý
+    /// kiến) instead of a biên bản; `minutes_number` is then its "…/BC-…" number.
+    pub consultation: Option<Consultation>,
+}
+
+/// What the summary of a meeting held in writing prints besides the letterhead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consultation {
+    /// Local times: when the questions were sent (the first opened), the deadline, and when
+    /// the meeting closed.
+    pub sent_at: Option<NaiveDateTime>,
+    pub deadline: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    /// Whether a member who did not answer counts as agreeing (coi như đồng ý).
+    pub silence_agrees: bool,
+    /// The voting members asked.
+    pub asked: usize,
+    pub questions: Vec<Question>,
+}
+
+/// One question (a poll of the written meeting) with every member's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    pub title: String,
+    pub secret: bool,
+    /// Every member asked, in name order.
+    pub answers: Vec<MemberAnswer>,
+    /// Answers per option in the poll's order, in words ("Đồng ý", n), deemed ones apart.
+    pub counts: Vec<(String, i64)>,
+    /// Members who did not answer and count as agreeing.
+    pub deemed: i64,
+    /// Members who did not answer and count as nothing.
+    pub silent: i64,
+    /// How many the counts are of (every member asked for `absolute_all`).
+    pub of: i64,
+    pub majority: String,
+    /// "Thông qua" / "Không thông qua"; empty while the question is still open (a preview).
+    pub result: String,
+    /// The votes were even and the chair's answer decided.
+    pub tie_broken_by_chair: bool,
+}
+
+/// A member's answer as the summary prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberAnswer {
+    pub name: String,
+    /// In words: "Đồng ý", "Không đồng ý", "Ý kiến khác", "Coi như đồng ý", "Không trả lời",
+    /// or "Đã trả lời (phiếu kín)".
+    pub answer: String,
+    /// When the (last) answer came, local; none for a secret poll or no answer.
+    pub at: Option<NaiveDateTime>,
+    pub comment: Option<String>,
 }

@@ -1,5 +1,5 @@
 //! Số văn bản: the organisation's register of document numbers, one sequence per kind of
-//! document (`BB` biên bản, `TB` thông báo) and year, starting at 1 each January. A number is
+//! document (`BB` biên bản, `TB` thông báo, `BC` báo cáo) and year, starting at 1 each January. A number is
 //! taken inside the transaction that records its document, so a failed finalisation gives it
 //! back (no gap) and two finalisations never get the same one (PostgreSQL's row lock on the
 //! register; SQLite's single writer); every number issued is kept in `register_entries`,
@@ -18,6 +18,8 @@ pub enum Kind {
     Minutes,
     /// Thông báo (kết luận).
     Notice,
+    /// Báo cáo (tổng hợp ý kiến, a meeting held in writing).
+    Report,
 }
 
 impl Kind {
@@ -26,6 +28,7 @@ impl Kind {
         match self {
             Self::Minutes => "BB",
             Self::Notice => "TB",
+            Self::Report => "BC",
         }
     }
 }

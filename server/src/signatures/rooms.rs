@@ -47,6 +47,15 @@ fn load(conn: &mut DbConnection, document_id: &str) -> Result<Vec<Room>, ApiErro
     }
 }
 
+/// The blocks the document has rooms for ("secretary", "chair"); none for a document the
+/// server did not render.
+pub fn blocks(conn: &mut DbConnection, document_id: &str) -> Result<Vec<String>, ApiError> {
+    Ok(load(conn, document_id)?
+        .into_iter()
+        .map(|room| room.block)
+        .collect())
+}
+
 /// Where a signature of `block` shows on the document, if anywhere.
 pub fn placement(
     conn: &mut DbConnection,

@@ -183,7 +183,16 @@ fn check_turn(
             format!("the {} block is signed already", block.as_str()),
         ));
     }
-    let sequence = order(&row.kind);
+    // A record signs in its blocks' order; a block it has no room for (the summary of a
+    // meeting held in writing has no secretary's) is not waited for. The seal needs no room.
+    let rooms = super::rooms::blocks(conn, &row.id)?;
+    let sequence: Vec<Block> = order(&row.kind)
+        .iter()
+        .copied()
+        .filter(|b| {
+            *b == Block::Organization || rooms.is_empty() || rooms.iter().any(|r| r == b.as_str())
+        })
+        .collect();
     if !sequence.is_empty() {
         let Some(at) = sequence.iter().position(|b| *b == block) else {
             return Err(ApiError::invalid(

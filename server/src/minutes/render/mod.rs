@@ -9,6 +9,7 @@
 mod docx;
 mod nd30;
 pub mod samples;
+mod summary;
 mod words;
 
 pub use crate::typeset::family::Fonts;
@@ -41,6 +42,23 @@ pub struct RenderedPdf {
     pub signature_boxes: Vec<SignatureBox>,
 }
 
+/// The record's main document as a PDF: the biên bản of a session, the summary of a meeting
+/// held in writing.
+pub fn record_pdf(record: &Record, fonts: &Fonts) -> Result<RenderedPdf, ApiError> {
+    if record.consultation.is_some() {
+        summary_pdf_with_boxes(record, fonts)
+    } else {
+        minutes_pdf_with_boxes(record, fonts)
+    }
+}
+
+/// The summary of a meeting held in writing (báo cáo tổng hợp ý kiến), with its signature
+/// room (the chair's).
+pub fn summary_pdf_with_boxes(record: &Record, fonts: &Fonts) -> Result<RenderedPdf, ApiError> {
+    let title = summary::trich_yeu(record);
+    render(record, fonts, &title, summary::summary)
+}
+
 /// The biên bản as a PDF.
 pub fn minutes_pdf(record: &Record, fonts: &Fonts) -> Result<Vec<u8>, ApiError> {
     minutes_pdf_with_boxes(record, fonts).map(|r| r.bytes)
@@ -62,14 +80,19 @@ pub fn conclusions_pdf_with_boxes(record: &Record, fonts: &Fonts) -> Result<Rend
     render(record, fonts, &title, nd30::conclusions)
 }
 
-/// The biên bản as a .docx in Times New Roman, A4 with the decree's margins.
+/// The record's main document (the biên bản, or a written meeting's summary) as a .docx in
+/// Times New Roman, A4 with the decree's margins.
 pub fn minutes_docx(record: &Record) -> Result<Vec<u8>, ApiError> {
     // Blocks are built with DejaVu's widths (only short rules depend on them); Word sets the
     // text in Times New Roman itself.
     let fonts = Fonts::dejavu();
     let mut ts = Typesetter::new(&fonts)?;
     let frame = Frame::a4_nd30();
-    let blocks = nd30::minutes(&mut ts, record, frame.body_width());
+    let blocks = if record.consultation.is_some() {
+        summary::summary(&mut ts, record, frame.body_width())
+    } else {
+        nd30::minutes(&mut ts, record, frame.body_width())
+    };
     docx::write(&blocks, &frame, record.draft, &record.title)
 }
 

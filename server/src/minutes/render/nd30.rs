@@ -10,11 +10,11 @@ use crate::typeset::setter::Typesetter;
 use crate::typeset::text::{one_line, paragraphs};
 
 /// Body text.
-const BODY: f32 = 14.0;
+pub(super) const BODY: f32 = 14.0;
 /// First-line indent of body paragraphs: 1 cm.
-const INDENT: f32 = 10.0 * MM;
+pub(super) const INDENT: f32 = 10.0 * MM;
 /// Space after body paragraphs.
-const AFTER: f32 = 6.0;
+pub(super) const AFTER: f32 = 6.0;
 /// Height of a signature's room (the signature image goes there).
 pub const ROOM_HEIGHT: f32 = 35.0 * MM;
 const ROOM_WIDTH: f32 = 60.0 * MM;
@@ -22,20 +22,20 @@ const ROOM_WIDTH: f32 = 60.0 * MM;
 pub const QUOC_HIEU: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
 pub const TIEU_NGU: &str = "Độc lập - Tự do - Hạnh phúc";
 
-fn style(face: Face, size: f32) -> Style {
+pub(super) fn style(face: Face, size: f32) -> Style {
     Style::new(face, size)
 }
 
-fn regular() -> Style {
+pub(super) fn regular() -> Style {
     style(Face::Regular, BODY)
 }
 
-fn bold() -> Style {
+pub(super) fn bold() -> Style {
     style(Face::Bold, BODY)
 }
 
 /// A body paragraph: justified, first line indented, 6 pt after.
-fn body(text: impl Into<String>) -> Paragraph {
+pub(super) fn body(text: impl Into<String>) -> Paragraph {
     Paragraph::new(Align::Justify)
         .span(text, regular())
         .first_indent(INDENT)
@@ -43,7 +43,7 @@ fn body(text: impl Into<String>) -> Paragraph {
 }
 
 /// A body paragraph opening with a bold label ("Địa điểm: ").
-fn labelled(label: &str, text: impl Into<String>) -> Paragraph {
+pub(super) fn labelled(label: &str, text: impl Into<String>) -> Paragraph {
     Paragraph::new(Align::Justify)
         .span(format!("{label} "), bold())
         .span(text, regular())
@@ -51,13 +51,13 @@ fn labelled(label: &str, text: impl Into<String>) -> Paragraph {
         .space_after(AFTER)
 }
 
-fn centred(text: impl Into<String>, style: Style) -> Paragraph {
+pub(super) fn centred(text: impl Into<String>, style: Style) -> Paragraph {
     Paragraph::new(Align::Center)
         .span(text, style)
         .leading(1.15)
 }
 
-fn or_blank(text: &str) -> String {
+pub(super) fn or_blank(text: &str) -> String {
     let text = one_line(text);
     if text.is_empty() {
         BLANK.to_owned()
@@ -67,7 +67,7 @@ fn or_blank(text: &str) -> String {
 }
 
 /// The two columns at the head of page 1, with the number's kind ("BB", "TB").
-fn header(
+pub(super) fn header(
     ts: &mut Typesetter<'_>,
     record: &Record,
     width: f32,
@@ -131,7 +131,7 @@ fn header(
 }
 
 /// The kind ("BIÊN BẢN") and the trích yếu beneath it, with a short rule.
-fn title(ts: &mut Typesetter<'_>, kind: &str, summary: &str, width: f32) -> Vec<Block> {
+pub(super) fn title(ts: &mut Typesetter<'_>, kind: &str, summary: &str, width: f32) -> Vec<Block> {
     let summary = or_blank(summary);
     let style = bold();
     let widest = ts.width(&summary, style).min(width);
@@ -194,7 +194,7 @@ fn recipients(record: &Record) -> Vec<Block> {
 }
 
 /// The audit chain's head, small, on the last page.
-fn audit(record: &Record) -> Option<Block> {
+pub(super) fn audit(record: &Record) -> Option<Block> {
     let (seq, hash) = record.audit_head.as_ref()?;
     Some(Block::Paragraph(
         Paragraph::new(Align::Left)
@@ -207,7 +207,7 @@ fn audit(record: &Record) -> Option<Block> {
 }
 
 /// Free text (notes, conclusions) as body paragraphs.
-fn free_text(text: &str) -> impl Iterator<Item = Block> {
+pub(super) fn free_text(text: &str) -> impl Iterator<Item = Block> {
     paragraphs(text)
         .into_iter()
         .map(|p| Block::Paragraph(body(p)))
@@ -517,6 +517,14 @@ pub fn conclusions(ts: &mut Typesetter<'_>, record: &Record, width: f32) -> Vec<
         .keep_with_next(),
     ));
     blocks.push(Block::Space(6.0));
+    blocks.push(recipients_and_chair(record, width));
+    blocks.extend(audit(record));
+    blocks
+}
+
+/// Nơi nhận on the left, the chair's signature block on the right ("TM. ỦY BAN NHÂN DÂN /
+/// CHỦ TỊCH"), as documents the chair signs for the body end.
+pub(super) fn recipients_and_chair(record: &Record, width: f32) -> Block {
     let lh = &record.letterhead;
     let titles = [one_line(&lh.on_behalf).to_uppercase(), {
         let t = one_line(&lh.chair_title).to_uppercase();
@@ -527,7 +535,7 @@ pub fn conclusions(ts: &mut Typesetter<'_>, record: &Record, width: f32) -> Vec<
         }
     }];
     let left = (width * 0.45).round();
-    blocks.push(Block::Columns(vec![
+    Block::Columns(vec![
         Column {
             width: left,
             blocks: {
@@ -542,7 +550,5 @@ pub fn conclusions(ts: &mut Typesetter<'_>, record: &Record, width: f32) -> Vec<
             record.chair.as_ref().map(|p| p.name.as_str()),
             width - left,
         ),
-    ]));
-    blocks.extend(audit(record));
-    blocks
+    ])
 }

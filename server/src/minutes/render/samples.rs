@@ -5,7 +5,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::minutes::record::{
-    Absent, Attendance, Item, Letterhead, Person, PollResult, Present, Record, Speech,
+    Absent, Attendance, Consultation, Item, Letterhead, MemberAnswer, Person, PollResult, Present,
+    Question, Record, Speech,
 };
 
 fn at(day: u32, h: u32, m: u32) -> NaiveDateTime {
@@ -182,6 +183,7 @@ pub fn demo() -> Record {
             "9f2c4e7a1b3d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8".into(),
         )),
         draft: false,
+        consultation: None,
     }
 }
 
@@ -283,5 +285,82 @@ pub fn large() -> Record {
             }
         })
         .collect();
+    record
+}
+
+fn answer(
+    name: &str,
+    answer: &str,
+    at: Option<NaiveDateTime>,
+    comment: Option<&str>,
+) -> MemberAnswer {
+    MemberAnswer {
+        name: name.into(),
+        answer: answer.into(),
+        at,
+        comment: comment.map(Into::into),
+    }
+}
+
+/// A meeting held in writing, closed: seven members asked one question by 17:00 on 4/12,
+/// four agreed, one disagreed, one answered "Ý kiến khác" with a comment, one did not answer
+/// and is deemed to agree.
+pub fn written() -> Record {
+    let mut record = demo();
+    record.title = "Xin ý kiến về chủ trương đầu tư sửa chữa Trường Mầm non xã Cam Thủy".into();
+    record.minutes_number = Some("03/BC-UBND".into());
+    record.conclusions_number = None;
+    record.items.clear();
+    record.opening.clear();
+    record.closing.clear();
+    record.consultation = Some(Consultation {
+        sent_at: Some(at(28, 8, 0)),
+        deadline: Some(
+            NaiveDate::from_ymd_opt(2026, 12, 4)
+                .and_then(|d| d.and_hms_opt(17, 0, 0))
+                .unwrap_or_default(),
+        ),
+        closed_at: Some(
+            NaiveDate::from_ymd_opt(2026, 12, 4)
+                .and_then(|d| d.and_hms_opt(17, 0, 0))
+                .unwrap_or_default(),
+        ),
+        silence_agrees: true,
+        asked: 7,
+        questions: vec![Question {
+            title: "Đồng ý chủ trương đầu tư sửa chữa Trường Mầm non xã (1,2 tỷ đồng)".into(),
+            secret: false,
+            answers: vec![
+                answer("Hoàng Thị Lan", "Đồng ý", Some(at(28, 9, 12)), None),
+                answer("Lê Văn Bình", "Đồng ý", Some(at(29, 14, 3)), None),
+                answer(
+                    "Ngô Văn Thành",
+                    "Ý kiến khác",
+                    Some(at(30, 10, 45)),
+                    Some("Đề nghị bổ sung dự toán phần mái che sân chơi trước khi phê duyệt."),
+                ),
+                answer("Nguyễn Văn An", "Đồng ý", Some(at(28, 8, 30)), None),
+                answer(
+                    "Phạm Thị Hoa",
+                    "Không đồng ý",
+                    Some(at(29, 16, 20)),
+                    Some("Chưa cân đối được nguồn vốn năm 2027."),
+                ),
+                answer("Trần Thị Mai", "Đồng ý", Some(at(30, 7, 55)), None),
+                answer("Võ Minh Tuấn", "Coi như đồng ý", None, None),
+            ],
+            counts: vec![
+                ("Đồng ý".into(), 4),
+                ("Không đồng ý".into(), 1),
+                ("Ý kiến khác".into(), 1),
+            ],
+            deemed: 1,
+            silent: 0,
+            of: 7,
+            majority: "Quá nửa tổng số thành viên".into(),
+            result: "Thông qua".into(),
+            tie_broken_by_chair: false,
+        }],
+    });
     record
 }

@@ -344,3 +344,92 @@ fn an_empty_record_and_an_overlong_letterhead_still_render() {
         );
     }
 }
+
+#[test]
+fn the_summary_of_a_written_meeting_names_every_answer_and_the_chair_signs_it() {
+    let fonts = fonts();
+    let record = samples::written();
+    let rendered = record_pdf(&record, &fonts).unwrap();
+    let blocks: Vec<_> = rendered.signature_boxes.iter().map(|b| b.block).collect();
+    assert_eq!(blocks, vec!["chair"], "one signature: the chair's");
+    let text = flatten(&summary::summary(
+        &mut Typesetter::new(&fonts).unwrap(),
+        &record,
+        Frame::a4_nd30().body_width(),
+    ));
+    for expected in [
+        "Số: 03/BC-UBND",
+        "BÁO CÁO",
+        "Tổng hợp ý kiến thành viên về chủ trương đầu tư sửa chữa",
+        "đến 7 thành viên",
+        "Thời hạn trả lời: 17 giờ 00 phút, ngày 04 tháng 12 năm 2026",
+        "được coi như đồng ý",
+        "Võ Minh Tuấn\tCoi như đồng ý",
+        "Ngô Văn Thành\tÝ kiến khác\t30/11/2026 10:45\tĐề nghị bổ sung dự toán",
+        "Đồng ý: 5/7 (trong đó coi như đồng ý: 1); Không đồng ý: 1/7; Ý kiến khác: 1/7; Không trả lời: 0/7.",
+        "Thông qua (quá nửa tổng số thành viên).",
+        "TM. ỦY BAN NHÂN DÂN",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    // The .docx of a written meeting is its summary too.
+    let json = docx_rs::read_docx(&minutes_docx(&record).unwrap())
+        .unwrap()
+        .json();
+    assert!(json.contains("BÁO CÁO") && json.contains("Coi như đồng ý"));
+    assert!(!json.contains("BIÊN BẢN"));
+}
+
+#[test]
+fn a_summary_preview_waits_for_the_result_and_notes_a_tie_the_chair_broke() {
+    let mut record = samples::written();
+    let mut q = record.consultation.as_ref().unwrap().questions[0].clone();
+    assert_eq!(
+        summary::result_line(&q),
+        "Thông qua (quá nửa tổng số thành viên)."
+    );
+    q.tie_broken_by_chair = true;
+    assert!(summary::result_line(&q).contains("ngang nhau, quyết định theo ý kiến của Chủ tịch"));
+    q.result.clear();
+    assert_eq!(summary::result_line(&q), "… (đang lấy ý kiến).");
+    q.deemed = 0;
+    q.silent = 1;
+    assert!(summary::counts_line(&q).starts_with("Đồng ý: 4/7; "));
+    assert!(summary::counts_line(&q).ends_with("Không trả lời: 1/7."));
+    // A preview: no number, no times yet.
+    record.minutes_number = None;
+    if let Some(c) = record.consultation.as_mut() {
+        c.sent_at = None;
+        c.deadline = None;
+        c.closed_at = None;
+    }
+    let fonts = fonts();
+    let text = flatten(&summary::summary(
+        &mut Typesetter::new(&fonts).unwrap(),
+        &record,
+        Frame::a4_nd30().body_width(),
+    ));
+    assert!(text.contains("Số: …/BC-UBND"), "{text}");
+    assert!(text.contains("Thời hạn trả lời: … giờ … phút"), "{text}");
+}
+
+#[test]
+fn the_subject_does_not_repeat_the_asking() {
+    assert_eq!(
+        summary::subject("Xin ý kiến về Chủ trương đầu tư"),
+        "chủ trương đầu tư"
+    );
+    assert_eq!(
+        summary::subject("Lấy ý kiến về dự thảo Quy chế"),
+        "dự thảo Quy chế"
+    );
+    assert_eq!(
+        summary::subject("Phương án phòng chống lụt bão"),
+        "phương án phòng chống lụt bão"
+    );
+    assert_eq!(summary::subject("Xin ý kiến về "), "xin ý kiến về");
+    assert_eq!(summary::subject(""), "…");
+}
