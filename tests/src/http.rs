@@ -1,7 +1,11 @@
-//! The small HTTP client and statistics the load tools share (`loadtool`, `votebench`).
+//! The small HTTP client and statistics the load tools share (`loadtool`, `votebench`,
+//! `writtenbench`).
+
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
+use tokio::sync::Semaphore;
 
 /// JSON calls against one server.
 #[derive(Debug, Clone)]
@@ -78,4 +82,28 @@ pub fn print_summary(name: &str, mut v: Vec<f64>) {
         percentile(&v, 99.0),
         percentile(&v, 100.0)
     );
+}
+
+/// Runs `f` over `items` with at most `limit` at once; fails on the first error.
+pub async fn each<T, F, Fut, R>(items: Vec<T>, limit: usize, f: F) -> anyhow::Result<Vec<R>>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: Fn(T) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<R>> + Send,
+{
+    let gate = Arc::new(Semaphore::new(limit));
+    let mut tasks = Vec::new();
+    for item in items {
+        let (gate, f) = (gate.clone(), f.clone());
+        tasks.push(tokio::spawn(async move {
+            let _p = gate.acquire_owned().await?;
+            f(item).await
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await??);
+    }
+    Ok(out)
 }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use ecabinet_tests::http::{Http, print_summary};
+use ecabinet_tests::http::{Http, each, print_summary};
 use ecabinet_tests::live::{LiveClient, Next, Ws};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -40,30 +40,6 @@ struct Args {
     /// Give up after this many seconds in all.
     #[arg(long, default_value_t = 900)]
     max_secs: u64,
-}
-
-/// Runs `f` over `items` with at most `limit` at once; fails on the first error.
-async fn each<T, F, Fut, R>(items: Vec<T>, limit: usize, f: F) -> anyhow::Result<Vec<R>>
-where
-    T: Send + 'static,
-    R: Send + 'static,
-    F: Fn(T) -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = anyhow::Result<R>> + Send,
-{
-    let gate = Arc::new(Semaphore::new(limit));
-    let mut tasks = Vec::new();
-    for item in items {
-        let (gate, f) = (gate.clone(), f.clone());
-        tasks.push(tokio::spawn(async move {
-            let _p = gate.acquire_owned().await?;
-            f(item).await
-        }));
-    }
-    let mut out = Vec::new();
-    for t in tasks {
-        out.push(t.await??);
-    }
-    Ok(out)
 }
 
 /// Creates the meeting, its members (signed in, checked in) and returns (meeting, admin, tokens).
