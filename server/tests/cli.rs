@@ -7,17 +7,11 @@
 
 mod common;
 
+use common::{BIN, ecabinet};
+
 use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-
-const BIN: &str = env!("CARGO_BIN_EXE_ecabinet");
-
-fn ecabinet(data: &std::path::Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env("ECABINET_DATA", data).env("RUST_LOG", "warn");
-    cmd
-}
 
 /// Starts `serve` and returns the child and the address it printed.
 fn serve(data: &std::path::Path, extra: &[&str]) -> (Child, String) {

@@ -9,95 +9,14 @@
 
 mod common;
 
+use common::Store;
+
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, ExitStatus};
 use std::time::Duration;
 
-use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-
-const BIN: &str = env!("CARGO_BIN_EXE_ecabinet");
-const SECRET: &str = "exit-test-secret-exit-test-secret-0123456789";
-
-/// One database for one test: SQLite in the data directory, or a PostgreSQL database of its
-/// own, dropped at the end.
-struct Store {
-    data: tempfile::TempDir,
-    pg: Option<(String, String)>,
-}
-
-impl Store {
-    fn sqlite() -> Self {
-        Self {
-            data: tempfile::tempdir().unwrap(),
-            pg: None,
-        }
-    }
-
-    fn postgres() -> Self {
-        let base = std::env::var("PG_TEST_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        let name = format!("ecabinet_exit_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = PgConnection::establish(&base).unwrap();
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .unwrap();
-        let (prefix, _) = base.rsplit_once('/').unwrap();
-        Self {
-            data: tempfile::tempdir().unwrap(),
-            pg: Some((base.clone(), format!("{prefix}/{name}"))),
-        }
-    }
-
-    fn command(&self) -> Command {
-        let mut cmd = Command::new(BIN);
-        cmd.env("ECABINET_DATA", self.data.path())
-            .env("ECABINET_AUTH__JWT_SECRET", SECRET)
-            .env("RUST_LOG", "warn");
-        if let Some((_, url)) = &self.pg {
-            cmd.env("ECABINET_DATABASE_URL", url);
-        }
-        cmd
-    }
-
-    fn log(&self) -> std::path::PathBuf {
-        self.data.path().join("serve.log")
-    }
-
-    /// The last lines `serve` wrote to standard error.
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(self.log()).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(20)..].join("\n")
-    }
-
-    fn execute(&self, sql: &str) {
-        match &self.pg {
-            Some((_, url)) => {
-                let mut c = PgConnection::establish(url).unwrap();
-                diesel::sql_query(sql).execute(&mut c).unwrap();
-            }
-            None => {
-                let path = self.data.path().join("ecabinet.db");
-                let mut c = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-                diesel::sql_query(sql).execute(&mut c).unwrap();
-            }
-        }
-    }
-}
-
-impl Drop for Store {
-    fn drop(&mut self) {
-        if let Some((base, url)) = &self.pg {
-            let name = url.rsplit('/').next().unwrap_or_default();
-            if let Ok(mut c) = PgConnection::establish(base) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut c);
-            }
-        }
-    }
-}
 
 /// Exit code 0, not a signal, no core.
 fn assert_clean(status: ExitStatus, what: &str) {
@@ -174,25 +93,7 @@ struct Room {
 }
 
 fn room(store: &Store) -> Room {
-    let tokens = ecabinet::auth::tokens::TokenService::new(
-        SECRET.as_bytes(),
-        &ecabinet::config::AuthSettings::default(),
-    );
-    let mut people = Vec::new();
-    for i in 0..=8 {
-        let id = ecabinet::db::new_id();
-        let role = if i == 0 { "admin" } else { "member" };
-        store.execute(&format!(
-            "INSERT INTO users (id, username, display_name, role, password_hash, created_at) \
-             VALUES ('{id}', 'u{i}', 'Đại biểu {i}', '{role}', 'x', CURRENT_TIMESTAMP)"
-        ));
-        let role = if i == 0 {
-            ecabinet::users::Role::Admin
-        } else {
-            ecabinet::users::Role::Member
-        };
-        people.push((id.clone(), tokens.issue(&id, role, "exit").unwrap()));
-    }
+    let mut people = store.people(8);
     let admin = people.remove(0).1;
     Room {
         admin,

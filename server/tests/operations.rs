@@ -6,15 +6,9 @@
 
 mod common;
 
+use common::ecabinet;
+
 use std::process::Command;
-
-const BIN: &str = env!("CARGO_BIN_EXE_ecabinet");
-
-fn ecabinet(data: &std::path::Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env("ECABINET_DATA", data).env("RUST_LOG", "warn");
-    cmd
-}
 
 fn login_status(base: &str) -> String {
     let out = Command::new("curl")
