@@ -46,12 +46,13 @@ export function App() {
   );
 }
 
-export function Link(props: { href: string; class?: string; children: any; 'aria-label'?: string }) {
+export function Link(props: { href: string; class?: string; children: any; 'aria-label'?: string; 'data-testid'?: string }) {
   return (
     <a
       href={props.href}
       class={props.class}
       aria-label={props['aria-label']}
+      data-testid={props['data-testid']}
       onClick={(e) => {
         if (e.ctrlKey || e.metaKey || e.shiftKey) return;
         e.preventDefault();
