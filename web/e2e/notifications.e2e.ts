@@ -133,6 +133,9 @@ describe('notifications on the tablet', () => {
   });
 
   it('a moved meeting says where it was; older ones page in; mark all read clears the badge', async () => {
+    // On the meeting list no meeting's channel is open: nothing is pushed.
+    await member.page.locator('.topnav').getByRole('link', { name: 'Cuộc họp' }).click();
+    await member.page.locator('[data-group="upcoming"]').waitFor();
     // 21 moves of half an hour: more than a page (20); the last from 18:00 to 18:30, into the Hội trường.
     let at = new Date(STARTS).getTime();
     for (let i = 0; i < 21; i++) {

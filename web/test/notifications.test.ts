@@ -107,11 +107,15 @@ const page = (ks: number[], unread: number, next: number | null = null): Notific
 });
 
 describe('list bookkeeping', () => {
-  it('keeps older pages when the first is read again, and drops them when it is all there is', () => {
+  it('keeps older pages when the first is read again and reaches them, else starts again', () => {
     const loaded = [...page([10, 9, 8], 3).notifications, ...page([7, 6], 0).notifications];
     const again = mergeFirstPage(loaded, id(6), page([11, 10, 9], 4, 9));
     expect(again.items.map((x) => x.id)).toEqual([11, 10, 9, 8, 7, 6].map(id));
     expect(again.nextBefore).toBe(id(6));
+    // More came meanwhile than a page holds: the old ones would hide a gap, paging starts again.
+    const gap = mergeFirstPage(loaded, id(6), page([14, 13, 12], 3, 12));
+    expect(gap.items.map((x) => x.id)).toEqual([14, 13, 12].map(id));
+    expect(gap.nextBefore).toBe(id(12));
     const all = mergeFirstPage(loaded, id(6), page([11, 10], 2, null));
     expect(all.items.map((x) => x.id)).toEqual([11, 10].map(id));
     expect(all.nextBefore).toBeNull();

@@ -109,7 +109,10 @@ export function hrefOf(n: Pick<AppNotification, 'meeting_id'>): string | null {
 
 /**
  * The list after reading its first page again: that page, then the older notifications already
- * loaded beyond it (ids are UUID v7, ordered as created, so "older" is "smaller id"). When the
+ * loaded beyond it (ids are UUID v7, ordered as created, so "older" is "smaller id"), paging
+ * going on from where it had got to. Only when the page reaches into what was loaded (its oldest
+ * is listed already): otherwise more came meanwhile than a page holds (unseen, no live channel)
+ * and keeping the old ones would hide a gap, so the list starts again from this page. When the
  * first page is all there is (`next_before` null) nothing older is kept.
  */
 export function mergeFirstPage(
@@ -117,12 +120,12 @@ export function mergeFirstPage(
   currentNext: string | null,
   page: NotificationPage,
 ): { items: AppNotification[]; nextBefore: string | null } {
-  if (page.next_before === null || page.notifications.length === 0) return { items: sortNewestFirst(page.notifications), nextBefore: page.next_before };
-  const ids = new Set(page.notifications.map((n) => n.id));
-  const oldest = page.notifications.reduce((min, n) => (n.id < min ? n.id : min), page.notifications[0].id);
-  const older = current.filter((n) => !ids.has(n.id) && n.id < oldest);
-  // Kept older items: paging goes on from where it had got to.
-  return { items: sortNewestFirst([...page.notifications, ...older]), nextBefore: older.length ? currentNext : page.next_before };
+  const fresh = sortNewestFirst(page.notifications);
+  const oldest = fresh.at(-1);
+  if (page.next_before === null || !oldest || !current.some((n) => n.id === oldest.id)) return { items: fresh, nextBefore: page.next_before };
+  const ids = new Set(fresh.map((n) => n.id));
+  const older = current.filter((n) => !ids.has(n.id) && n.id < oldest.id);
+  return { items: [...fresh, ...older], nextBefore: older.length ? currentNext : page.next_before };
 }
 
 /** The list with an older page appended (a notification already there is not listed twice). */
