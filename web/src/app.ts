@@ -8,6 +8,7 @@ import { forgetMinutesCopies } from './minutes/editor';
 import { SignatureCache } from './signatures/cache';
 import type { DocSignature } from './types';
 import { LiveRequestError } from './live';
+import { NotificationStore, type NotificationsState } from './notifications/store';
 
 export const session = new Session();
 
@@ -25,11 +26,15 @@ export const signatureCache = new SignatureCache(
   (e) => e instanceof ApiError && e.status === 404,
 );
 
+/** The user's notifications: the header's unread badge and the list (notifications/store.ts). */
+export const notifications = new NotificationStore((method, path, body) => session.request(method, path, body));
+
 // The kept files carry their reader's name (watermark): they go when that reader signs out.
 let signedInAs = session.user?.id ?? null;
 session.subscribe((s) => {
   const now = s?.user.id ?? null;
   if (signedInAs && now !== signedInAs) {
+    notifications.clear();
     void docStore.clear();
     signatureCache.clear();
     if (typeof localStorage !== 'undefined') forgetMinutesCopies(localStorage, signedInAs);
@@ -54,6 +59,15 @@ export function useRoute(): { path: string; search: URLSearchParams } {
     return () => routeListeners.delete(f);
   }, []);
   return { path: location.pathname, search: new URLSearchParams(location.search) };
+}
+
+export function useNotifications(): NotificationsState {
+  const [s, setS] = useState(notifications.state);
+  useEffect(() => {
+    setS(notifications.state);
+    return notifications.subscribe(setS);
+  }, []);
+  return s;
 }
 
 export function useUser(): User | null {

@@ -1,6 +1,6 @@
 // Loads a meeting, keeps it current through the live client, and runs actions.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { session } from '../app';
+import { notifications, session } from '../app';
 import { ApiError } from '../session';
 import { LiveClient, LiveRequestError, liveUrl, type LiveStatus } from '../live';
 import type { PresenterPage } from '../reader/follow';
@@ -117,6 +117,8 @@ export function useMeeting(id: string): MeetingHandle {
           onEphemeral: (type, data) => {
             if (type === 'presenter.page') setPresenter((cur) => ({ page: data as PresenterPage, n: (cur?.n ?? 0) + 1 }));
             else if (type.startsWith('annotation.')) toAnnotations(type, data);
+            // For this user whatever the meeting (docs/live.md): the header's badge rises at once.
+            else if (type === 'notification.new') notifications.receive(data);
           },
           onResync: () => void load(),
         });

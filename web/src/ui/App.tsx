@@ -8,6 +8,7 @@ import { SignIn } from './SignIn';
 import { Security } from './Security';
 import { Users } from './Users';
 import { Consultations, CreateWritten, WRITTEN_PATH } from './Written';
+import { NOTIFICATIONS_PATH, NotificationBell, NotificationsPage } from './Notifications';
 
 export const SECURITY_PATH = '/account/security';
 
@@ -31,6 +32,7 @@ export function App() {
   else if (path === '/users' && user.role === 'admin') page = <Users />;
   else if (path === '/meetings/new') page = <CreateMeeting />;
   else if (path === WRITTEN_PATH) page = <Consultations />;
+  else if (path === NOTIFICATIONS_PATH) page = <NotificationsPage />;
   else if (path === `${WRITTEN_PATH}/new` && (user.role === 'admin' || user.role === 'secretary')) page = <CreateWritten />;
   else if (m) page = <MeetingScreen key={m[1]} id={decodeURIComponent(m[1])} initialTab={search.get('tab')} />;
   else page = <MeetingList />;
@@ -44,12 +46,13 @@ export function App() {
   );
 }
 
-export function Link(props: { href: string; class?: string; children: any; 'aria-label'?: string }) {
+export function Link(props: { href: string; class?: string; children: any; 'aria-label'?: string; 'data-testid'?: string }) {
   return (
     <a
       href={props.href}
       class={props.class}
       aria-label={props['aria-label']}
+      data-testid={props['data-testid']}
       onClick={(e) => {
         if (e.ctrlKey || e.metaKey || e.shiftKey) return;
         e.preventDefault();
@@ -96,6 +99,7 @@ function Header() {
             <path d="M8 11V8a4 4 0 0 1 8 0v3" />
           </svg>
         </Link>
+        <NotificationBell />
         <LanguageSwitch />
         <span class="who" data-testid="who">
           <span class="who-name">{user.display_name}</span>
