@@ -64,7 +64,9 @@ export interface EditorState {
 export interface FinalizeResult {
   number: string;
   minutes_document_id: string;
-  conclusions_document_id: string;
+  /** Null for a meeting held in writing: its summary is its only record document. */
+  conclusions_number?: string | null;
+  conclusions_document_id: string | null;
 }
 
 /** A refusal decided on the tablet (e.g. finalising with unsent text), shaped like an API error. */
