@@ -8,6 +8,7 @@
 // Vietnamese. Every wait is bounded.
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
+import { pdfText, squash } from './pdf';
 import { cspViolations, inkOnPage, outsideRequests, shotOf, signIn, smallTargets, until, useServerAndBrowser, waitText, type Tablet } from './harness';
 
 const DEMO = 'Phiên họp thường kỳ tháng 11/2026 — UBND xã Cam Thủy';
@@ -41,20 +42,6 @@ const saveState = (p: Page) => panel(p).getByTestId('minutes-save');
 async function waitValue(loc: Locator, want: string, timeout = 10_000) {
   await until(`the field to read ${JSON.stringify(want)}`, async () => (await loc.inputValue()) === want, timeout);
 }
-
-/** The text of a finalised document, through PDF.js in Node (as the reader would show it). */
-async function pdfText(bytes: Uint8Array): Promise<string> {
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const doc = await pdfjs.getDocument({ data: bytes, isEvalSupported: false, verbosity: 0 }).promise;
-  const out: string[] = [];
-  for (let n = 1; n <= doc.numPages; n++) {
-    const c = await (await doc.getPage(n)).getTextContent();
-    out.push(c.items.map((i) => ('str' in i ? i.str : '')).join(' '));
-  }
-  await doc.destroy();
-  return out.join(' ');
-}
-const squash = (s: string) => s.normalize('NFC').replace(/\s+/g, '');
 
 describe('the meeting’s record', () => {
   it('the secretary’s notes reach the chair’s tablet live, and the chair’s conclusion the secretary’s', async () => {

@@ -47,6 +47,11 @@ export class FakeServer {
   patches: MinutesPatch[] = [];
   closed = true;
 
+  /** `written`: a meeting held in writing, whose record is one summary ("01/BC-UBND") with no agenda items. */
+  constructor(private readonly kind: 'session' | 'written' = 'session') {
+    if (kind === 'written') this.m = { ...this.m, next_number: '01/BC-UBND', items: [] };
+  }
+
   /** Another tablet saves (as the server would apply a PATCH that passed). */
   saveElsewhere(body: Omit<MinutesPatch, 'version'>) {
     this.apply({ version: this.m.version, ...body });
@@ -82,6 +87,10 @@ export class FakeServer {
     if (method === 'POST' && path.endsWith('/finalize')) {
       if (!this.closed) throw new HttpErr(409, 'meeting_not_closed');
       if (this.m.state === 'final') throw new HttpErr(409, 'minutes_final');
+      if (this.kind === 'written') {
+        this.m = { ...this.m, state: 'final', version: this.m.version + 1, number: '01/BC-UBND', next_number: null, minutes_document_id: 'd-bc', conclusions_document_id: null };
+        return { number: '01/BC-UBND', minutes_document_id: 'd-bc', conclusions_number: null, conclusions_document_id: null } as T;
+      }
       this.m = { ...this.m, state: 'final', version: this.m.version + 1, number: '05/BB-UBND', next_number: null, minutes_document_id: 'd-bb', conclusions_document_id: 'd-tb' };
       return { number: '05/BB-UBND', minutes_document_id: 'd-bb', conclusions_document_id: 'd-tb' } as T;
     }

@@ -331,6 +331,31 @@ describe('two writers (409 stale_version)', () => {
   });
 });
 
+describe('the number finalising would take', () => {
+  it('stays known after a save, whose answer does not carry it, until read anew', async () => {
+    const request = server.request;
+    // As the server answers a PATCH: the minutes without `next_number`.
+    server.request = async <T,>(m: string, p: string, b?: any) => {
+      const r = await request<T>(m, p, b);
+      if (m === 'PATCH') delete (r as Minutes).next_number;
+      return r;
+    };
+    const e = open();
+    await e.load();
+    expect(e.current.minutes?.next_number).toBe('05/BB-UBND');
+    e.edit('opening', 'Khai mạc');
+    await vi.advanceTimersByTimeAsync(800);
+    await vi.runOnlyPendingTimersAsync();
+    expect(server.m.opening).toBe('Khai mạc');
+    expect(e.current.minutes?.next_number).toBe('05/BB-UBND');
+    // Another record took that number meanwhile: the next read says so.
+    server.m = { ...server.m, next_number: '06/BB-UBND' };
+    e.remoteChanged({ version: server.m.version + 1 });
+    await vi.runOnlyPendingTimersAsync();
+    expect(e.current.minutes?.next_number).toBe('06/BB-UBND');
+  });
+});
+
 describe('live', () => {
   it('re-reads when another tablet saved, and not for its own save', async () => {
     const e = open();

@@ -248,6 +248,28 @@ describe('RecordSigning', () => {
     expect(root.textContent).toContain('Thứ tự ký thông báo kết luận: chủ tọa, rồi đóng dấu cơ quan.');
   });
 
+  it('a written meeting’s summary: the chair signs first; the secretary has no block, only the seal after the chair', async () => {
+    const written = fromDetail(
+      detail({ kind: 'written', state: 'closed', participants: [participant('chair', 'chair'), participant('sec', 'secretary'), participant('m1', 'member')] }),
+    );
+    const summary = doc('bc', null, { kind: 'minutes', title: 'Báo cáo tổng hợp ý kiến 01/BC-UBND' });
+    const { cache } = fakeCache({ 'bc@1': [] });
+    await show(<RecordSigning h={handle()} view={written} user={user('chair')} doc={summary} cache={cache} />);
+    await click('Ký số');
+    expect(root.textContent).toContain('Đã đến lượt bạn ký.');
+    expect(root.querySelector('[data-testid="sign-waiting"]')).toBeNull();
+    expect(root.textContent).toContain('Thứ tự ký báo cáo tổng hợp ý kiến: chủ tọa, rồi đóng dấu cơ quan.');
+    await show(<RecordSigning h={handle()} view={written} user={user('sec')} doc={summary} cache={cache} />);
+    expect(buttons()).toEqual([]);
+    expect(root.querySelector('[data-testid="seal-waiting"]')!.textContent).toBe('Chưa đóng dấu được: chủ tọa cần ký số trước.');
+    expect(root.textContent).toContain('Thứ tự ký báo cáo tổng hợp ý kiến');
+    const { cache: signed } = fakeCache({ 'bc@1': signedInOrder('ChuToa') });
+    await show(<RecordSigning h={handle()} view={written} user={user('sec')} doc={summary} cache={signed} />);
+    expect(buttons()).toEqual(['Đóng dấu']);
+    await show(<RecordSigning h={handle()} view={written} user={user('m1')} doc={summary} cache={signed} />);
+    expect(root.innerHTML).toBe('');
+  });
+
   it('"Tải lên bản đã ký" posts the PDF to /documents/{id}/signed and catches up; a refusal is said', async () => {
     const sent: { method: string; url: string; headers: Record<string, string>; body: unknown }[] = [];
     let answer = { status: 201, body: JSON.stringify({ ...minutes(2) }) };

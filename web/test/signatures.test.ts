@@ -1,12 +1,12 @@
 // Digital signatures' logic (signatures/model.ts, signatures/cache.ts): which badges a version's
 // signature list gives (one per signature; "changed after signing" judged by the last one only),
 // the record's blocks from the field names, whose turn it is in the order secretary → chair →
-// seal (chair → seal on the conclusions), who may seal, the signing time's format, and the
+// seal (chair → seal on the conclusions and on a written meeting's summary), who may seal, the signing time's format, and the
 // cache: one request per (document, version), a new version fetched anew, failures not kept.
 import { describe, expect, it } from 'vitest';
 import { fromDetail } from '../src/meeting/state';
 import { SignatureCache } from '../src/signatures/cache';
-import { blockOfField, fmtSignedAt, maySeal, myBlock, nextBlock, sealRequest, sealTurn, signatureBadges, signedBlocks, turnOf } from '../src/signatures/model';
+import { blockOfField, blockOrder, fmtSignedAt, maySeal, myBlock, nextBlock, sealRequest, sealTurn, signatureBadges, signedBlocks, signKind, turnOf } from '../src/signatures/model';
 import { badgeText, signCommand } from '../src/ui/Signatures';
 import type { DocSignature, User } from '../src/types';
 import { detail, participant } from './fixtures';
@@ -91,6 +91,22 @@ describe('blocks and turns', () => {
     expect(sealTurn('conclusions', signedInOrder('ChuToa'))).toEqual({ state: 'yours' });
     expect(myBlock(view, user('sec'), 'conclusions')).toBeNull();
     expect(myBlock(view, user('chair'), 'conclusions')).toBe('chair');
+  });
+
+  it('a written meeting’s summary (its "minutes" document): the chair, then the seal; no secretary block', () => {
+    const written = fromDetail(detail({ kind: 'written', participants: [participant('chair', 'chair'), participant('sec', 'secretary'), participant('m1', 'member')] }));
+    expect(signKind('minutes', written.meeting)).toBe('summary');
+    expect(signKind('minutes', view.meeting)).toBe('minutes');
+    expect(signKind('conclusions', view.meeting)).toBe('conclusions');
+    expect(signKind('document', written.meeting)).toBe('document');
+    expect(blockOrder('summary')).toEqual(['chair', 'organization']);
+    // The chair does not wait for a secretary's signature the summary has no room for.
+    expect(nextBlock('summary', [])).toBe('chair');
+    expect(turnOf('summary', [], 'chair')).toEqual({ state: 'yours' });
+    expect(sealTurn('summary', [])).toEqual({ state: 'waiting', before: 'chair' });
+    expect(sealTurn('summary', signedInOrder('ChuToa'))).toEqual({ state: 'yours' });
+    expect(myBlock(written, user('chair'), 'summary')).toBe('chair');
+    expect(myBlock(written, user('sec'), 'summary')).toBeNull();
   });
 
   it('ordinary documents have no blocks and no seal', () => {

@@ -64,7 +64,9 @@ export interface EditorState {
 export interface FinalizeResult {
   number: string;
   minutes_document_id: string;
-  conclusions_document_id: string;
+  /** Null for a meeting held in writing: its summary is its only record document. */
+  conclusions_number?: string | null;
+  conclusions_document_id: string | null;
 }
 
 /** A refusal decided on the tablet (e.g. finalising with unsent text), shaped like an API error. */
@@ -382,7 +384,10 @@ export class MinutesEditor {
 
   /** The server's copy: each unsent field is compared with it (see the module comment). */
   private accept(m: Minutes) {
-    this.minutes = m;
+    // A save's answer does not say the number finalising would take (only a read does): the
+    // one last read stays shown until the next read (finalising reads it afresh anyway).
+    const known = this.minutes?.next_number;
+    this.minutes = m.state === 'draft' && m.next_number == null && known ? { ...m, next_number: known } : m;
     this.fromCopy = false;
     for (const [f, d] of this.drafts) {
       const cur = fieldValue(m, f);

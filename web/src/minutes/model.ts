@@ -1,8 +1,10 @@
 // The meeting's record as the tablet sees it (contract.md "Minutes and conclusions"): the
 // minutes object the server returns, the text fields a tablet edits in it, who may see and
 // edit them, and which of the meeting's documents are the finalised record. No network here.
-import type { Doc, User } from '../types';
+import type { Doc, Meeting, User } from '../types';
+import type { Key } from '../i18n';
 import { myParticipant, type MeetingView } from '../meeting/state';
+import { isWritten } from '../written/logic';
 
 export interface MinutesItem {
   agenda_item_id: string;
@@ -122,4 +124,69 @@ export function isRecordDoc(d: Doc): boolean {
 export function recordDocs(docs: readonly Doc[]): Doc[] {
   const rank = (d: Doc) => (d.kind === 'minutes' ? 0 : 1);
   return docs.filter(isRecordDoc).sort((a, b) => rank(a) - rank(b));
+}
+
+/**
+ * Which record the meeting makes: a session's biên bản (with its thông báo kết luận), or the
+ * báo cáo tổng hợp ý kiến of a meeting held in writing. Both are the same minutes object on
+ * the server; only the words and the signature blocks differ.
+ */
+export type RecordKind = 'minutes' | 'summary';
+
+export function recordKind(m: Pick<Meeting, 'kind'>): RecordKind {
+  return isWritten(m) ? 'summary' : 'minutes';
+}
+
+/** The words of the record panel that name the record itself. */
+export interface RecordWords {
+  title: Key;
+  unavailable: Key;
+  notLoaded: Key;
+  nextNumber: Key;
+  preview: Key;
+  previewTitle: Key;
+  docxName: Key;
+  finalize: Key;
+  finalizeConfirm: Key;
+  finalizeAfterClose: Key;
+  finalized: Key;
+  open: Key;
+  leftover: Key;
+}
+
+const WORDS: Record<RecordKind, RecordWords> = {
+  minutes: {
+    title: 'minutes.title',
+    unavailable: 'minutes.status.unavailable',
+    notLoaded: 'minutes.notLoaded',
+    nextNumber: 'minutes.nextNumber',
+    preview: 'minutes.preview',
+    previewTitle: 'minutes.previewTitle',
+    docxName: 'minutes.docxName',
+    finalize: 'minutes.finalize',
+    finalizeConfirm: 'minutes.finalizeConfirm',
+    finalizeAfterClose: 'minutes.finalizeAfterClose',
+    finalized: 'minutes.finalized',
+    open: 'minutes.openMinutes',
+    leftover: 'minutes.leftover',
+  },
+  summary: {
+    title: 'summary.title',
+    unavailable: 'summary.unavailable',
+    notLoaded: 'summary.notLoaded',
+    nextNumber: 'minutes.nextNumber',
+    preview: 'summary.preview',
+    previewTitle: 'summary.previewTitle',
+    docxName: 'summary.docxName',
+    finalize: 'summary.finalize',
+    finalizeConfirm: 'summary.finalizeConfirm',
+    finalizeAfterClose: 'summary.finalizeAfterClose',
+    finalized: 'summary.finalized',
+    open: 'summary.open',
+    leftover: 'summary.leftover',
+  },
+};
+
+export function recordWords(kind: RecordKind): RecordWords {
+  return WORDS[kind];
 }

@@ -3,8 +3,9 @@
 // and who may seal. Plain functions over the server's answers (contract.md "Signatures", server
 // docs/signatures.md); the server stays the authority on order and rights (it refuses with 409
 // `signing_order` / 403 `signing_not_allowed`), this only decides what to show.
-import type { Doc, DocSignature, User } from '../types';
+import type { Doc, DocSignature, Meeting, User } from '../types';
 import { myParticipant, type MeetingView } from '../meeting/state';
+import { isWritten } from '../written/logic';
 
 /** What one badge says. */
 export type Badge =
@@ -48,9 +49,21 @@ export function blockOfField(field: string): Block | null {
   return null;
 }
 
+/**
+ * What a document is to the signing rules: its own kind, except that the "minutes" of a
+ * meeting held in writing are its báo cáo tổng hợp ý kiến, which has the chair's block only
+ * (the server renders no secretary's room for it, and skips that block's turn).
+ */
+export type SignKind = Doc['kind'] | 'summary';
+
+export function signKind(kind: Doc['kind'], meeting: Pick<Meeting, 'kind'>): SignKind {
+  return kind === 'minutes' && isWritten(meeting) ? 'summary' : kind;
+}
+
 /** The order a record's blocks are signed in: none for ordinary documents. */
-export function blockOrder(kind: Doc['kind']): Block[] {
+export function blockOrder(kind: SignKind): Block[] {
   if (kind === 'minutes') return ['secretary', 'chair', 'organization'];
+  if (kind === 'summary') return ['chair', 'organization'];
   if (kind === 'conclusions') return ['chair', 'organization'];
   return [];
 }
@@ -66,13 +79,13 @@ export function signedBlocks(list: readonly DocSignature[]): Set<Block> {
 }
 
 /** The block to be signed next, or null once all are (or the document has none). */
-export function nextBlock(kind: Doc['kind'], list: readonly DocSignature[]): Block | null {
+export function nextBlock(kind: SignKind, list: readonly DocSignature[]): Block | null {
   const done = signedBlocks(list);
   return blockOrder(kind).find((b) => !done.has(b)) ?? null;
 }
 
 /** The block the user signs on this document as the meeting's chair or secretary, if any. */
-export function myBlock(view: MeetingView, user: User, kind: Doc['kind']): Block | null {
+export function myBlock(view: MeetingView, user: User, kind: SignKind): Block | null {
   const p = myParticipant(view, user);
   if (!p || p.user_id !== user.id) return null;
   const b: Block | null = p.role === 'chair' ? 'chair' : p.role === 'secretary' ? 'secretary' : null;
@@ -88,7 +101,7 @@ export type Turn =
   | { state: 'waiting'; before: Block };
 
 /** Whose turn it is, seen from `block`. */
-export function turnOf(kind: Doc['kind'], list: readonly DocSignature[], block: Block): Turn {
+export function turnOf(kind: SignKind, list: readonly DocSignature[], block: Block): Turn {
   const done = signedBlocks(list);
   if (done.has(block)) return { state: 'signed' };
   const order = blockOrder(kind);
@@ -108,7 +121,7 @@ export function maySeal(view: MeetingView, user: User): boolean {
  * the seal is signed, the chair's last), that it is done, or which block must be signed first.
  * Null for documents without a seal block.
  */
-export function sealTurn(kind: Doc['kind'], list: readonly DocSignature[]): Turn | null {
+export function sealTurn(kind: SignKind, list: readonly DocSignature[]): Turn | null {
   if (!blockOrder(kind).includes('organization')) return null;
   return turnOf(kind, list, 'organization');
 }

@@ -3,6 +3,8 @@
 // field in each agenda item with the secretary's notes shown live above it, the save state,
 // the preview in the reader, the .docx of the draft, finalising with the number it will take,
 // and the finalised biên bản and thông báo kết luận as documents once final (for everyone).
+// A meeting held in writing has the same panel for its báo cáo tổng hợp ý kiến: no agenda, so
+// only the opening and closing words are written, and the words name the summary.
 import { useState } from 'preact/hooks';
 import { errorText, session } from '../app';
 import { fmtNumber, t } from '../i18n';
@@ -12,7 +14,7 @@ import type { MeetingHandle } from '../meeting/useMeeting';
 import { ApiError, toError } from '../session';
 import type { AgendaItem, Doc, User } from '../types';
 import { LocalRefusal, type Draft, type EditorState, type MinutesEditor } from '../minutes/editor';
-import { MINUTES_TEXT_MAX, conclusionField, fieldValue, hasField, minutesSeat, minutesTextLength, notesField, recordDocs, type Field } from '../minutes/model';
+import { MINUTES_TEXT_MAX, conclusionField, fieldValue, hasField, minutesSeat, minutesTextLength, notesField, recordDocs, recordKind, recordWords, type Field, type RecordWords } from '../minutes/model';
 import { useEditorState, type MinutesHandle } from '../minutes/useMinutes';
 import { DocList, useOfflineIds, type ReaderHost } from './Documents';
 import { RecordSigning } from './Signatures';
@@ -39,44 +41,53 @@ export function previewPath(meetingId: string): string {
 export function MinutesPanel({ h, view, user, host, m }: Props) {
   const records = recordDocs(view.documents);
   const s = useEditorState(m.editor);
+  const kind = recordKind(view.meeting);
+  const words = recordWords(kind);
   if (!s || !m.editor) {
     // Members and observers: nothing until the record is final, then its documents.
     if (!records.length) return null;
     return (
-      <section class="card panel minutes" aria-labelledby="minutes-h" data-testid="minutes-panel">
-        <h2 id="minutes-h">{t('minutes.title')}</h2>
+      <section class="card panel minutes" aria-labelledby="minutes-h" data-testid="minutes-panel" data-record={kind}>
+        <h2 id="minutes-h">{t(words.title)}</h2>
         {view.minutes?.number && <p class="minutes-number">{t('minutes.number', { number: view.minutes.number })}</p>}
-        <RecordList h={h} view={view} user={user} host={host} />
+        <RecordList h={h} view={view} user={user} host={host} words={words} />
       </section>
     );
   }
   const seat = minutesSeat(view, user);
   const editable = m.access === 'edit' && s.minutes?.state === 'draft';
   const final = s.minutes?.state === 'final';
+  // A session's chair writes conclusions in the agenda; a written meeting has none.
+  const chairHint = kind === 'minutes' && seat === 'chair' && editable;
   return (
-    <section class="card panel minutes" aria-labelledby="minutes-h" data-testid="minutes-panel" data-state={s.minutes?.state ?? 'loading'}>
+    <section class="card panel minutes" aria-labelledby="minutes-h" data-testid="minutes-panel" data-record={kind} data-state={s.minutes?.state ?? 'loading'}>
       <div class="minutes-head">
-        <h2 id="minutes-h">{t('minutes.title')}</h2>
+        <h2 id="minutes-h">{t(words.title)}</h2>
         <span class={`badge ${final ? 'minutes-final' : 'minutes-draft'}`}>{final ? t('minutes.final') : t('minutes.draft')}</span>
-        {!final && m.access === 'edit' && <SaveState s={s} />}
+        {!final && m.access === 'edit' && <SaveState s={s} words={words} />}
       </div>
       {s.status === 'unavailable' && (
         <p class="error" role="alert">
           {errorText(s.loadError)}
         </p>
       )}
-      {!s.minutes && s.status !== 'unavailable' && <p class="muted">{s.status === 'offline' ? t('minutes.notLoaded') : t('common.loading')}</p>}
+      {!s.minutes && s.status !== 'unavailable' && <p class="muted">{s.status === 'offline' ? t(words.notLoaded) : t('common.loading')}</p>}
       {s.fromCopy && s.minutes && <p class="muted small">{t('minutes.fromCopy')}</p>}
+      {!final && s.minutes?.next_number && (
+        <p class="minutes-number muted" data-testid="minutes-next-number">
+          {t(words.nextNumber, { number: s.minutes.next_number })}
+        </p>
+      )}
       {final && s.minutes?.number && (
         <p class="minutes-number" data-testid="minutes-number">
           {t('minutes.number', { number: s.minutes.number })}
         </p>
       )}
-      {final && <RecordList h={h} view={view} user={user} host={host} minutesId={s.minutes?.minutes_document_id} conclusionsId={s.minutes?.conclusions_document_id} />}
-      {s.minutes && <Actions h={h} view={view} host={host} m={m} editor={m.editor} s={s} />}
-      {s.minutes && seat === 'chair' && editable && <p class="muted small">{t('minutes.chairHint')}</p>}
-      {s.minutes && (seat !== 'chair' || !editable) && <MinutesBody view={view} editor={m.editor} s={s} editable={editable} />}
-      <Leftovers editor={m.editor} s={s} />
+      {final && <RecordList h={h} view={view} user={user} host={host} words={words} minutesId={s.minutes?.minutes_document_id} conclusionsId={s.minutes?.conclusions_document_id} />}
+      {s.minutes && <Actions h={h} view={view} host={host} m={m} editor={m.editor} s={s} words={words} />}
+      {s.minutes && chairHint && <p class="muted small">{t('minutes.chairHint')}</p>}
+      {s.minutes && !chairHint && <MinutesBody view={view} editor={m.editor} s={s} editable={editable} />}
+      <Leftovers editor={m.editor} s={s} words={words} />
     </section>
   );
 }
@@ -109,18 +120,20 @@ function MinutesBody({ view, editor, s, editable }: { view: MeetingView; editor:
   return (
     <div class="minutes-body">
       <MinutesField editor={editor} s={s} f="opening" label={t('minutes.opening')} name={t('minutes.opening')} editable={editable} rows={3} />
-      <ol class="minutes-items">
-        {items.map(({ item, number }) => (
-          <li class={`minutes-item ${item.id === current ? 'current' : ''}`} data-testid="minutes-item" data-item={item.id}>
-            <h3>
-              {number}. {item.title}
-              {item.id === current && <span class="badge current-badge">{t('agenda.current')}</span>}
-            </h3>
-            <MinutesField editor={editor} s={s} f={notesField(item.id)} label={t('minutes.notes')} name={t('minutes.notesOf', { title: item.title })} editable={editable} rows={4} />
-            <MinutesField editor={editor} s={s} f={conclusionField(item.id)} label={t('minutes.conclusion')} name={t('minutes.conclusionOf', { title: item.title })} editable={editable} rows={2} />
-          </li>
-        ))}
-      </ol>
+      {items.length > 0 && (
+        <ol class="minutes-items">
+          {items.map(({ item, number }) => (
+            <li class={`minutes-item ${item.id === current ? 'current' : ''}`} data-testid="minutes-item" data-item={item.id}>
+              <h3>
+                {number}. {item.title}
+                {item.id === current && <span class="badge current-badge">{t('agenda.current')}</span>}
+              </h3>
+              <MinutesField editor={editor} s={s} f={notesField(item.id)} label={t('minutes.notes')} name={t('minutes.notesOf', { title: item.title })} editable={editable} rows={4} />
+              <MinutesField editor={editor} s={s} f={conclusionField(item.id)} label={t('minutes.conclusion')} name={t('minutes.conclusionOf', { title: item.title })} editable={editable} rows={2} />
+            </li>
+          ))}
+        </ol>
+      )}
       <MinutesField editor={editor} s={s} f="closing" label={t('minutes.closing')} name={t('minutes.closing')} editable={editable} rows={3} />
     </div>
   );
@@ -199,7 +212,7 @@ function FieldTrouble({ editor, f, d, over }: { editor: MinutesEditor; f: Field;
  * Text typed but not saved that has no field on screen any more: the record was finalised
  * first, or its agenda item was deleted. Shown to copy, then given up.
  */
-function Leftovers({ editor, s }: { editor: MinutesEditor; s: EditorState }) {
+function Leftovers({ editor, s, words }: { editor: MinutesEditor; s: EditorState; words: RecordWords }) {
   const m = s.minutes;
   if (!m) return null;
   const final = m.state === 'final';
@@ -207,7 +220,7 @@ function Leftovers({ editor, s }: { editor: MinutesEditor; s: EditorState }) {
   if (!left.length) return null;
   return (
     <div class="minutes-leftovers" role="alert" data-testid="minutes-leftovers">
-      <p>{final ? t('minutes.leftover') : t('minutes.leftoverItem')}</p>
+      <p>{final ? t(words.leftover) : t('minutes.leftoverItem')}</p>
       {left.map(([f, d]) => (
         <div class="leftover">
           <textarea readOnly rows={3} value={d.text} aria-label={t('minutes.leftoverText')} />
@@ -220,17 +233,17 @@ function Leftovers({ editor, s }: { editor: MinutesEditor; s: EditorState }) {
   );
 }
 
-function SaveState({ s }: { s: EditorState }) {
+function SaveState({ s, words }: { s: EditorState; words: RecordWords }) {
   const cls = s.status === 'saved' ? 'ok' : s.status === 'saving' || s.status === 'loading' ? 'muted' : 'warn';
   return (
     <span class={`save-state ${cls}`} role="status" aria-live="polite" data-testid="minutes-save" data-status={s.status}>
-      {t(`minutes.status.${s.status}`)}
+      {s.status === 'unavailable' ? t(words.unavailable) : t(`minutes.status.${s.status}`)}
     </span>
   );
 }
 
 /** Preview, .docx and finalise (the two last for those who may). */
-function Actions({ h, view, host, m, editor, s }: { h: MeetingHandle; view: MeetingView; host: ReaderHost; m: MinutesHandle; editor: MinutesEditor; s: EditorState }) {
+function Actions({ h, view, host, m, editor, s, words }: { h: MeetingHandle; view: MeetingView; host: ReaderHost; m: MinutesHandle; editor: MinutesEditor; s: EditorState; words: RecordWords }) {
   const [busy, setBusy] = useState<null | 'preview' | 'docx' | 'finalize'>(null);
   const [asking, setAsking] = useState(false);
   const [err, setErr] = useState<string | null>(null);
@@ -244,7 +257,7 @@ function Actions({ h, view, host, m, editor, s }: { h: MeetingHandle; view: Meet
     // What was just typed belongs in the preview.
     if (m.access === 'edit') await editor.flush();
     setBusy(null);
-    host.open({ title: t('minutes.previewTitle'), path: previewPath(id), docId: null });
+    host.open({ title: t(words.previewTitle), path: previewPath(id), docId: null });
   };
   const docx = async () => {
     setErr(null);
@@ -253,7 +266,7 @@ function Actions({ h, view, host, m, editor, s }: { h: MeetingHandle; view: Meet
       if (m.access === 'edit') await editor.flush();
       const res = await session.fetchRaw(`/meetings/${encodeURIComponent(id)}/minutes/preview.docx`);
       if (!res.ok) throw await toError(res);
-      saveBlob(await res.blob(), t('minutes.docxName'));
+      saveBlob(await res.blob(), t(words.docxName));
     } catch (e) {
       setErr(errorText(e));
     } finally {
@@ -274,8 +287,8 @@ function Actions({ h, view, host, m, editor, s }: { h: MeetingHandle; view: Meet
     setBusy('finalize');
     try {
       const r = await editor.finalize();
-      setDone(t('minutes.finalized', { number: r.number }));
-      // The two documents arrive as events: fetch them now.
+      setDone(t(words.finalized, { number: r.number }));
+      // The documents arrive as events: fetch them now.
       await h.catchUp();
     } catch (e) {
       setErr(e instanceof LocalRefusal ? t(e.code === 'not_connected' ? 'err.not_connected' : 'minutes.unsaved') : errorText(e));
@@ -288,7 +301,7 @@ function Actions({ h, view, host, m, editor, s }: { h: MeetingHandle; view: Meet
       <div class="actions">
         {draft && (
           <button type="button" class="btn" disabled={busy !== null} onClick={() => void preview()} data-testid="minutes-preview">
-            {t('minutes.preview')}
+            {t(words.preview)}
           </button>
         )}
         {draft && (
@@ -298,22 +311,22 @@ function Actions({ h, view, host, m, editor, s }: { h: MeetingHandle; view: Meet
         )}
         {draft && m.access === 'edit' && !asking && (
           <button type="button" class="btn primary" disabled={busy !== null || !closed} onClick={() => void ask()} data-testid="minutes-finalize">
-            {t('minutes.finalize')}
+            {t(words.finalize)}
           </button>
         )}
       </div>
-      {draft && m.access === 'edit' && !closed && <p class="muted small">{t('minutes.finalizeAfterClose')}</p>}
+      {draft && m.access === 'edit' && !closed && <p class="muted small">{t(words.finalizeAfterClose)}</p>}
       {busy && (
         <p class="muted small" role="status">
           {t('minutes.working')}
         </p>
       )}
       {asking && (
-        <div class="confirm minutes-confirm" role="group" aria-label={t('minutes.finalize')} data-testid="minutes-confirm">
-          <p class="confirm-q">{t('minutes.finalizeConfirm', { number: s.minutes?.next_number ?? '…' })}</p>
+        <div class="confirm minutes-confirm" role="group" aria-label={t(words.finalize)} data-testid="minutes-confirm">
+          <p class="confirm-q">{t(words.finalizeConfirm, { number: s.minutes?.next_number ?? '…' })}</p>
           <div class="actions">
             <button type="button" class="btn primary" onClick={() => void finalize()}>
-              {t('minutes.finalize')}
+              {t(words.finalize)}
             </button>
             <button type="button" class="btn" onClick={() => setAsking(false)}>
               {t('common.cancel')}
@@ -336,16 +349,17 @@ function Actions({ h, view, host, m, editor, s }: { h: MeetingHandle; view: Meet
 }
 
 /**
- * The finalised biên bản and thông báo kết luận, opened in the reader like any document, with
- * their signature badges and, for the chair, the secretary and admins, signing and the seal.
+ * The finalised biên bản and thông báo kết luận (or a written meeting's summary), opened in the
+ * reader like any document, with their signature badges and, for the chair, the secretary and
+ * admins, signing and the seal.
  */
-function RecordList(p: { h: MeetingHandle; view: MeetingView; user: User; host: ReaderHost; minutesId?: string | null; conclusionsId?: string | null }) {
+function RecordList(p: { h: MeetingHandle; view: MeetingView; user: User; host: ReaderHost; words: RecordWords; minutesId?: string | null; conclusionsId?: string | null }) {
   const { view, host, minutesId, conclusionsId } = p;
   const docs = recordDocs(view.documents);
   const offline = useOfflineIds(docs);
   // Known from the finalise answer before their `document.added` arrives: open them by id.
   const missing: { id: string; title: string }[] = [];
-  if (minutesId && !docs.some((d) => d.id === minutesId)) missing.push({ id: minutesId, title: t('minutes.openMinutes') });
+  if (minutesId && !docs.some((d) => d.id === minutesId)) missing.push({ id: minutesId, title: t(p.words.open) });
   if (conclusionsId && !docs.some((d) => d.id === conclusionsId)) missing.push({ id: conclusionsId, title: t('minutes.openConclusions') });
   return (
     <div class="record-docs" data-testid="record-docs">

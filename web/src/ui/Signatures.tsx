@@ -8,7 +8,7 @@ import { t } from '../i18n';
 import type { MeetingView } from '../meeting/state';
 import type { MeetingHandle } from '../meeting/useMeeting';
 import { SignatureCache } from '../signatures/cache';
-import { blockOrder, fmtSignedAt, maySeal, myBlock, sealRequest, sealTurn, signatureBadges, turnOf, type Badge, type Block, type Turn } from '../signatures/model';
+import { blockOrder, fmtSignedAt, maySeal, myBlock, sealRequest, sealTurn, signatureBadges, signKind, turnOf, type Badge, type Block, type SignKind, type Turn } from '../signatures/model';
 import { uploadErrorText, uploadPdf } from '../documents/upload';
 import { ApiError } from '../session';
 import type { Doc, DocSignature, User } from '../types';
@@ -104,35 +104,38 @@ function TurnLine({ turn, own }: { turn: Turn; own: 'sign' | 'seal' }) {
   );
 }
 
-function OrderLine({ kind }: { kind: Doc['kind'] }) {
+function OrderLine({ kind }: { kind: SignKind }) {
   if (kind === 'minutes') return <p class="muted small">{t('sign.order.minutes')}</p>;
+  if (kind === 'summary') return <p class="muted small">{t('sign.order.summary')}</p>;
   if (kind === 'conclusions') return <p class="muted small">{t('sign.order.conclusions')}</p>;
   return null;
 }
 
 /**
- * Under a record document (biên bản, thông báo kết luận): "Ký số" for the meeting's chair and
- * secretary (the block they sign), the seal for admins and the meeting's secretary. Nothing
- * for anyone else or for ordinary documents.
+ * Under a record document (biên bản, thông báo kết luận, a written meeting's báo cáo tổng hợp
+ * ý kiến): "Ký số" for the meeting's chair and secretary (the block they sign, if the document
+ * has one), the seal for admins and the meeting's secretary. Nothing for anyone else or for
+ * ordinary documents.
  */
 export function RecordSigning({ h, view, user, doc, cache }: { h: MeetingHandle; view: MeetingView; user: User; doc: Doc; cache?: SignatureCache }) {
-  const block = myBlock(view, user, doc.kind);
-  const sealer = maySeal(view, user) && blockOrder(doc.kind).includes('organization');
+  const kind = signKind(doc.kind, view.meeting);
+  const block = myBlock(view, user, kind);
+  const sealer = maySeal(view, user) && blockOrder(kind).includes('organization');
   const list = useSignatures(block || sealer ? doc : null, cache);
   if (!block && !sealer) return null;
   return (
     <div class="record-signing" data-testid="record-signing" data-doc={doc.id}>
-      {block && <SignHelp h={h} doc={doc} block={block} list={list} username={user.username} />}
-      {sealer && <Seal h={h} doc={doc} list={list} />}
+      {block && <SignHelp h={h} doc={doc} kind={kind} block={block} list={list} username={user.username} />}
+      {sealer && <Seal h={h} doc={doc} kind={kind} list={list} />}
     </div>
   );
 }
 
 /** "Ký số": how to finish on a PC with the token, and the upload of a file signed elsewhere. */
-function SignHelp({ h, doc, block, list, username }: { h: MeetingHandle; doc: Doc; block: Block; list: DocSignature[] | null; username: string }) {
+function SignHelp({ h, doc, kind, block, list, username }: { h: MeetingHandle; doc: Doc; kind: SignKind; block: Block; list: DocSignature[] | null; username: string }) {
   const [open, setOpen] = useState(false);
   const panelId = `sign-help-${doc.id}`;
-  const turn = list ? turnOf(doc.kind, list, block) : null;
+  const turn = list ? turnOf(kind, list, block) : null;
   return (
     <div class="sign">
       <button type="button" class={`btn small ${open ? 'on' : ''}`} aria-expanded={open} aria-controls={panelId} onClick={() => setOpen(!open)} data-testid="sign-open">
@@ -142,7 +145,7 @@ function SignHelp({ h, doc, block, list, username }: { h: MeetingHandle; doc: Do
         <div class="sign-help" id={panelId} role="region" aria-label={t('sign.title', { title: doc.title })} data-testid="sign-help">
           <p class="sign-block">{t('sign.block', { block: t(`sign.block.${block}`) })}</p>
           {turn && <TurnLine turn={turn} own="sign" />}
-          <OrderLine kind={doc.kind} />
+          <OrderLine kind={kind} />
           {/* Once the block is signed the PC steps are of no more use. */}
           {turn?.state !== 'signed' && (
             <>
@@ -237,10 +240,10 @@ function UploadSigned({ h, doc }: { h: MeetingHandle; doc: Doc }) {
 }
 
 /** "Đóng dấu", once every block before the seal is signed; its refusal shown beside it. */
-function Seal({ h, doc, list }: { h: MeetingHandle; doc: Doc; list: DocSignature[] | null }) {
+function Seal({ h, doc, kind, list }: { h: MeetingHandle; doc: Doc; kind: SignKind; list: DocSignature[] | null }) {
   const [busy, setBusy] = useState(false);
   if (!list) return null;
-  const turn = sealTurn(doc.kind, list);
+  const turn = sealTurn(kind, list);
   if (!turn) return null;
   const where = `seal-${doc.id}`;
   const seal = async () => {
@@ -259,7 +262,7 @@ function Seal({ h, doc, list }: { h: MeetingHandle; doc: Doc; list: DocSignature
       ) : (
         <>
           <TurnLine turn={turn} own="seal" />
-          {turn.state === 'waiting' && <OrderLine kind={doc.kind} />}
+          {turn.state === 'waiting' && <OrderLine kind={kind} />}
         </>
       )}
       {busy && (

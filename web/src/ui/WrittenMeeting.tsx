@@ -2,8 +2,9 @@
 // ý / Ý kiến khác, a comment required with the last), the member's current answer, changeable
 // until the deadline; the dossier's documents in the reader; for the chair and the secretary
 // how many have answered, the live counts and "close now"; once closed, the result with those
-// deemed to agree and each member's answer. Its managers prepare it in a console (details,
-// questions, documents, participants) and send it.
+// deemed to agree and each member's answer; the record, the báo cáo tổng hợp ý kiến, in the
+// session's minutes panel (preview, finalise, the final document and its signing). Its
+// managers prepare it in a console (details, questions, documents, participants) and send it.
 import { useEffect, useState } from 'preact/hooks';
 import { errorText, navigate, session, setHeaderRole, useNow } from '../app';
 import { fmtDateTime, fmtNumber, fmtTime, t, tag } from '../i18n';
@@ -16,10 +17,13 @@ import { answersInWriting, COMMENT_MAX, countdown, mergeAnswer, myAnswer, splitA
 import { submitAnswer, useAnswers, useMyBallot, usePollAnswers, type AnswersState } from '../written/sync';
 import { fmtSignedAt } from '../signatures/model';
 import { Link } from './App';
+import { isRecordDoc } from '../minutes/model';
+import { useMinutes } from '../minutes/useMinutes';
 import { ActionError, ConfirmButton, fromLocalInput, TextField, toLocalInput } from './bits';
 import { ParticipantsEditor } from './Console';
 import { DocList, DocumentsEditor, useOfflineIds, useReaderHost } from './Documents';
 import { ConnectionBanner } from './MeetingScreen';
+import { MinutesPanel } from './Minutes';
 import { AnswerNotices, WRITTEN_PATH } from './Written';
 
 interface Props {
@@ -42,6 +46,7 @@ export function WrittenBody({ h, view, user, tab, setTab }: Props & { tab: Tab; 
   const m = view.meeting;
   const mine = useAnswers(user);
   const host = useReaderHost(h, view, user, tab === 'meeting' || !manage);
+  const record = useMinutes(h, view, user);
   const me = myParticipant(view, user);
   const role = me && me.user_id === user.id ? me.role : null;
   useEffect(() => {
@@ -105,6 +110,7 @@ export function WrittenBody({ h, view, user, tab, setTab }: Props & { tab: Tab; 
             </section>
           </div>
           <div class="side">
+            <MinutesPanel h={h} view={view} user={user} host={host} m={record} />
             <section class="card panel agenda" aria-labelledby="dossier-h">
               <h2 id="dossier-h">{t('written.docs')}</h2>
               <Dossier view={view} onOpen={(d) => host.openByUser(d)} />
@@ -116,10 +122,12 @@ export function WrittenBody({ h, view, user, tab, setTab }: Props & { tab: Tab; 
   );
 }
 
+/** The documents sent with the questions; the finalised summary has its own place (the record panel). */
 function Dossier({ view, onOpen }: { view: MeetingView; onOpen: (d: MeetingView['documents'][number]) => void }) {
-  const offline = useOfflineIds(view.documents);
-  if (!view.documents.length) return <p class="muted">{t('written.docsNone')}</p>;
-  return <DocList docs={view.documents} offline={offline} onOpen={onOpen} />;
+  const docs = view.documents.filter((d) => !isRecordDoc(d));
+  const offline = useOfflineIds(docs);
+  if (!docs.length) return <p class="muted">{t('written.docsNone')}</p>;
+  return <DocList docs={docs} offline={offline} onOpen={onOpen} />;
 }
 
 function WrittenBadge({ state }: { state: MeetingState }) {
