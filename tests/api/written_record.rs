@@ -1,13 +1,17 @@
 //! A meeting held in writing, its end: the summary of answers (báo cáo tổng hợp ý kiến,
 //! "…/BC-…") is its record, previewed while members answer and finalised once it closed, with
 //! every member's answer or "coi như đồng ý", the comments, the counts and the result; and ties
-//! that follow the chair's own answer (`polls.written_ties`).
+//! that follow the chair's own answer (`polls.written_ties`); and a consultation prepared from
+//! an agenda item of a session.
 
 use chrono::Utc;
 use ecabinet_tests::{Backend, TestApp, TestEnv, assert_problem, backend_tests};
 use serde_json::{Value, json};
 
-use crate::support::{Cast, Person, add_participant, cast, expect, get_json, pdf_text, set_state};
+use crate::support::{
+    Cast, Person, add_item, add_participant, cast, expect, get_json, patch, pdf_text, set_state,
+    upload_pdf,
+};
 
 fn in_secs(secs: i64) -> String {
     (Utc::now() + chrono::Duration::seconds(secs)).to_rfc3339()
@@ -389,7 +393,147 @@ async fn ties_follow_the_chairs_answer_in_writing(backend: Backend) {
     strict.stop().await;
 }
 
+async fn a_consultation_is_prepared_from_a_sessions_agenda_item(backend: Backend) {
+    let env = TestEnv::new(backend);
+    let app = TestApp::start(env.settings()).unwrap();
+    let c = cast(&app).await;
+    let t = &c.secretary.token;
+    let item = add_item(
+        &app,
+        t,
+        &c.meeting,
+        "Tờ trình về kế hoạch đầu tư công năm 2027",
+        None,
+    )
+    .await;
+    let other = add_item(
+        &app,
+        t,
+        &c.meeting,
+        "Báo cáo tình hình kinh tế - xã hội",
+        None,
+    )
+    .await;
+    let mut attached = Vec::new();
+    for (title, to) in [
+        ("Tờ trình số 21", &item),
+        ("Dự thảo kế hoạch", &item),
+        ("Báo cáo", &other),
+    ] {
+        let doc = upload_pdf(
+            &app,
+            t,
+            &c.meeting,
+            title,
+            ecabinet_tests::pdfs::simple(2, title),
+        )
+        .await;
+        let id = doc["id"].as_str().unwrap().to_owned();
+        expect(
+            patch(
+                &app,
+                &format!("/api/v1/documents/{id}"),
+                t,
+                &json!({"agenda_item_id": to}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        if to == &item {
+            attached.push((title.to_owned(), doc["sha256"].as_str().unwrap().to_owned()));
+        }
+    }
+    let body = |kind: &str, from: &str| {
+        json!({"title": "Xin ý kiến về kế hoạch đầu tư công năm 2027", "kind": kind,
+            "starts_at": in_secs(-60), "deadline": in_secs(3600), "from_agenda_item": from})
+    };
+    let m = expect(
+        app.post("/api/v1/meetings", Some(t), &body("written", &item))
+            .await,
+        201,
+    )
+    .await;
+    let id = m["id"].as_str().unwrap();
+    let detail = get_json(&app, &format!("/api/v1/meetings/{id}"), t).await;
+    // The item's documents, and only its, with the same bytes; one question titled as the item.
+    let mut copied: Vec<(String, String)> = detail["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["title"].as_str().unwrap().to_owned(),
+                d["sha256"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    copied.sort();
+    attached.sort();
+    assert_eq!(copied, attached, "{detail}");
+    let polls = detail["polls"].as_array().unwrap();
+    assert_eq!(polls.len(), 1, "{detail}");
+    assert_eq!(
+        polls[0]["title"],
+        "Tờ trình về kế hoạch đầu tư công năm 2027"
+    );
+    assert_eq!(polls[0]["options"], json!(["agree", "disagree", "other"]));
+    assert_eq!(polls[0]["tie_break"], "chair");
+    assert_eq!(polls[0]["state"], "draft");
+    // The session's documents are untouched.
+    let session = get_json(&app, &format!("/api/v1/meetings/{}", c.meeting), t).await;
+    assert_eq!(
+        session["documents"].as_array().unwrap().len(),
+        3,
+        "{session}"
+    );
+    // A copy downloads like any document.
+    let doc = detail["documents"][0]["id"].as_str().unwrap();
+    let res = app
+        .get(&format!("/api/v1/documents/{doc}/file"), Some(t))
+        .await;
+    assert_eq!(res.status(), 200);
+
+    // Only a meeting held in writing, only from a session's item that exists.
+    assert_problem(
+        app.post(
+            "/api/v1/meetings",
+            Some(t),
+            &json!({"title": "Phiên họp", "starts_at": in_secs(60), "from_agenda_item": item}),
+        )
+        .await,
+        422,
+        "invalid_agenda_item",
+    )
+    .await;
+    assert_problem(
+        app.post("/api/v1/meetings", Some(t), &body("written", "khong-co"))
+            .await,
+        422,
+        "invalid_agenda_item",
+    )
+    .await;
+    let written_item = add_item(&app, t, id, "Nội dung của phiếu", None).await;
+    assert_problem(
+        app.post("/api/v1/meetings", Some(t), &body("written", &written_item))
+            .await,
+        422,
+        "invalid_agenda_item",
+    )
+    .await;
+    // Refused whole: no meeting was left behind by the refusals.
+    let list = get_json(&app, "/api/v1/meetings", t).await;
+    let written = list["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "written")
+        .count();
+    assert_eq!(written, 1, "{list}");
+}
+
 backend_tests!(
+    a_consultation_is_prepared_from_a_sessions_agenda_item,
     the_summary_is_the_record_of_a_meeting_held_in_writing,
     ties_follow_the_chairs_answer_in_writing
 );

@@ -207,6 +207,7 @@ fn seed_meeting(conn: &mut DbConnection) -> Result<(), ApiError> {
             deadline: None,
             deadline_working_days: None,
             silence: None,
+            from_agenda_item: None,
             title: MEETING_TITLE.to_owned(),
             starts_at,
             location: Some("Hội trường UBND xã".to_owned()),

@@ -119,6 +119,7 @@ pub fn hold(
             deadline: None,
             deadline_working_days: None,
             silence: None,
+            from_agenda_item: None,
             title: TITLE.to_owned(),
             starts_at: start.and_utc(),
             location: Some("Hội trường UBND xã".to_owned()),

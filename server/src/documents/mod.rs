@@ -334,6 +334,39 @@ pub fn create(
     )
 }
 
+/// Copies the documents of agenda item `item_id` (their current versions) into `meeting_id`,
+/// attached to no item: a meeting held in writing prepared from a session's item. Blobs are
+/// content-addressed, so a copy shares the bytes; annotations stay with the originals. Call
+/// with the target meeting locked and the caller allowed to read the item's meeting.
+pub fn copy_item_documents(
+    conn: &mut DbConnection,
+    item_id: &str,
+    meeting_id: &str,
+    user_id: &str,
+) -> Result<Vec<Event>, ApiError> {
+    let rows: Vec<DocumentRow> = d::table
+        .filter(d::agenda_item_id.eq(item_id))
+        .filter(d::deleted_at.is_null())
+        .filter(d::kind.eq("document"))
+        .order((d::position.asc(), d::id.asc()))
+        .select(DocumentRow::as_select())
+        .load(conn)?;
+    let mut events = Vec::new();
+    for row in rows {
+        let latest = version(conn, &row.id, row.current_version)?;
+        let file = StoredFile {
+            sha256: latest.sha256,
+            bytes: latest.bytes,
+            pages: latest.pages,
+        };
+        let (_, more) = insert(
+            conn, meeting_id, user_id, &row.title, None, "document", &file,
+        )?;
+        events.extend(more);
+    }
+    Ok(events)
+}
+
 /// Records a document of the meeting's record (`kind` `minutes` or `conclusions`), made by the
 /// server; call with the meeting locked.
 pub fn create_record(

@@ -51,6 +51,10 @@ pub async fn create(
     let mut new = body.into_inner();
     let day_end = working_day_end(&state)?;
     let organization = state.settings.organization.clone();
+    let (default_majority, ties) = (
+        state.settings.polls.default_majority,
+        state.settings.polls.written_ties,
+    );
     let meeting = state
         .commit(move |c| {
             new.deadline = super::written::deadline_from_working_days(
@@ -61,10 +65,69 @@ pub async fn create(
                 day_end,
                 &organization,
             )?;
-            super::create(c, &user.id, new)
+            let source = new.from_agenda_item.take();
+            let written = new.kind == super::written::Kind::Written;
+            let (meeting, mut events) = super::create(c, &user.id, new)?;
+            if let Some(item) = source {
+                events.extend(from_agenda_item(
+                    c,
+                    &user,
+                    &meeting.id,
+                    &item,
+                    written,
+                    (default_majority, ties),
+                )?);
+            }
+            Ok((meeting, events))
         })
         .await?;
     Ok(HttpResponse::Created().json(meeting))
+}
+
+/// Prepares a new written meeting from a session's agenda item: its documents copied, one
+/// question titled as the item (the written defaults). The item's meeting must be one the
+/// caller may read; anything else reads as an item that is not there.
+fn from_agenda_item(
+    conn: &mut crate::db::DbConnection,
+    user: &AuthUser,
+    meeting_id: &str,
+    item_id: &str,
+    written: bool,
+    (default_majority, ties): (crate::polls::Majority, crate::polls::TieBreak),
+) -> Result<Vec<crate::events::Event>, ApiError> {
+    let invalid = || {
+        ApiError::invalid(
+            "invalid_agenda_item",
+            "from_agenda_item names an agenda item of a session you may read",
+        )
+    };
+    if !written {
+        return Err(ApiError::invalid(
+            "invalid_agenda_item",
+            "only a meeting held in writing is prepared from an agenda item",
+        ));
+    }
+    let source = crate::agenda::meeting_of(conn, item_id).map_err(|_| invalid())?;
+    let access = access::load(conn, &source, user).map_err(|_| invalid())?;
+    if access.meeting.kind() != super::written::Kind::Session {
+        return Err(invalid());
+    }
+    let item = crate::agenda::get_in_meeting(conn, &source, item_id)?;
+    let mut events = crate::documents::copy_item_documents(conn, item_id, meeting_id, &user.id)?;
+    let question = crate::polls::NewPoll {
+        title: item.title.clone(),
+        agenda_item_id: None,
+        secret: false,
+        options: None,
+        majority: None,
+        quorum: None,
+        allow_change: None,
+        tie_break: None,
+    }
+    .written_defaults(ties);
+    let (_, more) = crate::polls::create(conn, meeting_id, question, default_majority, &user.id)?;
+    events.extend(more);
+    Ok(events)
 }
 
 /// Meetings the caller may see.

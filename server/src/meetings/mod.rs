@@ -283,6 +283,10 @@ pub struct NewMeeting {
     pub deadline_working_days: Option<u32>,
     /// A written meeting's rule for silence (default `none`).
     pub silence: Option<written::Silence>,
+    /// A written meeting prepared from an agenda item of a session the caller may read: the
+    /// item's documents are copied to it and a question titled as the item is added (422
+    /// `invalid_agenda_item` for a session, or an item that is not there).
+    pub from_agenda_item: Option<String>,
 }
 
 /// A partial update; absent fields are left, `null` clears the nullable ones.
