@@ -115,9 +115,9 @@ async function sessionsByInstance() {
 function pid(inst) {
   return Number(readFileSync(inst.pidfile, 'utf8').trim());
 }
-async function kill(inst) {
-  process.kill(pid(inst), 'SIGKILL');
-  await until(`${inst.name} to be gone`, 5000, async () => !(await fetch(`${inst.url}/healthz`).catch(() => null)));
+async function kill(inst, signal) {
+  process.kill(pid(inst), signal);
+  await until(`${inst.name} to be gone after ${signal}`, 15_000, async () => !(await fetch(`${inst.url}/healthz`).catch(() => null)));
 }
 async function restart(inst) {
   spawn('bash', [inst.start], { detached: true, stdio: 'ignore' }).unref();
@@ -261,14 +261,24 @@ await tablet.welcomed(1);
 await writeEvents(3);
 await until('the first events on the tablet', 5000, async () => tablet.lastSeq === (await lastSeq(meeting.id, token)));
 
-for (let round = 1; round <= 2; round++) {
+// Two SIGKILLs (each instance dies once), then a SIGTERM, as `systemctl stop` sends during an
+// upgrade one instance at a time: the server closes its channels with 1012 and the tablet
+// goes over to the other instance the same way.
+const rounds = [
+  { signal: 'SIGKILL', newChannel: true },
+  { signal: 'SIGKILL', newChannel: true },
+  { signal: 'SIGTERM', newChannel: false },
+];
+for (const [i, { signal, newChannel }] of rounds.entries()) {
+  const round = i + 1;
   const counts = await instanceOf(1);
   const victim = INSTANCES[counts.findIndex((c) => c === 1)];
   const other = INSTANCES.find((x) => x !== victim);
   const before = tablet.lastSeq;
   const welcomes = tablet.welcomes.length;
   const killedAt = performance.now();
-  await kill(victim);
+  const closes = tablet.closes.length;
+  await kill(victim, signal);
   // Durable events while the tablet is cut off or reconnecting: written through nginx, which
   // finds the dead instance refusing and passes each request to the live one.
   await writeEvents(4);
@@ -280,9 +290,17 @@ for (let round = 1; round <= 2; round++) {
   check(latest - before >= 6, `expected at least 6 new events, got ${latest - before}`);
   const now = await instanceOf(1);
   check(now[INSTANCES.indexOf(other)] === 1, `the tablet should now be on ${other.name}`);
-  log(`round ${round}: SIGKILL ${victim.name}; tablet back on ${other.name} after ${back.toFixed(0)} ms, resumed from seq ${before} to ${latest}, no gap, no duplicate`);
+  if (signal === 'SIGTERM') {
+    const code = tablet.closes[closes]?.code;
+    check(code === 1012, `a stopping instance should close the live channel with 1012, got ${code}`);
+  }
+  log(`round ${round}: ${signal} ${victim.name}; tablet back on ${other.name} after ${back.toFixed(0)} ms, resumed from seq ${before} to ${latest}, no gap, no duplicate`);
 
   await restart(victim);
+  if (!newChannel) {
+    log(`round ${round}: ${victim.name} restarted`);
+    continue;
+  }
   // least_conn sends a new channel to the instance with fewer connections: the restarted one,
   // once nginx tries it again (at once, or after fail_timeout if it counted it as failed).
   let attempts = 0;
