@@ -72,6 +72,7 @@ export ECABINET_AUTH__MFA_KEY=$(printf '%s' 'nginx-check-mfa-key-32-bytes-ok!' |
 export ECABINET_AUTH__TRUST_PROXY_HEADERS=true
 export ECABINET_METRICS__TOKEN=$metrics_token
 export ECABINET_LOG__FILTER=warn
+export ECABINET_LIVE__HEARTBEAT_SECS=2
 exec "$bin" serve $([ $name = a ] && echo --demo) --database-url "$PG/$db" --data "$work/$name" \
     --bind 127.0.0.1:$port >>"$work/$name.log" 2>&1
 EOF
@@ -84,7 +85,10 @@ bash "$work/start-b.sh" &
 disown
 wait_ready "http://127.0.0.1:$port_b" 30
 
-# nginx with the repository's file; only addresses, ports and paths rewritten.
+# nginx with the repository's file; only addresses, ports and paths rewritten, and two times
+# shortened so that the check takes half a minute: the live channel's read timeout from 45 s to
+# 6 s (the instances ping every 2 s here instead of 15 s), and the time an instance that failed
+# is left out from 10 s to 3 s.
 https_port=$(free_port); http_port=$(free_port)
 mkdir -p "$work/nginx/tls"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
@@ -97,8 +101,10 @@ sed -e "s|server 10.0.0.11:8080|server 127.0.0.1:$port_a|" \
     -e "/listen \[::\]/d" \
     -e "s|/etc/nginx/tls/ecabinet/|$work/nginx/tls/|" \
     -e "s|/var/log/nginx/ecabinet.access.log|$work/nginx/access.log|" \
+    -e "s|proxy_read_timeout 45s;|proxy_read_timeout 6s;|" \
+    -e "s|fail_timeout=10s|fail_timeout=3s|g" \
     packaging/nginx/ecabinet.conf >"$work/nginx/ecabinet.conf"
-for addr in "127.0.0.1:$port_a" "127.0.0.1:$port_b" "127.0.0.1:$https_port ssl" "$work/nginx/access.log"; do
+for addr in "127.0.0.1:$port_a" "127.0.0.1:$port_b" "127.0.0.1:$https_port ssl" "$work/nginx/access.log" "proxy_read_timeout 6s" "max_fails=2 fail_timeout=3s"; do
     grep -qF "$addr" "$work/nginx/ecabinet.conf" || fail "packaging/nginx/ecabinet.conf changed shape: no '$addr' after rewriting"
 done
 user_line=""
@@ -126,6 +132,6 @@ curl -fsS -o /dev/null --max-time 5 --cacert "$work/nginx/tls/fullchain.pem" "ht
 instances=$(printf '[{"name":"instance A","url":"http://127.0.0.1:%s","pidfile":"%s","start":"%s"},{"name":"instance B","url":"http://127.0.0.1:%s","pidfile":"%s","start":"%s"}]' \
     "$port_a" "$work/a.pid" "$work/start-a.sh" "$port_b" "$work/b.pid" "$work/start-b.sh")
 NGINX_HTTPS="https://127.0.0.1:$https_port" NGINX_HTTP="http://127.0.0.1:$http_port" \
-    NGINX_ACCESS_LOG="$work/nginx/access.log" METRICS_TOKEN="$metrics_token" INSTANCES="$instances" \
+    NGINX_ACCESS_LOG="$work/nginx/access.log" NGINX_ERROR_LOG="$work/nginx/error.log" METRICS_TOKEN="$metrics_token" INSTANCES="$instances" \
     NODE_EXTRA_CA_CERTS="$work/nginx/tls/fullchain.pem" \
     timeout 120 node tests/tools/nginx-check.mjs || fail "the client checks failed (above)"

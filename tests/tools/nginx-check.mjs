@@ -4,7 +4,7 @@
 //   node tests/tools/nginx-check.mjs
 //
 // Settings come from the environment the script sets: NGINX_HTTPS (https://127.0.0.1:P),
-// NGINX_HTTP (the plain port that redirects), NGINX_ACCESS_LOG, METRICS_TOKEN and INSTANCES,
+// NGINX_HTTP (the plain port that redirects), NGINX_ACCESS_LOG, NGINX_ERROR_LOG, METRICS_TOKEN and INSTANCES,
 // a JSON list of {name, url, pidfile, start} (start: a shell script that starts that instance
 // again and writes its pid to pidfile). NODE_EXTRA_CA_CERTS makes the test certificate trusted.
 //
@@ -26,6 +26,7 @@ const WebSocket = createRequire(new URL('../../benches/package.json', import.met
 const BASE = must('NGINX_HTTPS');
 const PLAIN = must('NGINX_HTTP');
 const ACCESS_LOG = must('NGINX_ACCESS_LOG');
+const ERROR_LOG = must('NGINX_ERROR_LOG');
 const METRICS_TOKEN = must('METRICS_TOKEN');
 const INSTANCES = JSON.parse(must('INSTANCES'));
 const t0 = performance.now();
@@ -117,7 +118,8 @@ function pid(inst) {
 }
 async function kill(inst, signal) {
   process.kill(pid(inst), signal);
-  await until(`${inst.name} to be gone after ${signal}`, 15_000, async () => !(await fetch(`${inst.url}/healthz`).catch(() => null)));
+  await until(`${inst.name} to be gone after ${signal}`, 15_000,
+    async () => !(await fetch(`${inst.url}/healthz`, { signal: AbortSignal.timeout(1000) }).catch(() => null)));
 }
 async function restart(inst) {
   spawn('bash', [inst.start], { detached: true, stdio: 'ignore' }).unref();
@@ -167,8 +169,8 @@ class Tablet {
   }
 }
 
-async function lastSeq(meetingId, token) {
-  return (await api('GET', `/api/v1/meetings/${meetingId}`, { token })).last_seq;
+async function lastSeq(meetingId, token, base = BASE) {
+  return (await api('GET', `/api/v1/meetings/${meetingId}`, { token, base })).last_seq;
 }
 
 // --- readiness, redirect, headers ---
@@ -242,10 +244,23 @@ log('websocket upgrade through nginx, Origin checked against the forwarded Host:
 
 // --- failover: kill the instance a tablet is on, twice (so each instance is killed once) ---
 let agendaN = 0;
-async function writeEvents(n) {
+// A POST that nginx had already sent on an idle kept-alive connection when its instance died
+// fails with 502 (nginx never resends a POST): the client's to repeat, as a tablet does. Each
+// such 502 is reported with nginx's reason.
+let repeated = 0;
+async function writeEvents(n, base = BASE) {
   for (let i = 0; i < n; i++) {
     agendaN += 1;
-    await api('POST', `/api/v1/meetings/${meeting.id}/agenda`, { token, body: { title: `Nội dung ${agendaN}` } });
+    const body = { title: `Nội dung ${agendaN}` };
+    for (let attempt = 1; ; attempt++) {
+      const r = await api('POST', `/api/v1/meetings/${meeting.id}/agenda`, { token, base, body, raw: true });
+      if (r.status === 201) break;
+      const text = await r.text();
+      check(r.status === 502 && attempt < 3, `POST …/agenda via ${base}: ${r.status} ${text}`);
+      repeated += 1;
+      const reason = readFileSync(ERROR_LOG, 'utf8').trim().split('\n').at(-1)?.match(/\] \d+#\d+: \*\d+ ([^,]*)/)?.[1];
+      log(`a POST got 502 (nginx: ${reason}); sent again`);
+    }
   }
 }
 async function instanceOf(expectTotal) {
@@ -261,13 +276,18 @@ await tablet.welcomed(1);
 await writeEvents(3);
 await until('the first events on the tablet', 5000, async () => tablet.lastSeq === (await lastSeq(meeting.id, token)));
 
-// Two SIGKILLs (each instance dies once), then a SIGTERM, as `systemctl stop` sends during an
+// Two SIGKILLs (each instance dies once); a SIGTERM, as `systemctl stop` sends during an
 // upgrade one instance at a time: the server closes its channels with 1012 and the tablet
-// goes over to the other instance the same way.
+// goes over to the other instance the same way; a SIGSTOP, an instance that stops answering
+// without closing anything (a host gone from the network): nginx's read timeout on the live
+// channel (45 s in the file, 6 s here, with 2 s heartbeats) closes the tablet's socket. The
+// stopped instance still accepts connections (the kernel does), so meanwhile the events are
+// written to the other instance directly; then it is killed and started again.
 const rounds = [
   { signal: 'SIGKILL', newChannel: true },
   { signal: 'SIGKILL', newChannel: true },
   { signal: 'SIGTERM', newChannel: false },
+  { signal: 'SIGSTOP', newChannel: false },
 ];
 for (const [i, { signal, newChannel }] of rounds.entries()) {
   const round = i + 1;
@@ -281,11 +301,14 @@ for (const [i, { signal, newChannel }] of rounds.entries()) {
   await kill(victim, signal);
   // Durable events while the tablet is cut off or reconnecting: written through nginx, which
   // finds the dead instance refusing and passes each request to the live one.
-  await writeEvents(4);
-  await tablet.welcomed(welcomes + 1, 15_000);
+  const writeVia = signal === 'SIGSTOP' ? other.url : BASE;
+  await writeEvents(4, writeVia);
+  // After SIGSTOP: 6 s until nginx closes the silent channel, and the tablet's first attempt
+  // may go to the stopped instance again (accepted by the kernel, never answered) for 6 s.
+  await tablet.welcomed(welcomes + 1, signal === 'SIGSTOP' ? 25_000 : 15_000);
   const back = tablet.welcomes.at(-1).at - killedAt;
-  await writeEvents(2);
-  const latest = await lastSeq(meeting.id, token);
+  await writeEvents(2, writeVia);
+  const latest = await lastSeq(meeting.id, token, writeVia);
   await until(`the tablet to catch up to seq ${latest}`, 5000, () => tablet.lastSeq === latest);
   check(latest - before >= 6, `expected at least 6 new events, got ${latest - before}`);
   const now = await instanceOf(1);
@@ -296,13 +319,14 @@ for (const [i, { signal, newChannel }] of rounds.entries()) {
   }
   log(`round ${round}: ${signal} ${victim.name}; tablet back on ${other.name} after ${back.toFixed(0)} ms, resumed from seq ${before} to ${latest}, no gap, no duplicate`);
 
+  if (signal === 'SIGSTOP') process.kill(pid(victim), 'SIGKILL');
   await restart(victim);
   if (!newChannel) {
     log(`round ${round}: ${victim.name} restarted`);
     continue;
   }
   // least_conn sends a new channel to the instance with fewer connections: the restarted one,
-  // once nginx tries it again (at once, or after fail_timeout if it counted it as failed).
+  // once nginx tries it again (at once, or after fail_timeout, 3 s here, if it counted it as failed).
   let attempts = 0;
   const landedAt = performance.now();
   await until(`a new channel to land on the restarted ${victim.name}`, 20_000, async () => {
@@ -319,6 +343,6 @@ for (const [i, { signal, newChannel }] of rounds.entries()) {
 tablet.stop();
 const seqs = tablet.seqs;
 check(seqs.every((s, i) => s === i + 1), 'the tablet did not see every seq from 1 once and in order');
-log(`live failover: ${seqs.length} events, seqs 1..${seqs.at(-1)} each once; closes seen: ${tablet.closes.map((c) => c.code).join(', ')}`);
+log(`live failover: ${repeated} POST(s) repeated after a 502; ${seqs.length} events, seqs 1..${seqs.at(-1)} each once; closes seen: ${tablet.closes.map((c) => c.code).join(', ')}`);
 console.log('nginx check: ok');
 process.exit(0);
