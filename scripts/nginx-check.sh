@@ -121,6 +121,7 @@ http {
     fastcgi_temp_path $work/nginx/fastcgi;
     uwsgi_temp_path $work/nginx/uwsgi;
     scgi_temp_path $work/nginx/scgi;
+    access_log $work/nginx/access-other.log;
     include $work/nginx/ecabinet.conf;
 }
 EOF
