@@ -16,6 +16,7 @@
 // nginx to the other instance and resumes with last_seq, with events written during the outage,
 // none missed or duplicated; the killed instance is started again and a new channel lands on it.
 import { createHash } from 'node:crypto';
+import https from 'node:https';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -182,16 +183,30 @@ check(redirect.status === 308 && redirect.headers.get('location')?.startsWith('h
   `plain HTTP should redirect to HTTPS: ${redirect.status} ${redirect.headers.get('location')}`);
 log('readyz through nginx, HSTS, HTTP→HTTPS redirect: ok');
 
-// --- sign-in; the address the server records is nginx's view, not what the client claims ---
-const login = await api('POST', '/api/v1/auth/login', {
-  body: { username: 'thuky', password: 'demo1234' },
-  headers: { 'X-Forwarded-For': '203.0.113.9', Forwarded: 'for=198.51.100.7' },
-});
+// --- sign-in; the address the server records is the one nginx saw, not what the client
+// claims, nor nginx's own: the sign-in comes from 127.0.0.2 (nginx reaches the instances from
+// 127.0.0.1) with spoofed X-Forwarded-For and Forwarded headers ---
+const login = await new Promise((resolve, reject) => {
+  const body = JSON.stringify({ username: 'thuky', password: 'demo1234' });
+  const req = https.request(`${BASE}/api/v1/auth/login`, {
+    method: 'POST',
+    localAddress: '127.0.0.2',
+    timeout: 10_000,
+    headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': '203.0.113.9', Forwarded: 'for=198.51.100.7' },
+  }, (res) => {
+    let text = '';
+    res.on('data', (c) => { text += c; });
+    res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`sign-in: ${res.statusCode} ${text}`))));
+  });
+  req.on('timeout', () => req.destroy(new Error('sign-in timed out')));
+  req.on('error', reject);
+  req.end(body);
+}).catch((e) => fail(e.message));
 const token = login.access_token;
 const sessions = await api('GET', '/api/v1/me/sessions', { token });
 const current = sessions.sessions.find((s) => s.current);
-check(current?.address === '127.0.0.1', `the session's address should be nginx's $remote_addr 127.0.0.1, got ${current?.address}`);
-log('sign-in through nginx; spoofed X-Forwarded-For/Forwarded replaced: ok');
+check(current?.address === '127.0.0.2', `the session's address should be the client's as nginx saw it, 127.0.0.2, got ${current?.address}`);
+log('sign-in through nginx; X-Forwarded-For set by nginx, spoofed X-Forwarded-For/Forwarded replaced: ok');
 
 // --- a meeting, and a document uploaded through nginx, read back with Range from both ---
 const meeting = await api('POST', '/api/v1/meetings', { token, body: { title: 'nginx check', starts_at: new Date(Date.now() + 86_400_000).toISOString() } });
