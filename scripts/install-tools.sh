@@ -17,6 +17,13 @@ command -v certutil >/dev/null || need_apt+=(libnss3-tools)
 # SoftHSM2 and OpenSC's pkcs11-tool: a PKCS#11 token for the desktop signer's tests.
 command -v softhsm2-util >/dev/null || need_apt+=(softhsm2)
 command -v pkcs11-tool >/dev/null || need_apt+=(opensc)
+# nginx in front of two instances (scripts/nginx-check.sh runs packaging/nginx/ecabinet.conf);
+# Debian 12's nginx-light has every module that file uses. The package's own service is not
+# needed: the check starts nginx itself with a temporary prefix.
+if ! command -v nginx >/dev/null; then
+    if apt-cache show nginx-light >/dev/null 2>&1; then need_apt+=(nginx-light); else need_apt+=(nginx); fi
+fi
+command -v openssl >/dev/null || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"

@@ -53,6 +53,7 @@ fail() { echo "package check FAILED: $*" >&2; exit 1; }
 /usr/bin/ecabinet --version >/dev/null || fail "the installed binary does not run"
 getent passwd ecabinet >/dev/null || fail "no ecabinet user"
 [ -f /usr/share/ecabinet/web/index.html ] || fail "the tablet client is not installed"
+[ -f /usr/share/doc/ecabinet/examples/nginx-ecabinet.conf ] || fail "the nginx example is not installed"
 [ "$(stat -c '%a %G' /etc/ecabinet/ecabinet.toml)" = "640 ecabinet" ] || fail "config permissions: $(stat -c '%a %G' /etc/ecabinet/ecabinet.toml)"
 if systemctl is-enabled ecabinet >/dev/null 2>&1; then fail "the service was enabled without the admin's say"; fi
 
