@@ -7,8 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 members=${1:-500}
-bin=${ECABINET_BIN:-./target/release/ecabinet}
-cargo build --release --locked -p ecabinet -p ecabinet-tests --bin ecabinet --bin writtenbench >/dev/null
+# PROFILE=debug measures the debug build (an upper bound, without a release build's wait).
+profile=${PROFILE:-release}
+flag=--release
+[ "$profile" = debug ] && flag=
+bin=${ECABINET_BIN:-./target/$profile/ecabinet}
+cargo build $flag --locked -p ecabinet -p ecabinet-tests --bin ecabinet --bin writtenbench >/dev/null
 pg_base=${PG_TEST_URL:-postgres://postgres@127.0.0.1:5432/test}
 pg_db="ecabinet_writtenbench_$$"
 data=$(mktemp -d)
@@ -30,8 +34,8 @@ run_one() { # name port extra-args...
     local server=$!
     pids+=("$server")
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
-    echo "== $name: $members members answering in writing within 1 s ($(uptime))"
-    timeout 600 ./target/release/writtenbench --url "http://127.0.0.1:$port" --members "$members" --spread-ms 1000
+    echo "== $name ($profile build): $members members answering in writing within 1 s ($(uptime))"
+    timeout 600 ./target/$profile/writtenbench --url "http://127.0.0.1:$port" --members "$members" --spread-ms 1000
     kill "$server"
 }
 only=${ONLY:-all}
