@@ -9,10 +9,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiAs, type Api } from './api';
 import { makePdf } from './pdf';
-import { cspViolations, launchBrowser, outsideRequests, shot, signIn, startServer, until, waitText, type Env, type Tablet } from './harness';
+import { cspViolations, launchBrowser, outsideRequests, shot, signIn, smallTargets, startServer, until, waitText, type Env, type Tablet } from './harness';
 
 /** The demo session's item with its generated document (server/src/demo/mod.rs). */
 const DEMO_ITEM = 'Tờ trình dự toán ngân sách xã năm 2027';
+/** The demo session (server/src/demo/mod.rs MEETING_TITLE; the October one is closed, with its record). */
+const DEMO = 'Phiên họp thường kỳ tháng 11/2026';
 const SESSION = 'Phiên họp giao ban tháng 12 (từ nội dung phiên họp)';
 const ITEM = 'Đề án sắp xếp thôn, tổ dân phố';
 const EXTRA = 'Thống nhất thời gian tổ chức lấy ý kiến cử tri';
@@ -52,9 +54,11 @@ describe('a consultation prepared from an agenda item of a session', () => {
     secretary = await signIn(env.browser, env.server.base, 'thuky');
     const page = secretary.page;
     const list = await api.call('GET', '/meetings');
-    const demo = list.body.meetings.find((m: any) => m.title.startsWith('Phiên họp thường kỳ'));
+    const demo = list.body.meetings.find((m: any) => m.title.startsWith(DEMO));
     await page.goto(`/meetings/${demo.id}`);
     const item = page.getByTestId('agenda-item').filter({ hasText: DEMO_ITEM });
+    await item.getByTestId('ask-in-writing').waitFor();
+    expect(await smallTargets(page)).toEqual([]);
     await item.getByRole('link', { name: `Xin ý kiến bằng văn bản: ${DEMO_ITEM}` }).click();
     const form = page.getByRole('form', { name: 'Tạo phiếu xin ý kiến' });
     await form.getByTestId('item-picker').waitFor();
@@ -65,9 +69,11 @@ describe('a consultation prepared from an agenda item of a session', () => {
     await waitText(chosen.getByTestId('item-docs'), '1 tài liệu');
     await waitText(form.getByTestId('from-item-summary'), `Phiếu xin ý kiến sẽ kèm bản sao 1 tài liệu của nội dung này và câu hỏi “${DEMO_ITEM}”.`);
     expect(await form.getByLabel('Mô tả').inputValue()).toContain(`Theo nội dung 2 “${DEMO_ITEM}”`);
+    expect(await smallTargets(page)).toEqual([]);
     await shot(page, 'vi-written-from-item');
     await page.getByRole('button', { name: 'EN' }).click();
-    await waitText(form.getByTestId('from-item-summary'), 'The consultation will carry copies of this item’s 1 document');
+    // The form's name is English now: found by its summary.
+    await waitText(page.getByTestId('from-item-summary'), 'The consultation will carry copies of this item’s 1 document');
     await shot(page, 'en-written-from-item');
     await page.getByRole('button', { name: 'VI' }).click();
     await form.getByRole('button', { name: 'Tạo và tiếp tục' }).click();
@@ -112,10 +118,24 @@ describe('a consultation prepared from an agenda item of a session', () => {
     expect(copy.body.documents.every((d: any) => d.agenda_item_id === null)).toBe(true);
   });
 
+  it('on a phone, the agenda’s link sits under its item, a full touch target', async () => {
+    const phone = await signIn(env.browser, env.server.base, 'thuky', { width: 390, height: 844 });
+    const list = await api.call('GET', '/meetings');
+    const demo = list.body.meetings.find((m: any) => m.title.startsWith(DEMO));
+    await phone.page.goto(`/meetings/${demo.id}`);
+    const item = phone.page.getByTestId('agenda-item').filter({ hasText: DEMO_ITEM });
+    const link = item.getByTestId('ask-in-writing');
+    await link.waitFor();
+    expect(await smallTargets(phone.page)).toEqual([]);
+    const [a, b] = await Promise.all([item.locator('.agenda-title').boundingBox(), link.boundingBox()]);
+    expect(b!.y).toBeGreaterThanOrEqual(a!.y + a!.height);
+    await phone.context.close();
+  });
+
   it('a member sees no link on the agenda', async () => {
     const member = await signIn(env.browser, env.server.base, 'uyvien1');
     const list = await apiAs(env.server.base, 'uyvien1').call('GET', '/meetings');
-    const demo = list.body.meetings.find((m: any) => m.title.startsWith('Phiên họp thường kỳ'));
+    const demo = list.body.meetings.find((m: any) => m.title.startsWith(DEMO));
     await member.page.goto(`/meetings/${demo.id}`);
     await member.page.getByTestId('agenda-item').first().waitFor();
     expect(await member.page.getByTestId('ask-in-writing').count()).toBe(0);

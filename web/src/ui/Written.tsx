@@ -256,7 +256,7 @@ export function CreateWritten({ fromMeeting = null, fromItem = null }: { fromMee
   const first = itemId ? 2 : 1;
   return (
     <div class="page narrow">
-      <p>
+      <p class="crumbs">
         <Link href={WRITTEN_PATH}>← {t('written.back')}</Link>
       </p>
       <form class="card form" onSubmit={submit} aria-labelledby="create-written-title">
