@@ -83,7 +83,8 @@ describe('a consultation prepared from an agenda item of a session', () => {
     const questions = page.getByTestId('question-row');
     await waitText(questions, DEMO_ITEM);
     expect(await questions.count()).toBe(1);
-    await waitText(questions, 'Nháp');
+    // A draft question (poll.state.draft), opened when the consultation is sent.
+    await waitText(questions, 'Chưa bắt đầu');
   });
 
   it('from the list: a session picked, one of its items with two documents, an extra question', async () => {
@@ -116,6 +117,15 @@ describe('a consultation prepared from an agenda item of a session', () => {
     const [copy, source] = await Promise.all([api.call('GET', `/meetings/${id}`), api.call('GET', `/meetings/${made.meeting}`)]);
     expect(copy.body.documents.map((d: any) => d.sha256).sort()).toEqual(source.body.documents.map((d: any) => d.sha256).sort());
     expect(copy.body.documents.every((d: any) => d.agenda_item_id === null)).toBe(true);
+    // The refusal the form words with `err.invalid_agenda_item`: an item that is not a session's.
+    const refused = await api.call('POST', '/meetings', {
+      title: 'Không tạo được',
+      starts_at: new Date().toISOString(),
+      kind: 'written',
+      deadline: new Date(Date.now() + 86_400_000).toISOString(),
+      from_agenda_item: 'not-an-item',
+    });
+    expect([refused.status, refused.body.code]).toEqual([422, 'invalid_agenda_item']);
   });
 
   it('on a phone, the agenda’s link sits under its item, a full touch target', async () => {
