@@ -7,6 +7,8 @@ export interface Api {
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** The answer's bytes (a document's file, a preview). */
   bytes(path: string): Promise<{ status: number; bytes: Uint8Array }>;
+  /** A PDF sent as the body (`POST …/documents?title=…`), the JSON answer and its status. */
+  pdf(path: string, pdf: Uint8Array): Promise<{ status: number; body: any }>;
 }
 
 export function apiAs(base: string, username: string, password = 'demo1234'): Api {
@@ -27,11 +29,18 @@ export function apiAs(base: string, username: string, password = 'demo1234'): Ap
       headers: { Authorization: `Bearer ${await token()}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+  const answer = async (r: Response) => {
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null };
+  };
   return {
     async call(method, path, body) {
-      const r = await send(method, path, body);
-      const text = await r.text();
-      return { status: r.status, body: text ? JSON.parse(text) : null };
+      return answer(await send(method, path, body));
+    },
+    async pdf(path, pdf) {
+      return answer(
+        await fetch(`${base}/api/v1${path}`, { method: 'POST', headers: { Authorization: `Bearer ${await token()}`, 'Content-Type': 'application/pdf' }, body: new Uint8Array(pdf) }),
+      );
     },
     async bytes(path) {
       const r = await send('GET', path);

@@ -33,7 +33,7 @@ export function App() {
   else if (path === '/meetings/new') page = <CreateMeeting />;
   else if (path === WRITTEN_PATH) page = <Consultations />;
   else if (path === NOTIFICATIONS_PATH) page = <NotificationsPage />;
-  else if (path === `${WRITTEN_PATH}/new` && (user.role === 'admin' || user.role === 'secretary')) page = <CreateWritten />;
+  else if (path === `${WRITTEN_PATH}/new` && (user.role === 'admin' || user.role === 'secretary')) page = <CreateWritten key={search.toString()} fromMeeting={search.get('from_meeting')} fromItem={search.get('from_item')} />;
   else if (m) page = <MeetingScreen key={m[1]} id={decodeURIComponent(m[1])} initialTab={search.get('tab')} />;
   else page = <MeetingList />;
   return (

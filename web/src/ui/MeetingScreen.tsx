@@ -31,6 +31,8 @@ import { useMinutes, type MinutesHandle } from '../minutes/useMinutes';
 import { ItemMinutes, MinutesPanel } from './Minutes';
 import { WrittenBody } from './WrittenMeeting';
 import { isWritten } from '../written/logic';
+import { createFromItemPath } from '../written/fromItem';
+import { WRITTEN_PATH } from './Written';
 
 type Tab = 'meeting' | 'console';
 
@@ -317,6 +319,9 @@ function AgendaPanel({ h, view, user, host, minutes }: PanelProps & { host: Read
   // The finalised record has its own place (the minutes panel).
   const others = documentsOf(view, null).filter((d) => !isRecordDoc(d));
   const preside = canPreside(view, user) && !isFinal(view.meeting.state);
+  // Those who manage every meeting (and alone may create one) ask for opinions in writing on an
+  // item: the creation form with the item chosen (docs/web.md, "Meetings held in writing").
+  const askInWriting = (user.role === 'admin' || user.role === 'secretary') && view.meeting.state !== 'cancelled';
   const current = discussedItem(view.meeting);
   const names = new Map(view.participants.map((p) => [p.user_id, p.display_name]));
   const setCurrent = (id: string) => void h.act('PATCH', `/meetings/${view.meeting.id}`, { current_item_id: id }, { where: `current-${id}`, retry: true });
@@ -342,11 +347,25 @@ function AgendaPanel({ h, view, user, host, minutes }: PanelProps & { host: Read
                 </span>
                 {isCurrent && <span class="badge current-badge">{t('agenda.current')}</span>}
               </div>
-              {preside && !isCurrent && (
-                <button type="button" class="btn small" onClick={() => setCurrent(item.id)} aria-label={`${t('agenda.makeCurrent')}: ${item.title}`}>
-                  {t('agenda.makeCurrent')}
-                </button>
-              )}
+              {(preside && !isCurrent) || askInWriting ? (
+                <div class="agenda-actions">
+                  {preside && !isCurrent && (
+                    <button type="button" class="btn small" onClick={() => setCurrent(item.id)} aria-label={`${t('agenda.makeCurrent')}: ${item.title}`}>
+                      {t('agenda.makeCurrent')}
+                    </button>
+                  )}
+                  {askInWriting && (
+                    <Link
+                      href={createFromItemPath(WRITTEN_PATH, view.meeting.id, item.id)}
+                      class="btn small"
+                      aria-label={`${t('agenda.askInWriting')}: ${item.title}`}
+                      data-testid="ask-in-writing"
+                    >
+                      {t('agenda.askInWriting')}
+                    </Link>
+                  )}
+                </div>
+              ) : null}
             </div>
             <ActionError h={h} where={`current-${item.id}`} />
             <DocList docs={documentsOf(view, item.id)} offline={offline} onOpen={(d) => host.openByUser(d)} />

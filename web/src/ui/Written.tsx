@@ -1,7 +1,8 @@
 // Meetings held in writing (xin ý kiến bằng văn bản): the list of consultations a user takes
 // part in, those awaiting their answer first with the deadline counting down, and the
-// secretary's first step of a new one (its details and questions; participants and documents
-// follow in its console, ui/WrittenMeeting.tsx, before it is sent).
+// secretary's first step of a new one (its details and questions, written from scratch or taken
+// from an agenda item of a session, whose documents and question the server copies; participants
+// and documents follow in its console, ui/WrittenMeeting.tsx, before it is sent).
 import { useEffect, useState } from 'preact/hooks';
 import { errorText, navigate, session, useLocale, useNow, useUser } from '../app';
 import { fmtDateTime, t, type Key } from '../i18n';
@@ -10,6 +11,7 @@ import { answeredPolls, answersInWriting, countdown, isWritten, orderConsultatio
 import { useAnswers, type AnswersState } from '../written/sync';
 import { ApiError } from '../session';
 import type { Meeting, MeetingDetail, Silence, User } from '../types';
+import { createBody, hasQuestion, itemChoices, prefill, questionsToAdd, sessionChoices, type ItemChoice, type Prefilled } from '../written/fromItem';
 import { Link } from './App';
 import { fromLocalInput, TextField, toLocalInput } from './bits';
 
@@ -212,34 +214,37 @@ function defaultDeadline(now = new Date()): string {
   return toLocalInput(d.toISOString());
 }
 
-export function CreateWritten() {
+export function CreateWritten({ fromMeeting = null, fromItem = null }: { fromMeeting?: string | null; fromItem?: string | null } = {}) {
   useLocale();
-  const [title, setTitle] = useState('');
-  const [description, setDescription] = useState('');
+  const [form, setForm] = useState<Prefilled>({ title: '', description: '', auto: null });
   const [startsAt, setStartsAt] = useState(() => toLocalInput(new Date().toISOString()));
   const [deadline, setDeadline] = useState(() => defaultDeadline());
   const [silence, setSilence] = useState<Silence>('none');
   const [questions, setQuestions] = useState<string[]>(['']);
   const [error, setError] = useState<{ e: unknown } | null>(null);
   const [busy, setBusy] = useState(false);
-  const filled = questions.map((q) => q.trim()).filter(Boolean);
+  const source = useItemSource(fromMeeting, fromItem, (choice, from) => setForm((f) => prefill(f, choice, from)));
+  const itemId = source.on ? (source.choice?.item.id ?? null) : null;
+  const filled = questionsToAdd(questions);
   const bad =
-    overLimit(title, LIMITS.title) || overLimit(description, LIMITS.description) || questions.some((q) => overLimit(q, LIMITS.title)) || filled.length === 0;
+    overLimit(form.title, LIMITS.title) ||
+    overLimit(form.description, LIMITS.description) ||
+    questions.some((q) => overLimit(q, LIMITS.title)) ||
+    !hasQuestion(questions, itemId) ||
+    (source.on && !itemId);
   async function submit(e: Event) {
     e.preventDefault();
     if (bad) return;
     setBusy(true);
     setError(null);
     try {
-      const m = await session.request<Meeting>('POST', '/meetings', {
-        title: title.trim(),
-        description: description.trim() || undefined,
-        starts_at: fromLocalInput(startsAt),
-        kind: 'written',
-        deadline: fromLocalInput(deadline),
-        silence,
-      });
-      // The questions are the meeting's polls: agree / disagree / other by default (docs/polls.md).
+      const m = await session.request<Meeting>(
+        'POST',
+        '/meetings',
+        createBody({ title: form.title, description: form.description, startsAt: fromLocalInput(startsAt), deadline: fromLocalInput(deadline), silence, fromItem: itemId }),
+      );
+      // The questions are the meeting's polls: agree / disagree / other by default (docs/polls.md);
+      // prepared from an item, the server added the first one already.
       for (const q of filled) await session.request('POST', `/meetings/${encodeURIComponent(m.id)}/polls`, { title: q });
       navigate(`/meetings/${m.id}?tab=console`);
     } catch (err) {
@@ -247,15 +252,25 @@ export function CreateWritten() {
       setBusy(false);
     }
   }
+  // Prepared from an item, the form's own questions come after the server's.
+  const first = itemId ? 2 : 1;
   return (
     <div class="page narrow">
-      <p>
+      <p class="crumbs">
         <Link href={WRITTEN_PATH}>← {t('written.back')}</Link>
       </p>
       <form class="card form" onSubmit={submit} aria-labelledby="create-written-title">
         <h1 id="create-written-title">{t('written.create.title')}</h1>
-        <TextField label={t('meeting.title')} name="title" required max={LIMITS.title} value={title} onInput={setTitle} />
-        <TextField label={t('meeting.description')} name="description" rows={3} max={LIMITS.description} value={description} onInput={setDescription} />
+        <ItemSourcePicker source={source} />
+        <TextField label={t('meeting.title')} name="title" required max={LIMITS.title} value={form.title} onInput={(v) => setForm({ ...form, title: v })} />
+        <TextField
+          label={t('meeting.description')}
+          name="description"
+          rows={3}
+          max={LIMITS.description}
+          value={form.description}
+          onInput={(v) => setForm({ ...form, description: v })}
+        />
         <div class="row2">
           <label class="field">
             <span>{t('written.startsAt')}</span>
@@ -275,12 +290,18 @@ export function CreateWritten() {
         </label>
         <fieldset class="questions">
           <legend>{t('written.questions')}</legend>
+          {itemId && source.choice && (
+            <p class="from-item-question" data-testid="from-item-question">
+              <strong>{t('written.questionLabel', { n: 1 })}:</strong> {source.choice.item.title}{' '}
+              <span class="muted small">{t('written.fromItem.questionNote')}</span>
+            </p>
+          )}
           {questions.map((q, i) => (
             <div class="question-row">
               <TextField
-                label={t('written.questionLabel', { n: i + 1 })}
-                name={`question_${i + 1}`}
-                required={i === 0}
+                label={t('written.questionLabel', { n: i + first })}
+                name={`question_${i + first}`}
+                required={i === 0 && !itemId}
                 max={LIMITS.title}
                 value={q}
                 onInput={(v) => setQuestions(questions.map((x, j) => (j === i ? v : x)))}
@@ -301,7 +322,7 @@ export function CreateWritten() {
           {t('written.create.hint')}
         </p>
         {error && (
-          <p class="error" role="alert">
+          <p class="error" role="alert" data-testid="create-error">
             {errorText(error.e)}
           </p>
         )}
@@ -312,5 +333,188 @@ export function CreateWritten() {
         </div>
       </form>
     </div>
+  );
+}
+
+// --- prepared from an agenda item of a session ---------------------------------------------------
+
+interface ItemSource {
+  /** The secretary chose "Lấy từ nội dung phiên họp". */
+  on: boolean;
+  setOn: (on: boolean) => void;
+  /** The sessions offered (null while loading or before the choice is on). */
+  sessions: Meeting[] | null;
+  sessionId: string;
+  chooseSession: (id: string) => void;
+  /** The chosen session, read whole (its agenda and documents). */
+  detail: MeetingDetail | null;
+  items: ItemChoice[] | null;
+  choice: ItemChoice | null;
+  chooseItem: (c: ItemChoice) => void;
+  /** The item the address named is not in that session's agenda. */
+  missing: boolean;
+  error: { e: unknown } | null;
+}
+
+/**
+ * The choice of a session and one of its agenda items; `onChoice` is told each chosen item
+ * (null: undone), to prefill the form. `fromMeeting`/`fromItem`: an item named by the address
+ * (the link on a session's agenda), chosen once its session is read.
+ */
+function useItemSource(
+  fromMeeting: string | null,
+  fromItem: string | null,
+  onChoice: (c: ItemChoice | null, from: Meeting | null) => void,
+): ItemSource {
+  const preset = fromMeeting && fromItem ? { meeting: fromMeeting, item: fromItem } : null;
+  const [on, setOnState] = useState(preset !== null);
+  const [sessions, setSessions] = useState<Meeting[] | null>(null);
+  const [sessionId, setSessionId] = useState(preset?.meeting ?? '');
+  const [detail, setDetail] = useState<MeetingDetail | null>(null);
+  const [choice, setChoice] = useState<ItemChoice | null>(null);
+  const [missing, setMissing] = useState(false);
+  const [error, setError] = useState<{ e: unknown } | null>(null);
+  const [wanted, setWanted] = useState(preset?.item ?? null);
+  useEffect(() => {
+    if (!on || sessions) return;
+    let alive = true;
+    session
+      .request<{ meetings: Meeting[] }>('GET', '/meetings')
+      .then((r) => alive && setSessions(sessionChoices(r.meetings)))
+      .catch((e) => alive && setError({ e }));
+    return () => {
+      alive = false;
+    };
+  }, [on]);
+  useEffect(() => {
+    setDetail(null);
+    if (!on || !sessionId) return;
+    let alive = true;
+    session
+      .request<MeetingDetail>('GET', `/meetings/${encodeURIComponent(sessionId)}`)
+      .then((d) => {
+        if (!alive) return;
+        setDetail(d);
+        if (wanted) {
+          const found = itemChoices(d).find((c) => c.item.id === wanted) ?? null;
+          setWanted(null);
+          setMissing(!found);
+          if (found) choose(found, d);
+        }
+      })
+      .catch((e) => alive && setError({ e }));
+    return () => {
+      alive = false;
+    };
+  }, [on, sessionId]);
+  function choose(c: ItemChoice | null, from: Meeting | null) {
+    setChoice(c);
+    onChoice(c, from);
+  }
+  return {
+    on,
+    setOn(v) {
+      setOnState(v);
+      setError(null);
+      if (!v) {
+        setMissing(false);
+        choose(null, null);
+      }
+    },
+    sessions,
+    sessionId,
+    chooseSession(id) {
+      setSessionId(id);
+      setMissing(false);
+      setError(null);
+      if (choice) choose(null, null);
+    },
+    detail,
+    items: detail ? itemChoices(detail) : null,
+    choice,
+    chooseItem: (c) => choose(c, detail),
+    missing,
+    error,
+  };
+}
+
+function docCount(n: number): string {
+  if (n === 0) return t('written.fromItem.docs.none');
+  if (n === 1) return t('written.fromItem.docs.one');
+  return t('written.fromItem.docs.many', { n });
+}
+
+function ItemSourcePicker({ source }: { source: ItemSource }) {
+  const { on, sessions, detail, items, choice } = source;
+  // A session named by the address stays offered even when the list leaves it out.
+  const offered = sessions && detail && !sessions.some((m) => m.id === detail.id) ? [detail, ...sessions] : sessions;
+  return (
+    <fieldset class="item-source" data-testid="item-source">
+      <legend>{t('written.source.label')}</legend>
+      <div class="source-choice">
+        <label class="radio">
+          <input type="radio" name="source" value="scratch" checked={!on} onChange={() => source.setOn(false)} />
+          <span>{t('written.source.scratch')}</span>
+        </label>
+        <label class="radio">
+          <input type="radio" name="source" value="item" checked={on} onChange={() => source.setOn(true)} />
+          <span>{t('written.source.item')}</span>
+        </label>
+      </div>
+      {on && (
+        <div class="item-picker" data-testid="item-picker">
+          {source.error && (
+            <p class="error" role="alert">
+              {errorText(source.error.e)}
+            </p>
+          )}
+          {!offered && !source.error && <p class="muted">{t('common.loading')}</p>}
+          {offered && offered.length === 0 && <p class="muted">{t('written.fromItem.noSessions')}</p>}
+          {offered && offered.length > 0 && (
+            <label class="field">
+              <span>{t('written.fromItem.session')}</span>
+              <select name="from_meeting" value={source.sessionId} onChange={(e) => source.chooseSession(e.currentTarget.value)}>
+                <option value="">{t('written.fromItem.chooseSession')}</option>
+                {offered.map((m) => (
+                  <option value={m.id}>
+                    {m.title} · {fmtDateTime(m.starts_at)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {source.sessionId && !detail && !source.error && <p class="muted">{t('common.loading')}</p>}
+          {source.missing && (
+            <p class="error" role="alert" data-testid="from-item-missing">
+              {t('written.fromItem.notFound')}
+            </p>
+          )}
+          {items && items.length === 0 && <p class="muted">{t('written.fromItem.noItems')}</p>}
+          {items && items.length > 0 && (
+            <fieldset class="item-choices">
+              <legend>{t('written.fromItem.items')}</legend>
+              {items.map((c) => (
+                <label class="radio item-choice" style={{ paddingLeft: `${c.depth * 1.5}rem` }} data-testid="item-choice" data-docs={c.docs}>
+                  <input type="radio" name="from_item" value={c.item.id} checked={choice?.item.id === c.item.id} onChange={() => source.chooseItem(c)} />
+                  <span class="item-choice-text">
+                    <span>
+                      {c.number}. {c.item.title}
+                    </span>
+                    <span class="muted small" data-testid="item-docs">
+                      {docCount(c.docs)}
+                    </span>
+                  </span>
+                </label>
+              ))}
+            </fieldset>
+          )}
+          {choice && (
+            <p class="hint" role="status" data-testid="from-item-summary">
+              {choice.docs > 0 ? t('written.fromItem.chosen', { docs: docCount(choice.docs), title: choice.item.title }) : t('written.fromItem.chosenNoDocs', { title: choice.item.title })}
+            </p>
+          )}
+        </div>
+      )}
+    </fieldset>
   );
 }
