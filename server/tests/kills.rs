@@ -134,26 +134,32 @@ fn killed_during_finalisation(store: &Store) {
 
         let (child, base) = serve(store);
         let expected = format!("{:02}/BB-UBND", round + 1);
-        let record = rt.block_on(async {
-            let (status, minutes) = call(
+        let minutes = || {
+            call(
                 &http,
                 reqwest::Method::GET,
                 format!("{base}/api/v1/meetings/{id}/minutes"),
                 &chair,
                 Value::Null,
             )
-            .await;
-            assert_eq!(status, 200, "{minutes}");
-            if minutes["state"] == "final" {
+        };
+        let record = rt.block_on(async {
+            let (status, minutes_now) = minutes().await;
+            assert_eq!(status, 200, "{minutes_now}");
+            if minutes_now["state"] == "final" {
                 killed_after_commit += 1;
-                minutes
+                minutes_now
             } else {
                 // Not done at all: the number it would have taken is still the next one.
                 assert!(
                     answered.is_none(),
                     "round {round}: answered 201, yet a draft"
                 );
-                assert_eq!(minutes["next_number"], expected.as_str(), "{minutes}");
+                assert_eq!(
+                    minutes_now["next_number"],
+                    expected.as_str(),
+                    "{minutes_now}"
+                );
                 let (status, done) = call(
                     &http,
                     reqwest::Method::POST,
@@ -163,15 +169,7 @@ fn killed_during_finalisation(store: &Store) {
                 )
                 .await;
                 assert_eq!(status, 201, "round {round}: {done}");
-                let (_, minutes) = call(
-                    &http,
-                    reqwest::Method::GET,
-                    format!("{base}/api/v1/meetings/{id}/minutes"),
-                    &chair,
-                    Value::Null,
-                )
-                .await;
-                minutes
+                minutes().await.1
             }
         });
         assert_eq!(

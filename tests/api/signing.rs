@@ -277,6 +277,41 @@ fn pyhanko(work: &Path, pdf: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// pdfsig and pyHanko both find `signatures` valid and trusted signatures in `bytes`, the last
+/// covering the whole file; pyHanko's lines, one per signature.
+fn outside_verifiers_agree(work: &Path, bytes: &[u8], signatures: usize) -> Vec<String> {
+    let pdf = work.join("to-verify.pdf");
+    std::fs::write(&pdf, bytes).unwrap();
+    let report = pdfsig(work, &pdf);
+    assert_eq!(
+        report.matches("Signature is Valid.").count(),
+        signatures,
+        "{report}"
+    );
+    assert_eq!(
+        report.matches("Certificate is Trusted.").count(),
+        signatures,
+        "{report}"
+    );
+    assert_eq!(
+        report.matches("Total document signed").count(),
+        1,
+        "{report}"
+    );
+    let hanko = pyhanko(work, &pdf);
+    let lines: Vec<String> = hanko.lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), signatures, "{hanko}");
+    assert!(
+        lines.iter().all(|l| l.contains("INTACT:TRUSTED")),
+        "{hanko}"
+    );
+    assert!(
+        lines.last().is_some_and(|l| l.ends_with("ENTIRE_FILE")),
+        "{hanko}"
+    );
+    lines
+}
+
 async fn the_record_is_signed_by_the_secretary_the_chair_and_the_seal(backend: Backend) {
     let r = room(backend).await;
     let (app, c, doc) = (&r.app, &r.cast, r.minutes.as_str());
@@ -530,31 +565,11 @@ async fn the_record_is_signed_by_the_secretary_the_chair_and_the_seal(backend: B
         String::from_utf8_lossy(&bytes).matches("/Im1 Do").count(),
         2
     );
-    let pdf = r.work.path().join("signed.pdf");
-    std::fs::write(&pdf, &bytes).unwrap();
-    let report = pdfsig(r.work.path(), &pdf);
-    assert_eq!(report.matches("Signature is Valid.").count(), 3, "{report}");
-    assert_eq!(
-        report.matches("Certificate is Trusted.").count(),
-        3,
-        "{report}"
-    );
-    assert_eq!(
-        report.matches("Total document signed").count(),
-        1,
-        "{report}"
-    );
-    let hanko = pyhanko(r.work.path(), &pdf);
-    let lines: Vec<&str> = hanko.lines().collect();
-    assert_eq!(lines.len(), 3, "{hanko}");
+    let lines = outside_verifiers_agree(r.work.path(), &bytes, 3);
     assert!(
         lines[2].starts_with("DauCoQuan INTACT:TRUSTED,UNTOUCHED"),
-        "{hanko}"
+        "{lines:?}"
     );
-    assert!(lines[2].ends_with("ENTIRE_FILE"), "{hanko}");
-    for line in &lines {
-        assert!(line.contains("INTACT:TRUSTED"), "{hanko}");
-    }
 
     // Signed three times and sealed: no block is left.
     assert_problem(
@@ -805,53 +820,20 @@ async fn a_broken_seal_configuration_stops_the_server(backend: Backend) {
 async fn the_summary_of_a_written_meeting_is_signed_by_the_chair(backend: Backend) {
     let r = room(backend).await;
     let (app, c) = (&r.app, &r.cast);
-    let t = &c.admin.token;
-    let start = (chrono::Utc::now() - chrono::Duration::seconds(60)).to_rfc3339();
-    let deadline = (chrono::Utc::now() + chrono::Duration::seconds(3600)).to_rfc3339();
-    let m = expect(
-        app.post(
-            "/api/v1/meetings",
-            Some(t),
-            &json!({"title": "Xin ý kiến về kế hoạch năm 2027", "starts_at": start,
-                "kind": "written", "deadline": deadline, "silence": "agree"}),
-        )
-        .await,
-        201,
+    let (id, polls) = crate::support::consultation(
+        app,
+        &c.admin.token,
+        &[
+            (&c.chair, "chair"),
+            (&c.clerk, "secretary"),
+            (&c.member, "member"),
+        ],
+        "Xin ý kiến về kế hoạch năm 2027",
+        "agree",
+        &["Thông qua kế hoạch năm 2027"],
     )
     .await;
-    let id = m["id"].as_str().unwrap().to_owned();
-    for (p, role) in [
-        (&c.chair, "chair"),
-        (&c.clerk, "secretary"),
-        (&c.member, "member"),
-    ] {
-        add_participant(app, t, &id, &p.id, role).await;
-    }
-    let poll = expect(
-        app.post(
-            &format!("/api/v1/meetings/{id}/polls"),
-            Some(t),
-            &json!({"title": "Thông qua kế hoạch năm 2027"}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    expect(
-        crate::support::set_state(app, t, &id, "scheduled").await,
-        200,
-    )
-    .await;
-    let pid = poll["id"].as_str().unwrap();
-    let cast = app
-        .client
-        .post(app.url(&format!("/api/v1/polls/{pid}/ballots")))
-        .bearer_auth(&c.member.token)
-        .json(&json!({"choice": "agree"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(cast.status().is_success());
+    crate::support::answer(app, &c.member, &polls[0], json!({"choice": "agree"})).await;
     expect(
         crate::support::set_state(app, &c.chair.token, &id, "closed").await,
         200,
@@ -893,28 +875,7 @@ async fn the_summary_of_a_written_meeting_is_signed_by_the_chair(backend: Backen
         .await;
     assert_eq!(sealed.status(), 201);
     let bytes = file(app, &c.member.token, doc).await;
-    let pdf = r.work.path().join("summary.pdf");
-    std::fs::write(&pdf, &bytes).unwrap();
-    let report = pdfsig(r.work.path(), &pdf);
-    assert_eq!(report.matches("Signature is Valid.").count(), 2, "{report}");
-    assert_eq!(
-        report.matches("Certificate is Trusted.").count(),
-        2,
-        "{report}"
-    );
-    assert_eq!(
-        report.matches("Total document signed").count(),
-        1,
-        "{report}"
-    );
-    let hanko = pyhanko(r.work.path(), &pdf);
-    let lines: Vec<&str> = hanko.lines().collect();
-    assert_eq!(lines.len(), 2, "{hanko}");
-    assert!(
-        lines.iter().all(|l| l.contains("INTACT:TRUSTED")),
-        "{hanko}"
-    );
-    assert!(lines[1].ends_with("ENTIRE_FILE"), "{hanko}");
+    outside_verifiers_agree(r.work.path(), &bytes, 2);
 }
 
 backend_tests!(

@@ -317,3 +317,65 @@ pub fn pdf_text(bytes: &[u8]) -> String {
     assert!(out.status.success(), "pdftotext failed");
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// A written meeting (deadline in an hour) sent to `people` in their roles, with one question
+/// per title; (meeting, poll ids).
+pub async fn consultation(
+    app: &TestApp,
+    t: &str,
+    people: &[(&Person, &str)],
+    title: &str,
+    silence: &str,
+    questions: &[&str],
+) -> (String, Vec<String>) {
+    let in_secs = |secs: i64| (chrono::Utc::now() + chrono::Duration::seconds(secs)).to_rfc3339();
+    let m = expect(
+        app.post(
+            "/api/v1/meetings",
+            Some(t),
+            &json!({"title": title, "starts_at": in_secs(-60), "kind": "written",
+                "deadline": in_secs(3600), "silence": silence}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let id = m["id"].as_str().unwrap().to_owned();
+    for (p, role) in people {
+        add_participant(app, t, &id, &p.id, role).await;
+    }
+    let mut polls = Vec::new();
+    for q in questions {
+        let poll = expect(
+            app.post(
+                &format!("/api/v1/meetings/{id}/polls"),
+                Some(t),
+                &json!({ "title": q }),
+            )
+            .await,
+            201,
+        )
+        .await;
+        polls.push(poll["id"].as_str().unwrap().to_owned());
+    }
+    expect(set_state(app, t, &id, "scheduled").await, 200).await;
+    (id, polls)
+}
+
+/// A member's answer (ballot) to a question, accepted.
+pub async fn answer(app: &TestApp, who: &Person, poll: &str, body: Value) {
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/polls/{poll}/ballots")))
+        .bearer_auth(&who.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    assert!(
+        matches!(status, 200 | 201),
+        "{status}: {}",
+        res.text().await.unwrap()
+    );
+}

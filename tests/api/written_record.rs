@@ -9,78 +9,23 @@ use ecabinet_tests::{Backend, TestApp, TestEnv, assert_problem, backend_tests};
 use serde_json::{Value, json};
 
 use crate::support::{
-    Cast, Person, add_item, add_participant, cast, expect, get_json, patch, pdf_text, set_state,
-    upload_pdf,
+    Cast, Person, add_item, answer, cast, consultation, expect, get_json, patch, pdf_text,
+    set_state, upload_pdf,
 };
 
 fn in_secs(secs: i64) -> String {
     (Utc::now() + chrono::Duration::seconds(secs)).to_rfc3339()
 }
 
-/// A written meeting sent to the chair, the secretary (`clerk`) and three voting members
-/// (`member`, `member2`, `observer`), with one question per title; (meeting, poll ids).
-async fn consultation(
-    app: &TestApp,
-    c: &Cast,
-    title: &str,
-    silence: &str,
-    questions: &[&str],
-) -> (String, Vec<String>) {
-    let t = &c.admin.token;
-    let m = expect(
-        app.post(
-            "/api/v1/meetings",
-            Some(t),
-            &json!({"title": title, "starts_at": in_secs(-60), "kind": "written",
-                "deadline": in_secs(3600), "silence": silence}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    let id = m["id"].as_str().unwrap().to_owned();
-    for (p, role) in [
+/// The cast's five: the chair, the secretary (`clerk`) and three voting members.
+fn everyone(c: &Cast) -> Vec<(&Person, &'static str)> {
+    vec![
         (&c.chair, "chair"),
         (&c.clerk, "secretary"),
         (&c.member, "member"),
         (&c.member2, "member"),
         (&c.observer, "member"),
-    ] {
-        add_participant(app, t, &id, &p.id, role).await;
-    }
-    let mut polls = Vec::new();
-    for q in questions {
-        let poll = expect(
-            app.post(
-                &format!("/api/v1/meetings/{id}/polls"),
-                Some(t),
-                &json!({ "title": q }),
-            )
-            .await,
-            201,
-        )
-        .await;
-        polls.push(poll["id"].as_str().unwrap().to_owned());
-    }
-    expect(set_state(app, t, &id, "scheduled").await, 200).await;
-    (id, polls)
-}
-
-async fn answer(app: &TestApp, who: &Person, poll: &str, body: Value) {
-    let res = app
-        .client
-        .post(app.url(&format!("/api/v1/polls/{poll}/ballots")))
-        .bearer_auth(&who.token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    assert!(
-        matches!(status, 200 | 201),
-        "{status}: {}",
-        res.text().await.unwrap()
-    );
+    ]
 }
 
 async fn bytes(app: &TestApp, token: &str, path: &str) -> Vec<u8> {
@@ -93,6 +38,21 @@ async fn bytes(app: &TestApp, token: &str, path: &str) -> Vec<u8> {
         .unwrap();
     assert_eq!(res.status(), 200, "GET {path}");
     res.bytes().await.unwrap().to_vec()
+}
+
+/// Asks to finalise the record of `id`.
+async fn finalize(app: &TestApp, token: &str, id: &str) -> reqwest::Response {
+    app.post(
+        &format!("/api/v1/meetings/{id}/minutes/finalize"),
+        Some(token),
+        &json!({}),
+    )
+    .await
+}
+
+/// The words of a document's current file.
+async fn document_words(app: &TestApp, token: &str, doc: &str) -> String {
+    words(&bytes(app, token, &format!("/api/v1/documents/{doc}/file")).await)
 }
 
 /// pdftotext's words with every run of white space made one space (table cells wrap).
@@ -109,7 +69,8 @@ async fn the_summary_is_the_record_of_a_meeting_held_in_writing(backend: Backend
     let c = cast(&app).await;
     let (id, polls) = consultation(
         &app,
-        &c,
+        &c.admin.token,
+        &everyone(&c),
         "Xin ý kiến về tờ trình số 15/TTr-VP",
         "agree",
         &["Thông qua tờ trình số 15/TTr-VP"],
@@ -173,28 +134,14 @@ async fn the_summary_is_the_record_of_a_meeting_held_in_writing(backend: Backend
     assert_problem(hidden, 404, "not_found").await;
     // Not before the meeting closed.
     assert_problem(
-        app.post(
-            &format!("/api/v1/meetings/{id}/minutes/finalize"),
-            Some(&c.clerk.token),
-            &json!({}),
-        )
-        .await,
+        finalize(&app, &c.clerk.token, &id).await,
         409,
         "meeting_not_closed",
     )
     .await;
 
     expect(set_state(&app, &c.chair.token, &id, "closed").await, 200).await;
-    let done = expect(
-        app.post(
-            &format!("/api/v1/meetings/{id}/minutes/finalize"),
-            Some(&c.clerk.token),
-            &json!({}),
-        )
-        .await,
-        201,
-    )
-    .await;
+    let done = expect(finalize(&app, &c.clerk.token, &id).await, 201).await;
     assert_eq!(done["number"], "01/BC-UBND", "{done}");
     assert!(done["conclusions_number"].is_null(), "{done}");
     assert!(done["conclusions_document_id"].is_null(), "{done}");
@@ -214,14 +161,7 @@ async fn the_summary_is_the_record_of_a_meeting_held_in_writing(backend: Backend
     );
     let meta = get_json(&app, &format!("/api/v1/documents/{doc}"), &c.member.token).await;
     assert_eq!(meta["kind"], "minutes", "{meta}");
-    let text = words(
-        &bytes(
-            &app,
-            &c.member.token,
-            &format!("/api/v1/documents/{doc}/file"),
-        )
-        .await,
-    );
+    let text = document_words(&app, &c.member.token, doc).await;
     for expected in [
         "Số: 01/BC-UBND",
         "BÁO CÁO",
@@ -253,12 +193,7 @@ async fn the_summary_is_the_record_of_a_meeting_held_in_writing(backend: Backend
     );
     // Once: the register moves on, the text is frozen.
     assert_problem(
-        app.post(
-            &format!("/api/v1/meetings/{id}/minutes/finalize"),
-            Some(&c.clerk.token),
-            &json!({}),
-        )
-        .await,
+        finalize(&app, &c.clerk.token, &id).await,
         409,
         "minutes_final",
     )
@@ -285,7 +220,8 @@ async fn ties_follow_the_chairs_answer_in_writing(backend: Backend) {
     let c = cast(&app).await;
     let (id, polls) = consultation(
         &app,
-        &c,
+        &c.admin.token,
+        &everyone(&c),
         "Lấy ý kiến về hai phương án",
         "none",
         &["Phương án A", "Phương án B"],
@@ -333,25 +269,9 @@ async fn ties_follow_the_chairs_answer_in_writing(backend: Backend) {
         .filter(|e| e["kind"] == "poll.closed" && e["data"]["tie_broken_by_chair"] == true)
         .count();
     assert_eq!(broken, 2, "{audit}");
-    let done = expect(
-        app.post(
-            &format!("/api/v1/meetings/{id}/minutes/finalize"),
-            Some(&c.chair.token),
-            &json!({}),
-        )
-        .await,
-        201,
-    )
-    .await;
+    let done = expect(finalize(&app, &c.chair.token, &id).await, 201).await;
     let doc = done["minutes_document_id"].as_str().unwrap();
-    let text = words(
-        &bytes(
-            &app,
-            &c.chair.token,
-            &format!("/api/v1/documents/{doc}/file"),
-        )
-        .await,
-    );
+    let text = document_words(&app, &c.chair.token, doc).await;
     assert!(
         text.contains("Kết quả: Thông qua (quá nửa tổng số thành viên; số phiếu ngang nhau, quyết định theo ý kiến của Chủ tịch)."),
         "{text}"
@@ -378,8 +298,15 @@ async fn ties_follow_the_chairs_answer_in_writing(backend: Backend) {
     let mut settings = env.settings();
     settings.polls.written_ties = ecabinet::polls::TieBreak::None;
     let strict = TestApp::start(settings).unwrap();
-    let (id, polls) =
-        consultation(&strict, &c, "Lấy ý kiến lần hai", "none", &["Phương án C"]).await;
+    let (id, polls) = consultation(
+        &strict,
+        &c.admin.token,
+        &everyone(&c),
+        "Lấy ý kiến lần hai",
+        "none",
+        &["Phương án C"],
+    )
+    .await;
     let pid = &polls[0];
     let poll = get_json(&strict, &format!("/api/v1/polls/{pid}"), &c.chair.token).await;
     assert!(poll.get("tie_break").is_none(), "{poll}");

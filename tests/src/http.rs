@@ -15,6 +15,20 @@ pub struct Http {
 }
 
 impl Http {
+    /// A client for many members at once against `url`: a pool of idle connections as large as
+    /// the bursts, dropped after 2 s idle (shorter than the server's 5 s keep-alive, so that a
+    /// connection idle while tablets join is not reused just as the server closes it).
+    pub fn for_crowd(url: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            client: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(60))
+                .pool_max_idle_per_host(512)
+                .pool_idle_timeout(std::time::Duration::from_secs(2))
+                .build()?,
+            base: url.trim_end_matches('/').to_owned(),
+        })
+    }
+
     /// Sends `body` as JSON and returns the JSON answer; a non-2xx status is an error.
     pub async fn call(
         &self,

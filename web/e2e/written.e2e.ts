@@ -8,7 +8,8 @@
 // with two answers deemed to agree and each member's answer and comment; the dossier opens in
 // the reader. Screenshots (list, form, result) in both languages with SCREENSHOTS=1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makePdf } from './pdf';
+import { apiAs } from './api';
+import { makePdf, pdfText, squash } from './pdf';
 import { cspViolations, launchBrowser, outsideRequests, shot, signIn, smallTargets, startServer, until, waitText, type Env, type Tablet } from './harness';
 
 const TITLE = 'Xin ý kiến về Tờ trình số 12/TTr-UBND';
@@ -185,5 +186,22 @@ describe('a meeting held in writing', () => {
     await waitText(m2.page.locator('.written-card').filter({ hasText: TITLE }).getByTestId('written-standing'), 'Đã kết thúc');
     expect(outsideRequests).toEqual([]);
     expect(cspViolations).toEqual([]);
+  });
+
+  it('its summary, finalised after the deadline, names the deemed answers and the comment', async () => {
+    // The panel's own steps are driven in written-record.e2e.ts; here the record of this very
+    // consultation, closed by its deadline, is finalised by its chair and read back.
+    const id = decodeURIComponent(meetingPath.split('/').pop() ?? '');
+    const api = apiAs(env.server.base, 'chutich');
+    const done = await api.call('POST', `/meetings/${encodeURIComponent(id)}/minutes/finalize`, {});
+    expect(done.status, JSON.stringify(done.body)).toBe(201);
+    expect(done.body.number).toMatch(/^\d{2}\/BC-/);
+    const file = await api.bytes(`/documents/${done.body.minutes_document_id}/file`);
+    expect(file.status).toBe(200);
+    const text = squash(await pdfText(file.bytes));
+    for (const want of ['BÁO CÁO', QUESTION, 'Coi như đồng ý', COMMENT, 'trong đó coi như đồng ý: 2']) expect(text, want).toContain(squash(want));
+    // The member's tablet lists the final summary among the meeting's record.
+    await m2.page.goto(meetingPath);
+    await waitText(m2.page.getByTestId('minutes-panel'), done.body.number, 20_000);
   });
 });

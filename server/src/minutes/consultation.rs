@@ -11,7 +11,7 @@ use chrono::{FixedOffset, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::{ballots as b, poll_eligible as pe, poll_voters as pv, polls as p, users};
+use crate::db::schema::{ballots as b, poll_voters as pv, polls as p};
 use crate::error::ApiError;
 use crate::meetings::MeetingRow;
 use crate::meetings::written::Silence;
@@ -85,12 +85,7 @@ fn question(
     silence_agrees: bool,
 ) -> Result<Question, ApiError> {
     let closed = row.state.as_str() == "closed";
-    let seats: Vec<(String, String)> = pe::table
-        .inner_join(users::table.on(users::id.eq(pe::seat_id)))
-        .filter(pe::poll_id.eq(&row.id))
-        .select((pe::seat_id, users::display_name))
-        .distinct()
-        .load(conn)?;
+    let seats = crate::polls::answers::seats(conn, &row.id)?;
     let options = row.options()?;
     let mut answers = Vec::with_capacity(seats.len());
     let mut per_option: HashMap<String, i64> = HashMap::new();

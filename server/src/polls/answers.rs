@@ -31,6 +31,16 @@ pub struct Answers {
     pub answers: Vec<Answer>,
 }
 
+/// The poll's electorate as fixed when it opened: (seat, display name).
+pub fn seats(conn: &mut DbConnection, poll_id: &str) -> Result<Vec<(String, String)>, ApiError> {
+    Ok(pe::table
+        .inner_join(users::table.on(users::id.eq(pe::seat_id)))
+        .filter(pe::poll_id.eq(poll_id))
+        .select((pe::seat_id, users::display_name))
+        .distinct()
+        .load(conn)?)
+}
+
 /// Who of the electorate has answered; the meeting's presiders only.
 pub fn who_answered(
     conn: &mut DbConnection,
@@ -43,12 +53,7 @@ pub fn who_answered(
             "only the meeting's chair and secretary see who has answered",
         ));
     }
-    let seats: Vec<(String, String)> = pe::table
-        .inner_join(users::table.on(users::id.eq(pe::seat_id)))
-        .filter(pe::poll_id.eq(&row.id))
-        .select((pe::seat_id, users::display_name))
-        .distinct()
-        .load(conn)?;
+    let seats = seats(conn, &row.id)?;
     let mut answers = Vec::with_capacity(seats.len());
     for (seat, display_name) in seats {
         let (answered, answered_at) = if row.secret {

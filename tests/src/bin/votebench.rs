@@ -190,16 +190,7 @@ fn classify(text: &str) -> Seen {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let deadline = Instant::now() + Duration::from_secs(args.max_secs);
-    let http = Http {
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(512)
-            // Shorter than the server's keep-alive (5 s): a connection idle while the tablets
-            // join is dropped here rather than reused just as the server closes it.
-            .pool_idle_timeout(Duration::from_secs(2))
-            .build()?,
-        base: args.url.trim_end_matches('/').to_owned(),
-    };
+    let http = Http::for_crowd(&args.url)?;
     let (meeting, admin, tokens) = prepare(&http, &args).await?;
     let n = tokens.len();
     let poll = http

@@ -114,14 +114,7 @@ async fn prepare(
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let deadline = Instant::now() + Duration::from_secs(args.max_secs);
-    let http = Http {
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(512)
-            .pool_idle_timeout(Duration::from_secs(2))
-            .build()?,
-        base: args.url.trim_end_matches('/').to_owned(),
-    };
+    let http = Http::for_crowd(&args.url)?;
     let (meeting, poll, _admin, chair, tokens) = prepare(&http, &args).await?;
     let n = tokens.len();
 
