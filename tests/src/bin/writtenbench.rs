@@ -1,5 +1,5 @@
-//! Benchmark of a meeting held in writing with many members (issue 17's targets): N members
-//! answer one question in the last moments before the deadline (all within `--spread-ms`,
+//! Benchmark of a meeting held in writing with many members (issue 17's targets): N members,
+//! each with the form open (its own answer read), answer one question in the last moments before the deadline (all within `--spread-ms`,
 //! the usual pattern compressed), a share of them with a comment and a share changing their
 //! answer, over HTTP as the tablet does; the time from sending an answer to its 2xx (sent
 //! after the commit) is the answer's ack. Then the chair closes the meeting with a share of
@@ -118,8 +118,23 @@ async fn main() -> anyhow::Result<()> {
     let (meeting, poll, _admin, chair, tokens) = prepare(&http, &args).await?;
     let n = tokens.len();
 
-    // Everyone who answers does so within the spread; one in five comments, one in seven
-    // answers twice (the second counts).
+    // Each tablet opens the form first (its own answer so far), as the tablet does before one
+    // can answer; then everyone who answers does so within the spread; one in five comments,
+    // one in seven answers twice (the second counts).
+    let (h, p) = (http.clone(), poll.clone());
+    each(tokens.clone(), 32, move |token| {
+        let (http, poll) = (h.clone(), p.clone());
+        async move {
+            http.call(
+                reqwest::Method::GET,
+                &format!("/api/v1/polls/{poll}/my-ballot"),
+                Some(&token),
+                Value::Null,
+            )
+            .await
+        }
+    })
+    .await?;
     let spread = args.spread_ms.max(1);
     let silent_every = args.silent_every.max(1);
     let start = tokio::time::Instant::now() + Duration::from_millis(200);
