@@ -157,7 +157,7 @@ fn introduction(record: &Record, c: &Consultation) -> Vec<Block> {
     let mut blocks = vec![Block::Paragraph(body(format!(
         "Thực hiện Quy chế làm việc, {} {sender} đã gửi phiếu lấy ý kiến bằng văn bản đến {} \
          thành viên về {}. Thời hạn trả lời: {}.",
-        words::capitalise(&sent),
+        sent,
         c.asked,
         subject(&record.title),
         when(c.deadline),

@@ -361,6 +361,7 @@ fn the_summary_of_a_written_meeting_names_every_answer_and_the_chair_signs_it() 
         "Số: 03/BC-UBND",
         "BÁO CÁO",
         "Tổng hợp ý kiến thành viên về chủ trương đầu tư sửa chữa",
+        "Thực hiện Quy chế làm việc, ngày 28 tháng 11 năm 2026 UBND xã Cam Thủy đã gửi",
         "đến 7 thành viên",
         "Thời hạn trả lời: 17 giờ 00 phút, ngày 04 tháng 12 năm 2026",
         "được coi như đồng ý",
